@@ -1,0 +1,1 @@
+//! Derive macros for `actor_system` (work in progress).

@@ -1,0 +1,67 @@
+//! The [`Actor`] and [`Handler`] traits.
+
+use crate::{ActorResult, Context, ExitReason, Message};
+use std::future::Future;
+
+/// An actor: private state that handles one message at a time on its own tokio task.
+///
+/// All hooks are optional. `started` runs before the first message; an error from it (or a panic)
+/// stops the actor and is returned by [`spawn`](crate::spawn). `stopping` runs when a stop begins,
+/// `stopped` when the actor is finished, with the reason.
+///
+/// ```
+/// use actor_system_runtime::{spawn, Actor, ActorResult, Context, Handler, Message};
+///
+/// struct Counter(u64);
+/// impl Actor for Counter {
+///     async fn started(&mut self, _ctx: &mut Context<Self>) -> ActorResult<()> {
+///         self.0 = 10;
+///         Ok(())
+///     }
+/// }
+///
+/// struct Add(u64);
+/// impl Message for Add { type Result = u64; }
+///
+/// impl Handler<Add> for Counter {
+///     async fn handle(&mut self, msg: Add, _ctx: &mut Context<Self>) -> u64 {
+///         self.0 += msg.0;
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let addr = spawn(Counter(0)).await.unwrap();
+/// assert_eq!(addr.ask(Add(5)).await, Ok(15));
+/// # }
+/// ```
+pub trait Actor: Sized + Send + 'static {
+    /// Runs once before the first message. Return an error to refuse to start.
+    fn started(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ActorResult<()>> + Send {
+        let _ = ctx;
+        async { Ok(()) }
+    }
+
+    /// Runs when the actor begins to stop (requested stop, last address dropped, or failure of a
+    /// handler other than a panic). Messages still queued are dead-lettered after it returns.
+    fn stopping(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
+        let _ = ctx;
+        async {}
+    }
+
+    /// Runs last, with the reason the actor stopped.
+    fn stopped(&mut self, reason: &ExitReason) -> impl Future<Output = ()> + Send {
+        let _ = reason;
+        async {}
+    }
+}
+
+/// Handling of one message type. The handler may await; the actor handles nothing else meanwhile,
+/// so `&mut self` needs no locks.
+///
+/// Implement it with `async fn handle(&mut self, msg: M, ctx: &mut Context<Self>) -> M::Result`.
+pub trait Handler<M: Message>: Actor {
+    /// Handle `msg`; the return value answers an `ask`.
+    fn handle(&mut self, msg: M, ctx: &mut Context<Self>)
+        -> impl Future<Output = M::Result> + Send;
+}

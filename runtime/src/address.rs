@@ -1,0 +1,380 @@
+//! [`Addr`]: the typed, cloneable address of an actor, and [`Outgoing`]: a send with options.
+
+use crate::envelope::{Ask, Letter, MessageInfo, Signal, Tell};
+use crate::mailbox::{Admit, Mailbox, OverflowStrategy, Refused};
+use crate::{
+    current, Actor, ActorId, ActorState, AskError, ExitReason, Handler, Message, Priority,
+    Recipient, SendError, StatsSnapshot,
+};
+use std::fmt;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+/// Options of one send: priority and correlation id overrides.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendOptions {
+    /// Lane to use instead of the message type's default.
+    pub priority: Option<Priority>,
+    /// Correlation id to use instead of the inherited one.
+    pub correlation_id: Option<Uuid>,
+}
+
+impl SendOptions {
+    fn info<M: Message>(&self) -> MessageInfo {
+        MessageInfo {
+            priority: self.priority.unwrap_or(M::PRIORITY),
+            correlation_id: self.correlation_id.or_else(current::inherited_correlation),
+            enqueued_at: Instant::now(),
+            message_type: std::any::type_name::<M>(),
+        }
+    }
+}
+
+/// Reserve room for `msg` (possibly waiting for it) and report what to do with it.
+/// `Ok(Some(msg))`: push it; `Ok(None)`: the overflow policy dropped it (already dead-lettered).
+async fn admit<A: Actor, M: Message>(
+    mailbox: &Mailbox<A>,
+    msg: M,
+    info: &MessageInfo,
+    wait: bool,
+) -> Result<Option<M>, SendError<M>> {
+    let mut msg = msg;
+    loop {
+        match try_admit(mailbox, msg, info) {
+            Err(SendError::Full(m))
+                if wait && mailbox.config().overflow == OverflowStrategy::Backpressure =>
+            {
+                msg = m;
+                mailbox.wait_for_space().await;
+            }
+            other => {
+                if let Err(SendError::Full(_)) = other {
+                    mailbox.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                }
+                return other;
+            }
+        }
+    }
+}
+
+fn try_admit<A: Actor, M: Message>(
+    mailbox: &Mailbox<A>,
+    msg: M,
+    info: &MessageInfo,
+) -> Result<Option<M>, SendError<M>> {
+    match mailbox.reserve(info.priority) {
+        Ok(Admit::Slot) => Ok(Some(msg)),
+        Ok(Admit::Drop(reason)) => {
+            mailbox.record_dead_letter(info, reason);
+            Ok(None)
+        }
+        Err(Refused::Full) => Err(SendError::Full(msg)),
+        Err(Refused::Closed) => Err(SendError::Stopped(msg)),
+    }
+}
+
+/// Push into a reserved slot; if the mailbox closed meanwhile, hand the message back.
+fn push<A: Actor, M: Message>(
+    mailbox: &Mailbox<A>,
+    info: MessageInfo,
+    letter: Box<dyn Letter<A>>,
+) -> Result<(), SendError<M>> {
+    mailbox
+        .push_reserved(crate::envelope::Envelope::letter(info, letter))
+        .map_err(|env| {
+            SendError::Stopped(
+                env.into_message()
+                    .expect("a letter built from M unwraps to M"),
+            )
+        })
+}
+
+pub(crate) fn tell_to<A: Handler<M>, M: Message>(
+    mailbox: &Mailbox<A>,
+    msg: M,
+    info: MessageInfo,
+) -> Result<(), SendError<M>> {
+    let admitted = try_admit(mailbox, msg, &info).inspect_err(|e| {
+        if let SendError::Full(_) = e {
+            mailbox.stats.rejected.fetch_add(1, Ordering::Relaxed);
+        }
+    })?;
+    match admitted {
+        Some(msg) => push(mailbox, info, Box::new(Tell(msg))),
+        None => Ok(()),
+    }
+}
+
+/// The address of an actor of type `A`: send it any message it has a [`Handler`] for.
+///
+/// An address points at the actor's mailbox, which survives supervised restarts, so an address
+/// stays valid for the life of the actor. When the last address is dropped the actor stops once
+/// its mailbox is empty.
+///
+/// ```
+/// use actor_system_runtime::{spawn, Actor, Context, Handler, Message, Priority};
+///
+/// struct Echo;
+/// impl Actor for Echo {}
+/// struct Say(&'static str);
+/// impl Message for Say { type Result = String; }
+/// impl Handler<Say> for Echo {
+///     async fn handle(&mut self, msg: Say, _: &mut Context<Self>) -> String { msg.0.to_uppercase() }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let addr = spawn(Echo).await.unwrap();
+/// addr.tell(Say("fire and forget")).unwrap();
+/// assert_eq!(addr.with_priority(Priority::Critical).ask(Say("hi")).await.unwrap(), "HI");
+/// # }
+/// ```
+pub struct Addr<A: Actor> {
+    pub(crate) mailbox: Arc<Mailbox<A>>,
+}
+
+impl<A: Actor> Addr<A> {
+    pub(crate) fn new(mailbox: Arc<Mailbox<A>>) -> Self {
+        mailbox.senders.fetch_add(1, Ordering::Relaxed);
+        Addr { mailbox }
+    }
+
+    /// The actor's id (stable across restarts).
+    pub fn id(&self) -> ActorId {
+        self.mailbox.id
+    }
+
+    /// The actor's name.
+    pub fn name(&self) -> &str {
+        &self.mailbox.name
+    }
+
+    /// Rust type name of the actor.
+    pub fn actor_type(&self) -> &'static str {
+        self.mailbox.actor_type
+    }
+
+    /// Where the actor is in its life.
+    pub fn state(&self) -> ActorState {
+        self.mailbox.lifecycle.state()
+    }
+
+    /// Whether the actor still accepts messages.
+    pub fn is_alive(&self) -> bool {
+        !self.mailbox.is_closed()
+    }
+
+    /// A copy of the actor's counters and queue depths.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.mailbox.stats.snapshot(self.mailbox.queue_depth())
+    }
+
+    /// Fraction of a bounded mailbox in use (0.0 for unbounded ones).
+    pub fn mailbox_saturation(&self) -> f64 {
+        self.mailbox.saturation()
+    }
+
+    /// Send with a priority other than the message type's default.
+    pub fn with_priority(&self, priority: Priority) -> Outgoing<'_, A> {
+        self.outgoing().with_priority(priority)
+    }
+
+    /// Send with an explicit correlation id.
+    pub fn with_correlation_id(&self, id: Uuid) -> Outgoing<'_, A> {
+        self.outgoing().with_correlation_id(id)
+    }
+
+    fn outgoing(&self) -> Outgoing<'_, A> {
+        Outgoing {
+            addr: self,
+            options: SendOptions::default(),
+        }
+    }
+
+    /// Queue `msg` without waiting. Errors carry the message back when the actor has stopped or a
+    /// bounded mailbox refuses it. Under a drop strategy a dropped message goes to dead letters.
+    pub fn tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        self.outgoing().tell(msg)
+    }
+
+    /// Like [`tell`](Self::tell), but waits for space in a full `Backpressure` mailbox.
+    pub async fn send<M: Message>(&self, msg: M) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        self.outgoing().send(msg).await
+    }
+
+    /// Send `msg` and wait for the handler's result. Never hangs on a dead actor: a stop, panic or
+    /// drop resolves it with an [`AskError`].
+    pub async fn ask<M: Message>(&self, msg: M) -> Result<M::Result, AskError>
+    where
+        A: Handler<M>,
+    {
+        self.outgoing().ask(msg).await
+    }
+
+    /// [`ask`](Self::ask) with a deadline.
+    pub async fn ask_timeout<M: Message>(
+        &self,
+        msg: M,
+        timeout: Duration,
+    ) -> Result<M::Result, AskError>
+    where
+        A: Handler<M>,
+    {
+        self.outgoing().ask_timeout(msg, timeout).await
+    }
+
+    /// A type-erased address for one message type.
+    pub fn recipient<M: Message>(&self) -> Recipient<M>
+    where
+        A: Handler<M>,
+    {
+        Recipient::new(self.clone())
+    }
+
+    /// Ask the actor to stop after the message it is handling; queued messages are dead-lettered.
+    /// The request travels ahead of all user messages and ignores capacity.
+    pub fn stop(&self) {
+        self.mailbox.push_signal(Signal::Stop);
+    }
+
+    /// Wait until the actor has stopped for good; returns why.
+    pub async fn wait_for_stop(&self) -> ExitReason {
+        self.mailbox.lifecycle.wait().await
+    }
+}
+
+impl<A: Actor> Clone for Addr<A> {
+    fn clone(&self) -> Self {
+        Addr::new(self.mailbox.clone())
+    }
+}
+
+impl<A: Actor> Drop for Addr<A> {
+    fn drop(&mut self) {
+        if self.mailbox.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.mailbox.push_signal(Signal::SendersGone);
+        }
+    }
+}
+
+impl<A: Actor> PartialEq for Addr<A> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.mailbox, &other.mailbox)
+    }
+}
+
+impl<A: Actor> Eq for Addr<A> {}
+
+impl<A: Actor> std::hash::Hash for Addr<A> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id().hash(state)
+    }
+}
+
+impl<A: Actor> fmt::Debug for Addr<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Addr")
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .field("state", &self.state())
+            .finish()
+    }
+}
+
+/// A send to an [`Addr`] with options; see [`Addr::with_priority`].
+///
+/// ```
+/// # use actor_system_runtime::{spawn, Actor, Context, Handler, Message, Priority};
+/// # struct Chain; impl Actor for Chain {}
+/// # struct Produce; impl Message for Produce { type Result = (); }
+/// # impl Handler<Produce> for Chain { async fn handle(&mut self, _: Produce, _: &mut Context<Self>) {} }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let chain = spawn(Chain).await.unwrap();
+/// let id = uuid::Uuid::new_v4();
+/// chain.with_priority(Priority::Critical).with_correlation_id(id).tell(Produce).unwrap();
+/// # }
+/// ```
+pub struct Outgoing<'a, A: Actor> {
+    addr: &'a Addr<A>,
+    options: SendOptions,
+}
+
+impl<A: Actor> Outgoing<'_, A> {
+    /// Use `priority`'s lane.
+    pub fn with_priority(mut self, priority: Priority) -> Self {
+        self.options.priority = Some(priority);
+        self
+    }
+
+    /// Use `id` as correlation id.
+    pub fn with_correlation_id(mut self, id: Uuid) -> Self {
+        self.options.correlation_id = Some(id);
+        self
+    }
+
+    /// See [`Addr::tell`].
+    pub fn tell<M: Message>(self, msg: M) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        tell_to(&self.addr.mailbox, msg, self.options.info::<M>())
+    }
+
+    /// See [`Addr::send`].
+    pub async fn send<M: Message>(self, msg: M) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        let info = self.options.info::<M>();
+        let mailbox = &self.addr.mailbox;
+        match admit(mailbox, msg, &info, true).await? {
+            Some(msg) => push(mailbox, info, Box::new(Tell(msg))),
+            None => Ok(()),
+        }
+    }
+
+    /// See [`Addr::ask`].
+    pub async fn ask<M: Message>(self, msg: M) -> Result<M::Result, AskError>
+    where
+        A: Handler<M>,
+    {
+        let mailbox = &self.addr.mailbox;
+        if current::actor() == Some(mailbox.id) {
+            return Err(AskError::SelfAsk);
+        }
+        let info = self.options.info::<M>();
+        let msg = match admit(mailbox, msg, &info, true).await {
+            Ok(Some(msg)) => msg,
+            Ok(None) => return Err(AskError::Dropped),
+            Err(SendError::Full(_)) => return Err(AskError::Full),
+            Err(SendError::Stopped(_)) => return Err(AskError::Stopped),
+        };
+        let (reply, response) = oneshot::channel();
+        if push::<A, M>(mailbox, info, Box::new(Ask(msg, reply))).is_err() {
+            return Err(AskError::Stopped);
+        }
+        response.await.unwrap_or(Err(AskError::NoReply))
+    }
+
+    /// See [`Addr::ask_timeout`].
+    pub async fn ask_timeout<M: Message>(
+        self,
+        msg: M,
+        timeout: Duration,
+    ) -> Result<M::Result, AskError>
+    where
+        A: Handler<M>,
+    {
+        tokio::time::timeout(timeout, self.ask(msg))
+            .await
+            .unwrap_or(Err(AskError::Timeout(timeout)))
+    }
+}

@@ -1,0 +1,207 @@
+//! [`Context`]: what a running actor can do besides handling its message.
+
+use crate::envelope::MessageInfo;
+use crate::mailbox::Mailbox;
+use crate::spawn::{spawn_task, ChildLink, SpawnOptions};
+use crate::timer::{TimerHandle, Timers};
+use crate::{
+    current, Actor, ActorError, ActorId, Addr, ExitReason, Handler, Message, SpawnError,
+    StatsSnapshot,
+};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The actor's view of itself while it runs: its address, the message being handled, stopping,
+/// timers and child actors.
+///
+/// ```
+/// use actor_system_runtime::{spawn, Actor, Context, Handler, Message};
+/// use std::time::Duration;
+///
+/// struct Chain { height: u64 }
+/// impl Actor for Chain {}
+///
+/// struct Produce;
+/// impl Message for Produce { type Result = (); }
+/// impl Handler<Produce> for Chain {
+///     async fn handle(&mut self, _: Produce, ctx: &mut Context<Self>) {
+///         self.height += 1;
+///         if self.height == 3 {
+///             ctx.stop();
+///         } else {
+///             ctx.notify_later(Produce, Duration::from_millis(10));
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let chain = spawn(Chain { height: 0 }).await.unwrap();
+/// chain.tell(Produce).unwrap();
+/// assert!(!chain.wait_for_stop().await.is_failure());
+/// # }
+/// ```
+pub struct Context<A: Actor> {
+    pub(crate) mailbox: Arc<Mailbox<A>>,
+    pub(crate) info: Option<MessageInfo>,
+    pub(crate) exit: Option<ExitReason>,
+    pub(crate) timers: Timers<A>,
+    pub(crate) children: Vec<ChildLink>,
+}
+
+impl<A: Actor> Context<A> {
+    pub(crate) fn new(mailbox: Arc<Mailbox<A>>) -> Self {
+        Context {
+            mailbox,
+            info: None,
+            exit: None,
+            timers: Timers::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// A new address of this actor. Holding it keeps the actor alive, like any address.
+    pub fn address(&self) -> Addr<A> {
+        Addr::new(self.mailbox.clone())
+    }
+
+    /// This actor's id.
+    pub fn id(&self) -> ActorId {
+        self.mailbox.id
+    }
+
+    /// This actor's name.
+    pub fn name(&self) -> &str {
+        &self.mailbox.name
+    }
+
+    /// A copy of this actor's counters.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.mailbox.stats.snapshot(self.mailbox.queue_depth())
+    }
+
+    /// Priority, correlation id and enqueue time of the message being handled (`None` in
+    /// lifecycle hooks and timer callbacks).
+    pub fn message_info(&self) -> Option<MessageInfo> {
+        self.info.map(|info| MessageInfo {
+            correlation_id: current::correlation().or(info.correlation_id),
+            ..info
+        })
+    }
+
+    /// Correlation id of the message being handled; messages sent from this handler inherit it
+    /// (one is created on first use if the message had none).
+    pub fn correlation_id(&self) -> Option<Uuid> {
+        self.info?;
+        current::inherited_correlation()
+    }
+
+    /// Stop after the current message. Queued messages are dead-lettered.
+    pub fn stop(&mut self) {
+        self.exit.get_or_insert(ExitReason::Normal);
+    }
+
+    /// Stop after the current message with a failure, for the supervisor to act on.
+    pub fn fail(&mut self, error: ActorError) {
+        self.mailbox.stats.record_failure();
+        self.exit = Some(ExitReason::Failed(error));
+    }
+
+    /// Whether a stop or failure was requested.
+    pub fn is_stopping(&self) -> bool {
+        self.exit.is_some()
+    }
+
+    /// Send `msg` to this actor itself, without waiting.
+    pub fn notify<M: Message>(&self, msg: M) -> Result<(), crate::SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        crate::address::tell_to(&self.mailbox, msg, self.outgoing_info::<M>())
+    }
+
+    fn outgoing_info<M: Message>(&self) -> MessageInfo {
+        MessageInfo {
+            priority: M::PRIORITY,
+            correlation_id: self.correlation_id(),
+            enqueued_at: std::time::Instant::now(),
+            message_type: std::any::type_name::<M>(),
+        }
+    }
+
+    /// Send `msg` to this actor after `delay`. Cancelled by the handle or when the actor stops.
+    pub fn notify_later<M: Message>(&mut self, msg: M, delay: Duration) -> TimerHandle
+    where
+        A: Handler<M>,
+    {
+        let token = self.timers.child_token();
+        let mailbox = self.mailbox.clone();
+        let info = self.outgoing_info::<M>();
+        let task_token = token.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = task_token.cancelled() => {}
+                _ = tokio::time::sleep(delay) => {
+                    // A full or stopped mailbox accounts for the message itself.
+                    let _ = crate::address::tell_to(&mailbox, msg, MessageInfo {
+                        enqueued_at: std::time::Instant::now(),
+                        ..info
+                    });
+                }
+            }
+        });
+        TimerHandle::new(token)
+    }
+
+    /// Run `f` on this actor after `delay`.
+    pub fn run_later<F>(&mut self, delay: Duration, f: F) -> TimerHandle
+    where
+        F: FnOnce(&mut A, &mut Context<A>) + Send + 'static,
+    {
+        let mailbox = self.mailbox.clone();
+        self.timers.run_later(&mailbox, delay, Box::new(f))
+    }
+
+    /// Run `f` on this actor every `period` (first after one period), at `Normal` priority.
+    /// Missed ticks are skipped, never queued up.
+    pub fn run_interval<F>(&mut self, period: Duration, f: F) -> TimerHandle
+    where
+        F: FnMut(&mut A, &mut Context<A>) + Send + 'static,
+    {
+        self.run_interval_at(period, crate::Priority::Normal, f)
+    }
+
+    /// [`run_interval`](Self::run_interval) with the ticks in `priority`'s lane.
+    pub fn run_interval_at<F>(
+        &mut self,
+        period: Duration,
+        priority: crate::Priority,
+        f: F,
+    ) -> TimerHandle
+    where
+        F: FnMut(&mut A, &mut Context<A>) + Send + 'static,
+    {
+        let mailbox = self.mailbox.clone();
+        self.timers
+            .run_interval(&mailbox, period, priority, Box::new(f))
+    }
+
+    /// Spawn a child actor linked to this one: it is stopped (and awaited, up to its shutdown
+    /// bound) when this actor stops. Waits until the child's `started` hook has succeeded.
+    pub async fn spawn_child<B: Actor>(&mut self, child: B) -> Result<Addr<B>, SpawnError> {
+        self.spawn_child_with(child, SpawnOptions::new()).await
+    }
+
+    /// [`spawn_child`](Self::spawn_child) with options.
+    pub async fn spawn_child_with<B: Actor>(
+        &mut self,
+        child: B,
+        options: SpawnOptions,
+    ) -> Result<Addr<B>, SpawnError> {
+        let options = options.dead_letters_default(self.mailbox.dead_letters.clone());
+        let (addr, link) = spawn_task(child, options).await?;
+        self.children.retain(|c| !c.is_finished());
+        self.children.push(link);
+        Ok(addr)
+    }
+}

@@ -1,0 +1,68 @@
+//! Core of the `actor_system` runtime: actors over tokio tasks, typed addresses, and lock-free
+//! priority mailboxes with declared overflow policies and dead letters.
+//!
+//! Most users depend on the `actor_system` facade crate, which re-exports all of this.
+//!
+//! ```
+//! use actor_system_runtime::{spawn, Actor, Context, Handler, Message};
+//!
+//! struct Counter { count: u64 }
+//! impl Actor for Counter {}
+//!
+//! struct Increment(u64);
+//! impl Message for Increment { type Result = u64; }
+//!
+//! impl Handler<Increment> for Counter {
+//!     async fn handle(&mut self, msg: Increment, _ctx: &mut Context<Self>) -> u64 {
+//!         self.count += msg.0;
+//!         self.count
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let counter = spawn(Counter { count: 0 }).await.unwrap();
+//! counter.tell(Increment(2)).unwrap();
+//! assert_eq!(counter.ask(Increment(3)).await, Ok(5));
+//! # }
+//! ```
+//!
+//! Logs use the targets `actor_system::actor` (lifecycle, one span per handled message) and
+//! `actor_system::mailbox` (dead letters).
+#![warn(missing_docs)]
+
+extern crate self as actor_system_runtime;
+
+mod actor;
+mod address;
+mod context;
+mod current;
+mod dead_letter;
+mod envelope;
+mod error;
+mod lifecycle;
+pub mod mailbox;
+mod message;
+mod priority;
+mod recipient;
+mod runner;
+mod spawn;
+mod stats;
+mod sync;
+mod timer;
+
+pub use actor::{Actor, Handler};
+pub use address::{Addr, Outgoing, SendOptions};
+pub use context::Context;
+pub use dead_letter::{DeadLetter, DeadLetters, DropReason};
+pub use envelope::MessageInfo;
+pub use error::{
+    ActorError, ActorResult, AskError, ConfigError, FailureKind, SendError, Severity, SpawnError,
+};
+pub use lifecycle::{ActorId, ActorState, ExitReason};
+pub use mailbox::{Fairness, MailboxConfig, OverflowStrategy};
+pub use message::Message;
+pub use priority::{ParsePriorityError, Priority};
+pub use recipient::Recipient;
+pub use spawn::{spawn, spawn_with, ActorCell, SpawnOptions, CHILD_SHUTDOWN_TIMEOUT};
+pub use stats::{StatsSnapshot, TimingSummary};
+pub use timer::TimerHandle;

@@ -1,0 +1,121 @@
+//! Actor identity, lifecycle state and exit reasons.
+
+use crate::ActorError;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::OnceLock;
+use tokio_util::sync::CancellationToken;
+
+/// Unique id of an actor (of its mailbox: stable across supervised restarts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActorId(u64);
+
+impl ActorId {
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        ActorId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The numeric value.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Where an actor is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActorState {
+    /// Its `started` hook is running.
+    Starting,
+    /// Handling messages.
+    Running,
+    /// Its `stopping` hook is running or it is draining.
+    Stopping,
+    /// Between incarnations: failed, waiting for its supervisor to restart it.
+    Restarting,
+    /// Finished; see its [`ExitReason`].
+    Stopped,
+}
+
+impl ActorState {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            0 => ActorState::Starting,
+            1 => ActorState::Running,
+            2 => ActorState::Stopping,
+            3 => ActorState::Restarting,
+            _ => ActorState::Stopped,
+        }
+    }
+}
+
+/// Why an actor (or one incarnation of it) ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExitReason {
+    /// Stopped on request, or because its last address was dropped.
+    Normal,
+    /// Failed: a panic, a failed start, or `Context::fail`.
+    Failed(ActorError),
+    /// Cut short by a shutdown that ran out of time.
+    Aborted,
+}
+
+impl ExitReason {
+    /// Whether this is a failure.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, ExitReason::Failed(_))
+    }
+}
+
+impl fmt::Display for ExitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExitReason::Normal => f.write_str("stopped normally"),
+            ExitReason::Failed(e) => write!(f, "{e}"),
+            ExitReason::Aborted => f.write_str("aborted after its shutdown timeout"),
+        }
+    }
+}
+
+/// Shared lifecycle of an actor's mailbox: state, final exit reason, termination signal.
+pub(crate) struct Lifecycle {
+    state: AtomicU8,
+    exit: OnceLock<ExitReason>,
+    terminated: CancellationToken,
+}
+
+impl Lifecycle {
+    pub(crate) fn new() -> Self {
+        Lifecycle {
+            state: AtomicU8::new(0),
+            exit: OnceLock::new(),
+            terminated: CancellationToken::new(),
+        }
+    }
+
+    pub(crate) fn state(&self) -> ActorState {
+        ActorState::from_u8(self.state.load(Ordering::Acquire))
+    }
+
+    pub(crate) fn set_state(&self, state: ActorState) {
+        self.state.store(state as u8, Ordering::Release);
+    }
+
+    /// Record the final exit and wake everyone waiting for it.
+    pub(crate) fn terminate(&self, reason: ExitReason) {
+        self.set_state(ActorState::Stopped);
+        let _ = self.exit.set(reason);
+        self.terminated.cancel();
+    }
+
+    pub(crate) async fn wait(&self) -> ExitReason {
+        self.terminated.cancelled().await;
+        self.exit.get().cloned().unwrap_or(ExitReason::Normal)
+    }
+}

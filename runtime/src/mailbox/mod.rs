@@ -1,0 +1,304 @@
+//! The mailbox: lock-free priority lanes plus capacity, overflow policy and dead letters.
+//!
+//! A mailbox belongs to an actor's *address*, not to one incarnation of the actor: a supervisor
+//! can restart the actor on the same mailbox, so addresses stay valid across restarts.
+
+mod config;
+pub(crate) mod queue;
+
+pub use config::{Fairness, MailboxConfig, OverflowStrategy};
+
+use crate::envelope::{Envelope, MessageInfo, Payload, Signal};
+use crate::stats::ActorStats;
+use crate::{Actor, ActorId, AskError, DeadLetter, DeadLetters, DropReason, Priority};
+use queue::{LaneQueue, Pushed, SYSTEM_LANE};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// The lane index of a user priority (lane 0 is the system lane).
+fn lane_of(priority: Priority) -> usize {
+    priority.lane() + 1
+}
+
+/// A slot was secured for a message, or the message is to be dropped under the policy.
+pub(crate) enum Admit {
+    Slot,
+    Drop(DropReason),
+}
+
+/// The message cannot be queued; the sender gets it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    Full,
+    Closed,
+}
+
+pub(crate) struct Mailbox<A: Actor> {
+    queue: LaneQueue<Envelope<A>>,
+    config: MailboxConfig,
+    /// Slots taken in a bounded mailbox (reserved before the push, released after the pop).
+    reserved: AtomicUsize,
+    /// Senders waiting for space (backpressure).
+    waiters: AtomicUsize,
+    space: Notify,
+    pub(crate) id: ActorId,
+    pub(crate) name: Arc<str>,
+    pub(crate) actor_type: &'static str,
+    pub(crate) dead_letters: DeadLetters,
+    pub(crate) stats: ActorStats,
+    /// Live `Addr`s; when it reaches zero the actor stops once idle.
+    pub(crate) senders: AtomicUsize,
+    pub(crate) lifecycle: crate::lifecycle::Lifecycle,
+}
+
+impl<A: Actor> Mailbox<A> {
+    pub(crate) fn new(name: Arc<str>, config: MailboxConfig, dead_letters: DeadLetters) -> Self {
+        let actor_type = std::any::type_name::<A>();
+        Mailbox {
+            queue: LaneQueue::new(),
+            config,
+            reserved: AtomicUsize::new(0),
+            waiters: AtomicUsize::new(0),
+            space: Notify::new(),
+            id: ActorId::next(),
+            stats: ActorStats::new(&name, actor_type),
+            name,
+            actor_type,
+            dead_letters,
+            senders: AtomicUsize::new(0),
+            lifecycle: crate::lifecycle::Lifecycle::new(),
+        }
+    }
+
+    pub(crate) fn config(&self) -> &MailboxConfig {
+        &self.config
+    }
+
+    /// Decide whether a message of `priority` may be queued, evicting under `DropOldest` and
+    /// `DropLowPriority` to make room. On `Ok(Admit::Slot)` the caller must push.
+    pub(crate) fn reserve(&self, priority: Priority) -> Result<Admit, Refused> {
+        if self.queue.is_closed() {
+            return Err(Refused::Closed);
+        }
+        let Some(capacity) = self.config.capacity else {
+            return Ok(Admit::Slot);
+        };
+        let protected = matches!(priority, Priority::Critical | Priority::High);
+        loop {
+            let taken = self.reserved.load(Ordering::SeqCst);
+            if let OverflowStrategy::DropLowPriority { threshold } = self.config.overflow {
+                if !protected && taken as f64 >= threshold * capacity as f64 {
+                    return Ok(Admit::Drop(DropReason::DroppedNewest));
+                }
+            }
+            if taken < capacity {
+                if self
+                    .reserved
+                    .compare_exchange_weak(taken, taken + 1, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+                {
+                    return Ok(Admit::Slot);
+                }
+                continue;
+            }
+            match self.config.overflow {
+                OverflowStrategy::Backpressure | OverflowStrategy::Reject => {
+                    return Err(Refused::Full)
+                }
+                OverflowStrategy::DropNewest => return self.drop_incoming(priority),
+                OverflowStrategy::DropOldest | OverflowStrategy::DropLowPriority { .. } => {
+                    if !self.evict_one(priority) {
+                        return self.drop_incoming(priority);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `Critical` messages are handed back rather than dropped silently.
+    fn drop_incoming(&self, priority: Priority) -> Result<Admit, Refused> {
+        if priority == Priority::Critical {
+            Err(Refused::Full)
+        } else {
+            Ok(Admit::Drop(DropReason::DroppedNewest))
+        }
+    }
+
+    /// Evict the oldest message of the lowest non-empty lane at or below `priority` (never a
+    /// `Critical` one). Returns whether one was evicted.
+    fn evict_one(&self, priority: Priority) -> bool {
+        let highest = priority.min(Priority::High);
+        for p in Priority::ALL.into_iter().rev().filter(|p| *p <= highest) {
+            if let Some(victim) = self.queue.pop_lane(lane_of(p)) {
+                self.release_slot(&victim);
+                self.dead_letter(victim, DropReason::Evicted);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Push a message whose slot was reserved. Hands the envelope back if the mailbox closed.
+    pub(crate) fn push_reserved(&self, env: Envelope<A>) -> Result<(), Envelope<A>> {
+        let lane = lane_of(env.info.priority);
+        match self.queue.push(lane, env) {
+            Pushed::Queued => Ok(()),
+            Pushed::QueuedAfterClose => {
+                // The actor may have drained already: whatever is left is undeliverable.
+                self.drain(DropReason::ActorStopped);
+                Ok(())
+            }
+            Pushed::Closed(env) => {
+                self.release_slot(&env);
+                Err(env)
+            }
+        }
+    }
+
+    /// Queue a timer tick: no capacity check (ticks are coalesced by the timer).
+    pub(crate) fn push_timer(&self, id: u64, info: MessageInfo) -> bool {
+        let env = Envelope {
+            info,
+            payload: Payload::Timer(id),
+        };
+        !matches!(
+            self.queue.push(lane_of(info.priority), env),
+            Pushed::Closed(_)
+        )
+    }
+
+    /// Queue a control signal ahead of all user traffic, regardless of capacity.
+    pub(crate) fn push_signal(&self, signal: Signal) {
+        let _ = self.queue.push(SYSTEM_LANE, Envelope::signal(signal));
+    }
+
+    /// Consumer side: the next envelope by lane order and `picker`'s fairness.
+    pub(crate) fn pop(&self, picker: &mut LanePicker) -> Option<Envelope<A>> {
+        let env = picker.pick(&self.queue)?;
+        self.release_slot(&env);
+        Some(env)
+    }
+
+    pub(crate) fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        self.queue.poll_ready(cx)
+    }
+
+    /// A user message left the queue: free its slot and wake one waiting sender.
+    fn release_slot(&self, env: &Envelope<A>) {
+        if self.config.capacity.is_none() || !matches!(env.payload, Payload::Letter(_)) {
+            return;
+        }
+        self.reserved.fetch_sub(1, Ordering::SeqCst);
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            self.space.notify_one();
+        }
+    }
+
+    /// Wait until a slot may be free (or the mailbox closed). Callers retry `reserve` after.
+    pub(crate) async fn wait_for_space(&self) {
+        let notified = self.space.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let full =
+            self.reserved.load(Ordering::SeqCst) >= self.config.capacity.unwrap_or(usize::MAX);
+        if full && !self.queue.is_closed() {
+            notified.await;
+        }
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.queue.is_closed()
+    }
+
+    /// Refuse further messages; wake everyone waiting.
+    pub(crate) fn close(&self) {
+        self.queue.close();
+        self.space.notify_waiters();
+    }
+
+    /// Dead-letter everything still queued (user messages; signals and ticks are discarded).
+    pub(crate) fn drain(&self, reason: DropReason) {
+        while let Some(env) = self.queue.pop_first() {
+            self.release_slot(&env);
+            self.dead_letter(env, reason);
+        }
+    }
+
+    /// Count a dropped message, resolve its ask with an error and publish it as a dead letter.
+    pub(crate) fn dead_letter(&self, env: Envelope<A>, reason: DropReason) {
+        let Payload::Letter(letter) = env.payload else {
+            return;
+        };
+        letter.reject(match reason {
+            DropReason::ActorStopped => AskError::Stopped,
+            DropReason::HandlerFailed => AskError::NoReply,
+            DropReason::DroppedNewest | DropReason::Evicted => AskError::Dropped,
+        });
+        self.record_dead_letter(&env.info, reason);
+    }
+
+    /// Count and publish a dropped message that never became an envelope.
+    pub(crate) fn record_dead_letter(&self, info: &MessageInfo, reason: DropReason) {
+        self.stats.record_dropped();
+        self.dead_letters.publish(DeadLetter {
+            actor_id: self.id,
+            actor_name: self.name.clone(),
+            message_type: info.message_type,
+            priority: info.priority,
+            correlation_id: info.correlation_id,
+            reason,
+        });
+    }
+
+    /// Messages waiting per user lane, indexed by [`Priority::lane`].
+    pub(crate) fn queue_depth(&self) -> [usize; 4] {
+        Priority::ALL.map(|p| self.queue.lane_len(lane_of(p)))
+    }
+
+    /// Whether a bounded mailbox is at least `fraction` full.
+    pub(crate) fn saturation(&self) -> f64 {
+        match self.config.capacity {
+            Some(c) => self.queue.len() as f64 / c as f64,
+            None => 0.0,
+        }
+    }
+}
+
+/// The consumer's lane choice: strict priority, or strict with a periodic turn for lower lanes.
+#[derive(Debug, Default)]
+pub(crate) struct LanePicker {
+    fairness: Fairness,
+    picks: u32,
+    next_boost: usize,
+}
+
+impl LanePicker {
+    pub(crate) fn new(fairness: Fairness) -> Self {
+        LanePicker {
+            fairness,
+            picks: 0,
+            next_boost: 0,
+        }
+    }
+
+    fn pick<T>(&mut self, queue: &LaneQueue<T>) -> Option<T> {
+        if let Fairness::AntiStarvation { every } = self.fairness {
+            self.picks += 1;
+            if self.picks >= every {
+                self.picks = 0;
+                // Rotate over High, Normal, Background (lanes 2..=4).
+                for _ in 0..3 {
+                    let lane = 2 + self.next_boost;
+                    self.next_boost = (self.next_boost + 1) % 3;
+                    if let Some(item) = queue.pop_lane(lane) {
+                        return Some(item);
+                    }
+                }
+            }
+        }
+        queue.pop_first()
+    }
+}

@@ -1,0 +1,191 @@
+//! [`Recipient`]: a type-erased address for one message type.
+
+use crate::{ActorId, Addr, AskError, Handler, Message, Priority, SendError};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a [`Recipient`] needs from the address behind it.
+trait Deliver<M: Message>: Send + Sync {
+    fn id(&self) -> ActorId;
+    fn is_alive(&self) -> bool;
+    fn tell(
+        &self,
+        msg: M,
+        priority: Option<Priority>,
+        id: Option<Uuid>,
+    ) -> Result<(), SendError<M>>;
+    fn send(&self, msg: M, priority: Option<Priority>) -> BoxFuture<'_, Result<(), SendError<M>>>;
+    fn ask(&self, msg: M, priority: Option<Priority>)
+        -> BoxFuture<'_, Result<M::Result, AskError>>;
+}
+
+fn outgoing<A: Handler<M>, M: Message>(
+    addr: &Addr<A>,
+    priority: Option<Priority>,
+) -> crate::Outgoing<'_, A> {
+    match priority {
+        Some(p) => addr.with_priority(p),
+        None => addr.with_priority(M::PRIORITY),
+    }
+}
+
+impl<A: Handler<M>, M: Message> Deliver<M> for Addr<A> {
+    fn id(&self) -> ActorId {
+        Addr::id(self)
+    }
+
+    fn is_alive(&self) -> bool {
+        Addr::is_alive(self)
+    }
+
+    fn tell(
+        &self,
+        msg: M,
+        priority: Option<Priority>,
+        id: Option<Uuid>,
+    ) -> Result<(), SendError<M>> {
+        let out = outgoing::<A, M>(self, priority);
+        match id {
+            Some(id) => out.with_correlation_id(id).tell(msg),
+            None => out.tell(msg),
+        }
+    }
+
+    fn send(&self, msg: M, priority: Option<Priority>) -> BoxFuture<'_, Result<(), SendError<M>>> {
+        Box::pin(outgoing::<A, M>(self, priority).send(msg))
+    }
+
+    fn ask(
+        &self,
+        msg: M,
+        priority: Option<Priority>,
+    ) -> BoxFuture<'_, Result<M::Result, AskError>> {
+        Box::pin(outgoing::<A, M>(self, priority).ask(msg))
+    }
+}
+
+/// An address that accepts one message type, whatever the actor behind it.
+///
+/// Made with [`Addr::recipient`]. A recipient may carry its own priority (see
+/// [`with_priority`](Self::with_priority)), which is how a subscriber chooses the lane its events
+/// arrive in. Recipients compare equal when they point at the same actor.
+///
+/// ```
+/// use actor_system_runtime::{spawn, Actor, Context, Handler, Message, Priority, Recipient};
+///
+/// struct Logger;
+/// impl Actor for Logger {}
+/// struct Line(String);
+/// impl Message for Line { type Result = usize; }
+/// impl Handler<Line> for Logger {
+///     async fn handle(&mut self, l: Line, _: &mut Context<Self>) -> usize { l.0.len() }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let r: Recipient<Line> = spawn(Logger).await.unwrap().recipient();
+/// let urgent = r.with_priority(Priority::High);
+/// assert_eq!(urgent.ask(Line("abc".into())).await, Ok(3));
+/// # }
+/// ```
+pub struct Recipient<M: Message> {
+    target: Arc<dyn Deliver<M>>,
+    priority: Option<Priority>,
+}
+
+impl<M: Message> Recipient<M> {
+    pub(crate) fn new<A: Handler<M>>(addr: Addr<A>) -> Self {
+        Recipient {
+            target: Arc::new(addr),
+            priority: None,
+        }
+    }
+
+    /// The same recipient, sending at `priority` instead of the message type's default.
+    pub fn with_priority(&self, priority: Priority) -> Self {
+        Recipient {
+            target: self.target.clone(),
+            priority: Some(priority),
+        }
+    }
+
+    /// The priority this recipient sends at.
+    pub fn priority(&self) -> Priority {
+        self.priority.unwrap_or(M::PRIORITY)
+    }
+
+    /// The id of the actor behind it.
+    pub fn id(&self) -> ActorId {
+        self.target.id()
+    }
+
+    /// Whether the actor still accepts messages.
+    pub fn is_alive(&self) -> bool {
+        self.target.is_alive()
+    }
+
+    /// See [`Addr::tell`].
+    pub fn tell(&self, msg: M) -> Result<(), SendError<M>> {
+        self.target.tell(msg, self.priority, None)
+    }
+
+    /// [`tell`](Self::tell) with an explicit correlation id.
+    pub fn tell_correlated(&self, msg: M, id: Uuid) -> Result<(), SendError<M>> {
+        self.target.tell(msg, self.priority, Some(id))
+    }
+
+    /// See [`Addr::send`].
+    pub async fn send(&self, msg: M) -> Result<(), SendError<M>> {
+        self.target.send(msg, self.priority).await
+    }
+
+    /// See [`Addr::ask`].
+    pub async fn ask(&self, msg: M) -> Result<M::Result, AskError> {
+        self.target.ask(msg, self.priority).await
+    }
+
+    /// See [`Addr::ask_timeout`].
+    pub async fn ask_timeout(&self, msg: M, timeout: Duration) -> Result<M::Result, AskError> {
+        tokio::time::timeout(timeout, self.ask(msg))
+            .await
+            .unwrap_or(Err(AskError::Timeout(timeout)))
+    }
+}
+
+impl<M: Message> Clone for Recipient<M> {
+    fn clone(&self) -> Self {
+        Recipient {
+            target: self.target.clone(),
+            priority: self.priority,
+        }
+    }
+}
+
+impl<M: Message> PartialEq for Recipient<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl<M: Message> Eq for Recipient<M> {}
+
+impl<M: Message> fmt::Debug for Recipient<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Recipient")
+            .field("id", &self.id())
+            .field("message", &std::any::type_name::<M>())
+            .field("priority", &self.priority())
+            .finish()
+    }
+}
+
+impl<A: Handler<M>, M: Message> From<Addr<A>> for Recipient<M> {
+    fn from(addr: Addr<A>) -> Self {
+        Recipient::new(addr)
+    }
+}

@@ -1,0 +1,188 @@
+//! The loop that runs one incarnation of an actor on its mailbox.
+
+use crate::current::{Current, CURRENT};
+use crate::envelope::{Payload, Signal};
+use crate::mailbox::{LanePicker, Mailbox};
+use crate::{Actor, ActorError, ActorState, Context, DropReason, ExitReason, FailureKind};
+use std::any::Any;
+use std::cell::Cell;
+use std::future::{poll_fn, Future};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Instant;
+use tokio::sync::oneshot;
+use tracing::Instrument;
+
+/// Messages handled per wake-up before yielding to the scheduler: the mailbox is invisible to
+/// tokio's cooperative budget, so a busy actor yields by itself.
+const BATCH: u32 = 128;
+
+/// Poll `fut`, turning a panic into an error.
+async fn catch_panic<F: Future>(fut: F) -> Result<F::Output, Box<dyn Any + Send>> {
+    let mut fut = pin!(fut);
+    poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(panic)),
+        },
+    )
+    .await
+}
+
+/// Run `actor` on `mailbox` until it stops or fails; report the `started` result on `started`.
+/// The mailbox is left open: the caller decides whether to restart on it or close it.
+pub(crate) async fn run<A: Actor>(
+    mailbox: &Arc<Mailbox<A>>,
+    picker: &mut LanePicker,
+    mut actor: A,
+    started: Option<oneshot::Sender<Result<(), ActorError>>>,
+) -> ExitReason {
+    let current = Current {
+        actor: mailbox.id,
+        correlation: Cell::new(None),
+    };
+    CURRENT
+        .scope(current, run_scoped(mailbox, picker, &mut actor, started))
+        .await
+}
+
+async fn run_scoped<A: Actor>(
+    mailbox: &Arc<Mailbox<A>>,
+    picker: &mut LanePicker,
+    actor: &mut A,
+    started: Option<oneshot::Sender<Result<(), ActorError>>>,
+) -> ExitReason {
+    let mut ctx = Context::new(mailbox.clone());
+    mailbox.lifecycle.set_state(ActorState::Starting);
+    let start = match catch_panic(actor.started(&mut ctx)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.with_kind(FailureKind::StartFailed)),
+        Err(panic) => Err(ActorError::from_panic(&*panic).with_kind(FailureKind::StartFailed)),
+    };
+    if let Some(tx) = started {
+        let _ = tx.send(start.clone());
+    }
+    let reason = match start {
+        Ok(()) => {
+            mailbox.lifecycle.set_state(ActorState::Running);
+            tracing::debug!(target: "actor_system::actor", actor = %mailbox.name, id = %mailbox.id, "started");
+            let reason = handle_messages(mailbox, picker, actor, &mut ctx).await;
+            mailbox.lifecycle.set_state(ActorState::Stopping);
+            if !matches!(&reason, ExitReason::Failed(e) if e.kind() == FailureKind::Panic) {
+                if let Err(panic) = catch_panic(actor.stopping(&mut ctx)).await {
+                    tracing::warn!(target: "actor_system::actor", actor = %mailbox.name, "stopping hook panicked");
+                    mailbox.stats.record_failure();
+                    if !reason.is_failure() {
+                        return finish(
+                            actor,
+                            &mut ctx,
+                            ExitReason::Failed(ActorError::from_panic(&*panic)),
+                        )
+                        .await;
+                    }
+                }
+            }
+            reason
+        }
+        Err(e) => {
+            mailbox.stats.record_failure();
+            ExitReason::Failed(e)
+        }
+    };
+    finish(actor, &mut ctx, reason).await
+}
+
+/// Cancel timers, stop children, run `stopped`.
+async fn finish<A: Actor>(actor: &mut A, ctx: &mut Context<A>, reason: ExitReason) -> ExitReason {
+    ctx.timers.cancel_all();
+    for child in std::mem::take(&mut ctx.children) {
+        child.shutdown().await;
+    }
+    if catch_panic(actor.stopped(&reason)).await.is_err() {
+        tracing::warn!(target: "actor_system::actor", actor = %ctx.mailbox.name, "stopped hook panicked");
+    }
+    match &reason {
+        ExitReason::Failed(e) => {
+            tracing::warn!(target: "actor_system::actor", actor = %ctx.mailbox.name, error = %e, "actor failed")
+        }
+        _ => tracing::debug!(target: "actor_system::actor", actor = %ctx.mailbox.name, "stopped"),
+    }
+    reason
+}
+
+async fn handle_messages<A: Actor>(
+    mailbox: &Arc<Mailbox<A>>,
+    picker: &mut LanePicker,
+    actor: &mut A,
+    ctx: &mut Context<A>,
+) -> ExitReason {
+    let mut batch = 0u32;
+    loop {
+        if let Some(reason) = ctx.exit.take() {
+            return reason;
+        }
+        let Some(env) = mailbox.pop(picker) else {
+            if mailbox.senders.load(Ordering::Acquire) == 0 {
+                return ExitReason::Normal;
+            }
+            batch = 0;
+            poll_fn(|cx| mailbox.poll_ready(cx)).await;
+            continue;
+        };
+        batch += 1;
+        if batch >= BATCH {
+            batch = 0;
+            tokio::task::yield_now().await;
+        }
+        let info = env.info;
+        match env.payload {
+            Payload::Signal(Signal::Stop) => return ExitReason::Normal,
+            Payload::Signal(Signal::SendersGone) => {}
+            Payload::Timer(id) => {
+                if let Err(panic) =
+                    catch_unwind(AssertUnwindSafe(|| crate::timer::fire(actor, ctx, id)))
+                {
+                    mailbox.stats.record_failure();
+                    return ExitReason::Failed(ActorError::from_panic(&*panic));
+                }
+            }
+            Payload::Letter(letter) => {
+                CURRENT.with(|c| c.correlation.set(info.correlation_id));
+                ctx.info = Some(info);
+                let span = tracing::debug_span!(
+                    target: "actor_system::actor",
+                    "handle",
+                    actor = %mailbox.name,
+                    message = info.message_type,
+                    correlation_id = ?info.correlation_id,
+                );
+                let begin = Instant::now();
+                let outcome = catch_panic(letter.handle(actor, ctx))
+                    .instrument(span)
+                    .await;
+                ctx.info = None;
+                match outcome {
+                    Ok(()) => {
+                        let end = Instant::now();
+                        mailbox.stats.record_handled(
+                            info.priority,
+                            begin.saturating_duration_since(info.enqueued_at),
+                            end - begin,
+                        );
+                    }
+                    Err(panic) => {
+                        mailbox.stats.record_failure();
+                        mailbox.record_dead_letter(&info, DropReason::HandlerFailed);
+                        let error = ActorError::from_panic(&*panic);
+                        tracing::error!(target: "actor_system::actor", actor = %mailbox.name, message = info.message_type, error = %error, "handler panicked");
+                        return ExitReason::Failed(error);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! Spawning actors: the simple [`spawn`] and the [`ActorCell`] a supervisor restarts actors on.
+
+use crate::envelope::Signal;
+use crate::mailbox::{LanePicker, Mailbox};
+use crate::{
+    Actor, ActorError, ActorState, Addr, ConfigError, DeadLetters, DropReason, ExitReason,
+    MailboxConfig, SpawnError,
+};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How long a stopping parent waits for each linked child before aborting it.
+pub const CHILD_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Name, mailbox and dead-letter sink of an actor to spawn.
+///
+/// ```
+/// use actor_system_runtime::{spawn_with, Actor, MailboxConfig, SpawnOptions};
+///
+/// struct Storage;
+/// impl Actor for Storage {}
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let opts = SpawnOptions::new().name("storage").mailbox(MailboxConfig::bounded(1024));
+/// let addr = spawn_with(Storage, opts).await.unwrap();
+/// assert_eq!(addr.name(), "storage");
+/// # }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SpawnOptions {
+    name: Option<String>,
+    mailbox: MailboxConfig,
+    dead_letters: Option<DeadLetters>,
+}
+
+impl SpawnOptions {
+    /// Defaults: named after the actor type, unbounded mailbox, global dead letters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Name the actor (used in logs, metrics labels and dead letters).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Configure the mailbox.
+    pub fn mailbox(mut self, config: MailboxConfig) -> Self {
+        self.mailbox = config;
+        self
+    }
+
+    /// Report undeliverable messages to `sink` instead of [`DeadLetters::global`].
+    pub fn dead_letters(mut self, sink: DeadLetters) -> Self {
+        self.dead_letters = Some(sink);
+        self
+    }
+
+    pub(crate) fn dead_letters_default(mut self, sink: DeadLetters) -> Self {
+        self.dead_letters.get_or_insert(sink);
+        self
+    }
+}
+
+/// Spawn `actor` on the current tokio runtime; resolves once its `started` hook succeeded.
+///
+/// # Panics
+/// Outside a tokio runtime (like `tokio::spawn`).
+pub async fn spawn<A: Actor>(actor: A) -> Result<Addr<A>, SpawnError> {
+    spawn_with(actor, SpawnOptions::new()).await
+}
+
+/// [`spawn`] with options.
+pub async fn spawn_with<A: Actor>(actor: A, options: SpawnOptions) -> Result<Addr<A>, SpawnError> {
+    spawn_task(actor, options).await.map(|(addr, _)| addr)
+}
+
+pub(crate) async fn spawn_task<A: Actor>(
+    actor: A,
+    options: SpawnOptions,
+) -> Result<(Addr<A>, ChildLink), SpawnError> {
+    let mut cell = ActorCell::new(options)?;
+    let addr = cell.address();
+    let (tx, rx) = oneshot::channel();
+    let task = tokio::spawn(async move {
+        let reason = cell.run(actor, Some(tx)).await;
+        cell.finish(reason);
+    });
+    match rx.await {
+        Ok(Ok(())) => Ok((
+            addr.clone(),
+            ChildLink {
+                control: addr.mailbox.clone(),
+                task,
+            },
+        )),
+        Ok(Err(e)) => Err(SpawnError::StartFailed(e)),
+        Err(_) => Err(SpawnError::StartFailed(ActorError::panicked(
+            "the actor task ended before reporting its start",
+        ))),
+    }
+}
+
+/// The consuming end of an actor's mailbox: runs incarnations of the actor on it.
+///
+/// [`spawn`] uses one internally. A supervisor keeps the cell across failures and runs a fresh
+/// instance on the same mailbox, so addresses handed out earlier keep working.
+///
+/// ```
+/// use actor_system_runtime::{ActorCell, Actor, ExitReason, SpawnOptions};
+///
+/// struct Worker;
+/// impl Actor for Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let mut cell = ActorCell::<Worker>::new(SpawnOptions::new()).unwrap();
+/// let addr = cell.address();
+/// addr.stop();
+/// assert_eq!(cell.run(Worker, None).await, ExitReason::Normal);
+/// cell.finish(ExitReason::Normal);
+/// assert!(!addr.is_alive());
+/// # }
+/// ```
+pub struct ActorCell<A: Actor> {
+    mailbox: Arc<Mailbox<A>>,
+    picker: LanePicker,
+}
+
+impl<A: Actor> ActorCell<A> {
+    /// A new mailbox, validated, with no actor running on it yet.
+    pub fn new(options: SpawnOptions) -> Result<Self, ConfigError> {
+        options.mailbox.validate()?;
+        let name = options
+            .name
+            .unwrap_or_else(|| short_type_name::<A>().to_owned());
+        let mailbox = Mailbox::new(
+            name.into(),
+            options.mailbox,
+            options.dead_letters.unwrap_or_default(),
+        );
+        Ok(ActorCell {
+            picker: LanePicker::new(options.mailbox.fairness),
+            mailbox: Arc::new(mailbox),
+        })
+    }
+
+    /// An address of the mailbox (valid across incarnations).
+    pub fn address(&self) -> Addr<A> {
+        Addr::new(self.mailbox.clone())
+    }
+
+    /// Run one incarnation until it stops or fails. `started` receives the result of its
+    /// `started` hook. Queued messages stay queued for the next incarnation.
+    pub async fn run(
+        &mut self,
+        actor: A,
+        started: Option<oneshot::Sender<Result<(), ActorError>>>,
+    ) -> ExitReason {
+        crate::runner::run(&self.mailbox, &mut self.picker, actor, started).await
+    }
+
+    /// Mark the actor as waiting to be restarted (for introspection) and count the restart.
+    pub fn mark_restarting(&self) {
+        self.mailbox.lifecycle.set_state(ActorState::Restarting);
+        self.mailbox
+            .stats
+            .restarts
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// End the actor for good: refuse new messages, dead-letter what is queued (pending asks
+    /// get [`AskError::Stopped`](crate::AskError::Stopped)), and publish `reason` to waiters.
+    pub fn finish(self, reason: ExitReason) {
+        finish_mailbox(&self.mailbox, reason);
+    }
+}
+
+fn finish_mailbox<A: Actor>(mailbox: &Mailbox<A>, reason: ExitReason) {
+    mailbox.close();
+    mailbox.drain(DropReason::ActorStopped);
+    mailbox.lifecycle.terminate(reason);
+}
+
+/// `my_crate::module::Type<T>` -> `Type<T>`.
+fn short_type_name<A>() -> &'static str {
+    let full = std::any::type_name::<A>();
+    let base = full.split('<').next().unwrap_or(full);
+    let start = base.rfind("::").map(|i| i + 2).unwrap_or(0);
+    &full[start..]
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Type-erased control of a child actor.
+trait ChildControl: Send + Sync {
+    fn request_stop(&self);
+    fn wait(&self) -> BoxFuture<'_, ExitReason>;
+    fn abandon(&self);
+}
+
+impl<A: Actor> ChildControl for Mailbox<A> {
+    fn request_stop(&self) {
+        self.push_signal(Signal::Stop);
+    }
+
+    fn wait(&self) -> BoxFuture<'_, ExitReason> {
+        Box::pin(self.lifecycle.wait())
+    }
+
+    fn abandon(&self) {
+        finish_mailbox(self, ExitReason::Aborted);
+    }
+}
+
+/// A parent's link to a child actor spawned through its context.
+pub(crate) struct ChildLink {
+    control: Arc<dyn ChildControl>,
+    task: JoinHandle<()>,
+}
+
+impl ChildLink {
+    pub(crate) fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    /// Stop the child and wait for it, aborting it after [`CHILD_SHUTDOWN_TIMEOUT`].
+    pub(crate) async fn shutdown(self) {
+        self.control.request_stop();
+        if tokio::time::timeout(CHILD_SHUTDOWN_TIMEOUT, self.control.wait())
+            .await
+            .is_err()
+        {
+            self.task.abort();
+            self.control.abandon();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_names_drop_the_module_path() {
+        struct Local;
+        assert_eq!(super::short_type_name::<Local>(), "Local");
+        assert_eq!(super::short_type_name::<Vec<u8>>(), "Vec<u8>");
+    }
+}

@@ -1,0 +1,167 @@
+//! Per-actor counters: atomics on the actor's mailbox, readable without any metrics exporter,
+//! mirrored into the `metrics` facade (labels `actor`, `actor_type`).
+
+use crate::Priority;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+/// Count, total and maximum of a duration (handling time, mailbox wait).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimingSummary {
+    /// Number of samples.
+    pub count: u64,
+    /// Sum of all samples.
+    pub total: Duration,
+    /// Largest sample.
+    pub max: Duration,
+}
+
+impl TimingSummary {
+    /// Mean of the samples (zero when there are none).
+    pub fn mean(&self) -> Duration {
+        if self.count == 0 {
+            Duration::ZERO
+        } else {
+            self.total / self.count as u32
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Timing {
+    count: AtomicU64,
+    total_ns: AtomicU64,
+    max_ns: AtomicU64,
+}
+
+impl Timing {
+    pub(crate) fn record(&self, d: Duration) {
+        let ns = d.as_nanos().min(u64::MAX as u128) as u64;
+        self.count.fetch_add(1, Relaxed);
+        self.total_ns.fetch_add(ns, Relaxed);
+        self.max_ns.fetch_max(ns, Relaxed);
+    }
+
+    fn summary(&self) -> TimingSummary {
+        TimingSummary {
+            count: self.count.load(Relaxed),
+            total: Duration::from_nanos(self.total_ns.load(Relaxed)),
+            max: Duration::from_nanos(self.max_ns.load(Relaxed)),
+        }
+    }
+}
+
+/// Live counters of one actor (shared by all its incarnations).
+pub(crate) struct ActorStats {
+    pub(crate) processed: AtomicU64,
+    pub(crate) failed: AtomicU64,
+    pub(crate) dropped: AtomicU64,
+    pub(crate) rejected: AtomicU64,
+    pub(crate) restarts: AtomicU64,
+    pub(crate) handling: Timing,
+    pub(crate) mailbox_wait: Timing,
+    handles: MetricHandles,
+}
+
+/// `metrics` handles registered once per actor, so recording costs no label lookups. With no
+/// recorder installed they are no-ops.
+struct MetricHandles {
+    processed: metrics::Counter,
+    failed: metrics::Counter,
+    dropped: metrics::Counter,
+    handling: metrics::Histogram,
+    mailbox_wait: [metrics::Histogram; 4],
+}
+
+impl ActorStats {
+    pub(crate) fn new(name: &str, actor_type: &'static str) -> Self {
+        let labels = [
+            ("actor", name.to_owned()),
+            ("actor_type", actor_type.to_owned()),
+        ];
+        let wait = |p: Priority| {
+            let labels = [
+                ("actor", name.to_owned()),
+                ("actor_type", actor_type.to_owned()),
+                ("priority", p.as_str().to_owned()),
+            ];
+            metrics::histogram!("actor_mailbox_wait_seconds", &labels)
+        };
+        ActorStats {
+            processed: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            restarts: AtomicU64::new(0),
+            handling: Timing::default(),
+            mailbox_wait: Timing::default(),
+            handles: MetricHandles {
+                processed: metrics::counter!("actor_messages_processed_total", &labels),
+                failed: metrics::counter!("actor_failures_total", &labels),
+                dropped: metrics::counter!("actor_messages_dropped_total", &labels),
+                handling: metrics::histogram!("actor_message_handling_seconds", &labels),
+                mailbox_wait: Priority::ALL.map(wait),
+            },
+        }
+    }
+
+    pub(crate) fn record_handled(&self, priority: Priority, wait: Duration, handling: Duration) {
+        self.processed.fetch_add(1, Relaxed);
+        self.handling.record(handling);
+        self.mailbox_wait.record(wait);
+        self.handles.processed.increment(1);
+        self.handles.handling.record(handling.as_secs_f64());
+        self.handles.mailbox_wait[priority.lane()].record(wait.as_secs_f64());
+    }
+
+    pub(crate) fn record_failure(&self) {
+        self.failed.fetch_add(1, Relaxed);
+        self.handles.failed.increment(1);
+    }
+
+    pub(crate) fn record_dropped(&self) {
+        self.dropped.fetch_add(1, Relaxed);
+        self.handles.dropped.increment(1);
+    }
+
+    pub(crate) fn snapshot(&self, queue_depth: [usize; 4]) -> StatsSnapshot {
+        StatsSnapshot {
+            processed: self.processed.load(Relaxed),
+            failed: self.failed.load(Relaxed),
+            dropped: self.dropped.load(Relaxed),
+            rejected: self.rejected.load(Relaxed),
+            restarts: self.restarts.load(Relaxed),
+            queue_depth,
+            handling: self.handling.summary(),
+            mailbox_wait: self.mailbox_wait.summary(),
+        }
+    }
+}
+
+/// A point-in-time copy of an actor's counters, from [`Addr::stats`](crate::Addr::stats).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    /// Messages handled to completion.
+    pub processed: u64,
+    /// Failures (panics, failed starts, `Context::fail`).
+    pub failed: u64,
+    /// Messages dropped by the overflow strategy or left queued at stop (all are dead letters).
+    pub dropped: u64,
+    /// Messages refused with an error returned to the sender (mailbox full).
+    pub rejected: u64,
+    /// Times a supervisor restarted the actor on this mailbox.
+    pub restarts: u64,
+    /// Messages waiting, per lane, indexed by [`Priority::lane`].
+    pub queue_depth: [usize; 4],
+    /// Time spent in handlers.
+    pub handling: TimingSummary,
+    /// Time messages waited in the mailbox before their handler started.
+    pub mailbox_wait: TimingSummary,
+}
+
+impl StatsSnapshot {
+    /// Messages waiting in all lanes.
+    pub fn queued(&self) -> usize {
+        self.queue_depth.iter().sum()
+    }
+}

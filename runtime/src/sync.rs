@@ -1,0 +1,53 @@
+//! Synchronisation primitives of the mailbox core, swapped for `loom`'s models under `cfg(loom)`.
+//!
+//! Under loom the lanes are modelled by a mutex-protected `VecDeque`: crossbeam's `SegQueue` is
+//! tested by crossbeam; what loom checks here is our own protocol (the state word, parking and
+//! waking, closing).
+
+#[cfg(not(loom))]
+pub(crate) use atomic_waker::AtomicWaker;
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[cfg(loom)]
+pub(crate) use loom::future::AtomicWaker;
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+
+/// Register `waker` (the two `AtomicWaker`s differ in how they take it).
+pub(crate) fn register(slot: &AtomicWaker, waker: &std::task::Waker) {
+    #[cfg(not(loom))]
+    slot.register(waker);
+    #[cfg(loom)]
+    slot.register_by_ref(waker);
+}
+
+/// One FIFO lane of the mailbox.
+#[cfg(not(loom))]
+pub(crate) type Lane<T> = crossbeam_queue::SegQueue<T>;
+
+#[cfg(loom)]
+pub(crate) use loom_lane::Lane;
+
+#[cfg(loom)]
+mod loom_lane {
+    use std::collections::VecDeque;
+
+    /// A lane model with the subset of `SegQueue`'s API the mailbox uses.
+    pub(crate) struct Lane<T>(loom::sync::Mutex<VecDeque<T>>);
+
+    impl<T> Lane<T> {
+        pub(crate) fn new() -> Self {
+            Lane(loom::sync::Mutex::new(VecDeque::new()))
+        }
+        pub(crate) fn push(&self, value: T) {
+            self.0.lock().unwrap().push_back(value);
+        }
+        pub(crate) fn pop(&self) -> Option<T> {
+            self.0.lock().unwrap().pop_front()
+        }
+        pub(crate) fn len(&self) -> usize {
+            self.0.lock().unwrap().len()
+        }
+    }
+}

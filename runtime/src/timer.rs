@@ -1,0 +1,193 @@
+//! Timers of an actor: delayed and periodic callbacks that run on the actor's own task.
+//!
+//! A timer task never blocks on the mailbox: ticks bypass capacity, and a periodic timer has at
+//! most one tick queued (missed ticks are coalesced), so a busy actor cannot pile them up.
+
+use crate::envelope::MessageInfo;
+use crate::mailbox::Mailbox;
+use crate::{Actor, Context, Priority};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+/// Cancels a timer scheduled through a [`Context`]. Dropping the handle does not cancel it.
+///
+/// ```
+/// # use actor_system_runtime::{spawn, Actor, ActorResult, Context};
+/// # use std::time::Duration;
+/// struct Ticker;
+/// impl Actor for Ticker {
+///     async fn started(&mut self, ctx: &mut Context<Self>) -> ActorResult<()> {
+///         let handle = ctx.run_interval(Duration::from_secs(1), |_actor, _ctx| {});
+///         handle.cancel();
+///         assert!(handle.is_cancelled());
+///         Ok(())
+///     }
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() { spawn(Ticker).await.unwrap(); }
+/// ```
+#[derive(Debug, Clone)]
+pub struct TimerHandle {
+    token: CancellationToken,
+}
+
+impl TimerHandle {
+    pub(crate) fn new(token: CancellationToken) -> Self {
+        TimerHandle { token }
+    }
+
+    /// Stop the timer; a tick already queued is discarded.
+    pub fn cancel(&self) {
+        self.token.cancel();
+    }
+
+    /// Whether the timer was cancelled (or its actor stopped).
+    pub fn is_cancelled(&self) -> bool {
+        self.token.is_cancelled()
+    }
+}
+
+type Once<A> = Box<dyn FnOnce(&mut A, &mut Context<A>) + Send>;
+type Repeat<A> = Box<dyn FnMut(&mut A, &mut Context<A>) + Send>;
+
+enum Callback<A: Actor> {
+    Once(Once<A>),
+    Repeat(Repeat<A>),
+}
+
+struct Entry<A: Actor> {
+    callback: Callback<A>,
+    queued: Arc<AtomicBool>,
+    token: CancellationToken,
+}
+
+/// The timers of one incarnation; all are cancelled when it ends.
+pub(crate) struct Timers<A: Actor> {
+    next_id: u64,
+    entries: HashMap<u64, Entry<A>>,
+    root: CancellationToken,
+}
+
+impl<A: Actor> Timers<A> {
+    pub(crate) fn new() -> Self {
+        Timers {
+            next_id: 0,
+            entries: HashMap::new(),
+            root: CancellationToken::new(),
+        }
+    }
+
+    /// A token cancelled with this incarnation's timers.
+    pub(crate) fn child_token(&self) -> CancellationToken {
+        self.root.child_token()
+    }
+
+    pub(crate) fn cancel_all(&mut self) {
+        self.root.cancel();
+        self.entries.clear();
+    }
+
+    fn schedule(
+        &mut self,
+        mailbox: &Arc<Mailbox<A>>,
+        delay: Duration,
+        period: Option<Duration>,
+        priority: Priority,
+        callback: Callback<A>,
+    ) -> TimerHandle {
+        let id = self.next_id;
+        self.next_id += 1;
+        let token = self.root.child_token();
+        let queued = Arc::new(AtomicBool::new(false));
+        self.entries.insert(
+            id,
+            Entry {
+                callback,
+                queued: queued.clone(),
+                token: token.clone(),
+            },
+        );
+        let mailbox = mailbox.clone();
+        let task_token = token.clone();
+        tokio::spawn(async move {
+            let start = tokio::time::Instant::now() + delay;
+            let mut ticks = tokio::time::interval_at(
+                start,
+                period.unwrap_or(delay.max(Duration::from_millis(1))),
+            );
+            ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+            loop {
+                tokio::select! {
+                    _ = task_token.cancelled() => return,
+                    _ = ticks.tick() => {}
+                }
+                if !queued.swap(true, Ordering::AcqRel) {
+                    let info = MessageInfo {
+                        priority,
+                        correlation_id: None,
+                        enqueued_at: Instant::now(),
+                        message_type: "timer",
+                    };
+                    if !mailbox.push_timer(id, info) {
+                        return;
+                    }
+                }
+                if period.is_none() {
+                    return;
+                }
+            }
+        });
+        TimerHandle::new(token)
+    }
+
+    pub(crate) fn run_later(
+        &mut self,
+        mailbox: &Arc<Mailbox<A>>,
+        delay: Duration,
+        f: Once<A>,
+    ) -> TimerHandle {
+        self.schedule(mailbox, delay, None, Priority::Normal, Callback::Once(f))
+    }
+
+    pub(crate) fn run_interval(
+        &mut self,
+        mailbox: &Arc<Mailbox<A>>,
+        period: Duration,
+        priority: Priority,
+        f: Repeat<A>,
+    ) -> TimerHandle {
+        self.schedule(mailbox, period, Some(period), priority, Callback::Repeat(f))
+    }
+
+    /// Take timer `id`'s callback out to run it; `None` if it was cancelled.
+    fn take(&mut self, id: u64) -> Option<Entry<A>> {
+        let entry = self.entries.remove(&id)?;
+        entry.queued.store(false, Ordering::Release);
+        (!entry.token.is_cancelled()).then_some(entry)
+    }
+}
+
+/// Run the callback of timer `id` (called by the actor's loop when its tick is dequeued).
+pub(crate) fn fire<A: Actor>(actor: &mut A, ctx: &mut Context<A>, id: u64) {
+    let Some(entry) = ctx.timers.take(id) else {
+        return;
+    };
+    match entry.callback {
+        Callback::Once(f) => f(actor, ctx),
+        Callback::Repeat(mut f) => {
+            f(actor, ctx);
+            if !entry.token.is_cancelled() {
+                ctx.timers.entries.insert(
+                    id,
+                    Entry {
+                        callback: Callback::Repeat(f),
+                        ..entry
+                    },
+                );
+            }
+        }
+    }
+}

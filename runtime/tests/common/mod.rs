@@ -1,0 +1,120 @@
+//! Actors shared by the runtime's integration tests.
+#![allow(dead_code)]
+
+use actor_system_runtime::{Actor, ActorResult, Context, Handler, Message, Priority};
+use std::sync::Arc;
+use tokio::sync::{oneshot, Mutex, Notify};
+
+/// Records every `Record` it handles, in order; can be held on a gate.
+#[derive(Default)]
+pub struct Recorder {
+    pub seen: Vec<(Priority, u64)>,
+    pub log: Arc<parking_lot::Mutex<Vec<String>>>,
+}
+
+impl Actor for Recorder {}
+
+/// A numbered message; the handler records its priority (from the envelope) and number.
+pub struct Record(pub u64);
+impl Message for Record {
+    type Result = ();
+}
+
+impl Handler<Record> for Recorder {
+    async fn handle(&mut self, msg: Record, ctx: &mut Context<Self>) {
+        let priority = ctx.message_info().expect("handling a message").priority;
+        self.seen.push((priority, msg.0));
+    }
+}
+
+/// Returns everything recorded so far.
+pub struct Take;
+impl Message for Take {
+    type Result = Vec<(Priority, u64)>;
+    const PRIORITY: Priority = Priority::Background;
+}
+
+impl Handler<Take> for Recorder {
+    async fn handle(&mut self, _: Take, _: &mut Context<Self>) -> Vec<(Priority, u64)> {
+        std::mem::take(&mut self.seen)
+    }
+}
+
+/// Blocks the actor until the gate opens; answers when it has started waiting.
+pub struct Hold {
+    pub entered: Option<oneshot::Sender<()>>,
+    pub gate: Arc<Notify>,
+}
+impl Message for Hold {
+    type Result = ();
+    const PRIORITY: Priority = Priority::Critical;
+}
+
+impl Handler<Hold> for Recorder {
+    async fn handle(&mut self, mut msg: Hold, _: &mut Context<Self>) {
+        if let Some(tx) = msg.entered.take() {
+            let _ = tx.send(());
+        }
+        msg.gate.notified().await;
+    }
+}
+
+/// Park `addr`'s actor inside a handler; returns the gate that releases it.
+pub async fn hold(addr: &actor_system_runtime::Addr<Recorder>) -> Arc<Notify> {
+    let gate = Arc::new(Notify::new());
+    let (tx, rx) = oneshot::channel();
+    addr.tell(Hold {
+        entered: Some(tx),
+        gate: gate.clone(),
+    })
+    .unwrap();
+    rx.await.unwrap();
+    gate
+}
+
+/// Panics when asked.
+pub struct Boom;
+impl Message for Boom {
+    type Result = u32;
+}
+
+impl Handler<Boom> for Recorder {
+    async fn handle(&mut self, _: Boom, _: &mut Context<Self>) -> u32 {
+        panic!("boom")
+    }
+}
+
+/// An actor that writes its lifecycle into a shared log.
+pub struct Lifecycle {
+    pub log: Arc<Mutex<Vec<&'static str>>>,
+    pub fail_start: bool,
+}
+
+impl Actor for Lifecycle {
+    async fn started(&mut self, _: &mut Context<Self>) -> ActorResult<()> {
+        self.log.lock().await.push("started");
+        if self.fail_start {
+            Err(actor_system_runtime::ActorError::recoverable("no database"))
+        } else {
+            Ok(())
+        }
+    }
+    async fn stopping(&mut self, _: &mut Context<Self>) {
+        self.log.lock().await.push("stopping");
+    }
+    async fn stopped(&mut self, _: &actor_system_runtime::ExitReason) {
+        self.log.lock().await.push("stopped");
+    }
+}
+
+pub struct Ping;
+impl Message for Ping {
+    type Result = &'static str;
+}
+
+impl Handler<Ping> for Lifecycle {
+    async fn handle(&mut self, _: Ping, _: &mut Context<Self>) -> &'static str {
+        self.log.lock().await.push("handle");
+        "pong"
+    }
+}

@@ -1,0 +1,193 @@
+//! Lifecycle hooks, stopping, failures and the spawner's view of them.
+
+mod common;
+
+use actor_system_runtime::{
+    spawn, spawn_with, Actor, ActorState, AskError, Context, ExitReason, FailureKind, Handler,
+    Message, SpawnError, SpawnOptions,
+};
+use common::*;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex;
+
+#[tokio::test]
+async fn hooks_run_in_order_around_messages() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let addr = spawn(Lifecycle {
+        log: log.clone(),
+        fail_start: false,
+    })
+    .await
+    .unwrap();
+    assert_eq!(addr.state(), ActorState::Running);
+    assert_eq!(addr.ask(Ping).await, Ok("pong"));
+    addr.stop();
+    assert_eq!(addr.wait_for_stop().await, ExitReason::Normal);
+    assert_eq!(
+        *log.lock().await,
+        ["started", "handle", "stopping", "stopped"]
+    );
+    assert_eq!(addr.state(), ActorState::Stopped);
+    assert!(!addr.is_alive());
+}
+
+#[tokio::test]
+async fn failing_start_is_returned_to_the_spawner() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let err = spawn(Lifecycle {
+        log: log.clone(),
+        fail_start: true,
+    })
+    .await
+    .unwrap_err();
+    let SpawnError::StartFailed(e) = err else {
+        panic!("expected StartFailed, got {err:?}")
+    };
+    assert_eq!(e.kind(), FailureKind::StartFailed);
+    assert_eq!(e.message(), "no database");
+    assert_eq!(*log.lock().await, ["started", "stopped"]);
+}
+
+struct PanicOnStart;
+impl Actor for PanicOnStart {
+    async fn started(&mut self, _: &mut Context<Self>) -> actor_system_runtime::ActorResult<()> {
+        panic!("cannot open data dir")
+    }
+}
+
+#[tokio::test]
+async fn panicking_start_is_a_typed_start_failure() {
+    let Err(SpawnError::StartFailed(e)) = spawn(PanicOnStart).await else {
+        panic!("spawn should fail")
+    };
+    assert_eq!(e.kind(), FailureKind::StartFailed);
+    assert!(e.message().contains("cannot open data dir"));
+}
+
+#[tokio::test]
+async fn panicking_handler_fails_the_actor_and_its_ask() {
+    let addr = spawn(Recorder::default()).await.unwrap();
+    assert_eq!(addr.ask(Boom).await, Err(AskError::NoReply));
+    let ExitReason::Failed(e) = addr.wait_for_stop().await else {
+        panic!("expected failure")
+    };
+    assert_eq!(e.kind(), FailureKind::Panic);
+    assert_eq!(e.message(), "boom");
+    assert_eq!(addr.stats().failed, 1);
+    assert_eq!(addr.ask(Take).await, Err(AskError::Stopped));
+    assert!(addr.tell(Record(1)).unwrap_err().is_stopped());
+}
+
+#[tokio::test]
+async fn queued_asks_error_out_when_the_actor_stops() {
+    let addr = spawn(Recorder::default()).await.unwrap();
+    let gate = hold(&addr).await;
+    let pending = {
+        let addr = addr.clone();
+        tokio::spawn(async move { addr.ask(Take).await })
+    };
+    tokio::task::yield_now().await;
+    addr.stop();
+    gate.notify_one();
+    assert_eq!(pending.await.unwrap(), Err(AskError::Stopped));
+}
+
+#[tokio::test]
+async fn dropping_the_last_address_stops_the_actor() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let addr = spawn(Lifecycle {
+        log: log.clone(),
+        fail_start: false,
+    })
+    .await
+    .unwrap();
+    let watcher = addr.recipient::<Ping>();
+    drop(addr);
+    // A recipient is an address too: the actor lives on.
+    assert_eq!(watcher.ask(Ping).await, Ok("pong"));
+    drop(watcher);
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while log.lock().await.last() != Some(&"stopped") {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("actor stops once unreachable");
+}
+
+struct SelfAsker;
+impl Actor for SelfAsker {}
+struct AskMyself;
+impl Message for AskMyself {
+    type Result = Result<(), AskError>;
+}
+impl Handler<AskMyself> for SelfAsker {
+    async fn handle(&mut self, _: AskMyself, ctx: &mut Context<Self>) -> Result<(), AskError> {
+        ctx.address().ask(Ping2).await
+    }
+}
+struct Ping2;
+impl Message for Ping2 {
+    type Result = ();
+}
+impl Handler<Ping2> for SelfAsker {
+    async fn handle(&mut self, _: Ping2, _: &mut Context<Self>) {}
+}
+
+#[tokio::test]
+async fn asking_yourself_is_an_error_not_a_deadlock() {
+    let addr = spawn(SelfAsker).await.unwrap();
+    assert_eq!(addr.ask(AskMyself).await, Ok(Err(AskError::SelfAsk)));
+}
+
+struct Parent {
+    child: Option<actor_system_runtime::Addr<Recorder>>,
+}
+impl Actor for Parent {
+    async fn started(&mut self, ctx: &mut Context<Self>) -> actor_system_runtime::ActorResult<()> {
+        let child = ctx
+            .spawn_child_with(Recorder::default(), SpawnOptions::new().name("child"))
+            .await
+            .map_err(|e| actor_system_runtime::ActorError::recoverable(e.to_string()))?;
+        self.child = Some(child);
+        Ok(())
+    }
+}
+struct GetChild;
+impl Message for GetChild {
+    type Result = actor_system_runtime::Addr<Recorder>;
+}
+impl Handler<GetChild> for Parent {
+    async fn handle(
+        &mut self,
+        _: GetChild,
+        _: &mut Context<Self>,
+    ) -> actor_system_runtime::Addr<Recorder> {
+        self.child.clone().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn children_stop_with_their_parent() {
+    let parent = spawn_with(Parent { child: None }, SpawnOptions::new().name("parent"))
+        .await
+        .unwrap();
+    let child = parent.ask(GetChild).await.unwrap();
+    assert_eq!(child.name(), "child");
+    parent.stop();
+    parent.wait_for_stop().await;
+    assert_eq!(child.wait_for_stop().await, ExitReason::Normal);
+}
+
+#[tokio::test]
+async fn invalid_mailbox_config_is_a_spawn_error() {
+    let err = spawn_with(
+        Recorder::default(),
+        SpawnOptions::new().mailbox(actor_system_runtime::MailboxConfig::bounded(0)),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, SpawnError::Config(_)));
+    assert!(err.to_string().contains("at least 1"));
+}

@@ -1,0 +1,271 @@
+//! tell / send / ask / timeouts, recipients, correlation ids, timers.
+
+mod common;
+
+use actor_system_runtime::{
+    spawn, spawn_with, Actor, AskError, Context, Handler, MailboxConfig, Message, Priority,
+    Recipient, SpawnOptions,
+};
+use common::*;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[tokio::test]
+async fn tell_then_ask_sees_every_message_in_order() {
+    let addr = spawn(Recorder::default()).await.unwrap();
+    for i in 0..100 {
+        addr.tell(Record(i)).unwrap();
+    }
+    let seen = addr
+        .with_priority(Priority::Normal)
+        .ask(Take)
+        .await
+        .unwrap();
+    assert_eq!(
+        seen,
+        (0..100).map(|i| (Priority::Normal, i)).collect::<Vec<_>>()
+    );
+    assert_eq!(addr.stats().processed, 101);
+}
+
+#[tokio::test(start_paused = true)]
+async fn ask_timeout_resolves_with_timeout_error() {
+    let addr = spawn(Recorder::default()).await.unwrap();
+    let _gate = hold(&addr).await;
+    let err = addr.ask_timeout(Take, Duration::from_millis(100)).await;
+    assert_eq!(err, Err(AskError::Timeout(Duration::from_millis(100))));
+    assert!(err.unwrap_err().to_string().contains("raise the timeout"));
+    assert_eq!(
+        addr.ask_timeout(Take, Duration::ZERO).await,
+        Err(AskError::Timeout(Duration::ZERO))
+    );
+}
+
+#[tokio::test]
+async fn send_waits_for_space_under_backpressure() {
+    let addr = spawn_with(
+        Recorder::default(),
+        SpawnOptions::new().mailbox(MailboxConfig::bounded(2)),
+    )
+    .await
+    .unwrap();
+    let gate = hold(&addr).await;
+    addr.tell(Record(0)).unwrap();
+    addr.tell(Record(1)).unwrap();
+    let full = addr.tell(Record(2)).unwrap_err();
+    assert!(!full.is_stopped());
+    assert_eq!(full.into_inner().0, 2);
+    let sender = {
+        let addr = addr.clone();
+        tokio::spawn(async move {
+            for i in 2..10 {
+                addr.send(Record(i)).await.unwrap();
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert!(
+        !sender.is_finished(),
+        "send must wait while the mailbox is full"
+    );
+    gate.notify_one();
+    sender.await.unwrap();
+    let seen: Vec<u64> = addr
+        .ask(Take)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, i)| i)
+        .collect();
+    assert_eq!(seen, (0..10).collect::<Vec<_>>());
+    assert_eq!(addr.stats().rejected, 1);
+}
+
+#[tokio::test]
+async fn a_waiting_sender_is_released_when_the_actor_stops() {
+    let addr = spawn_with(
+        Recorder::default(),
+        SpawnOptions::new().mailbox(MailboxConfig::bounded(1)),
+    )
+    .await
+    .unwrap();
+    let gate = hold(&addr).await;
+    addr.tell(Record(0)).unwrap();
+    let blocked = {
+        let addr = addr.clone();
+        tokio::spawn(async move { addr.send(Record(1)).await })
+    };
+    tokio::task::yield_now().await;
+    addr.stop();
+    gate.notify_one();
+    let err = blocked.await.unwrap().unwrap_err();
+    assert!(err.is_stopped());
+    assert_eq!(err.into_inner().0, 1);
+}
+
+#[tokio::test]
+async fn recipients_erase_the_actor_type() {
+    let addr = spawn(Recorder::default()).await.unwrap();
+    let r: Recipient<Record> = addr.recipient();
+    let bg = r.with_priority(Priority::Background);
+    assert_eq!(bg.priority(), Priority::Background);
+    bg.tell(Record(1)).unwrap();
+    r.send(Record(2)).await.unwrap();
+    r.ask(Record(3)).await.unwrap();
+    assert_eq!(r, bg);
+    assert_eq!(r.id(), addr.id());
+    // All three were queued before the actor ran: the Normal lane is served first.
+    let seen = addr.ask(Take).await.unwrap();
+    assert_eq!(
+        seen,
+        [
+            (Priority::Normal, 2),
+            (Priority::Normal, 3),
+            (Priority::Background, 1)
+        ]
+    );
+}
+
+// --- correlation ids across two hops -------------------------------------------------------
+
+struct Hop {
+    next: Option<Recipient<Traced>>,
+    seen: tokio::sync::mpsc::UnboundedSender<Option<Uuid>>,
+}
+impl Actor for Hop {}
+
+struct Traced;
+impl Message for Traced {
+    type Result = ();
+}
+
+impl Handler<Traced> for Hop {
+    async fn handle(&mut self, _: Traced, ctx: &mut Context<Self>) {
+        self.seen
+            .send(ctx.message_info().unwrap().correlation_id)
+            .unwrap();
+        if let Some(next) = &self.next {
+            next.tell(Traced).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn correlation_id_follows_a_message_across_two_hops() {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let third = spawn(Hop {
+        next: None,
+        seen: tx.clone(),
+    })
+    .await
+    .unwrap();
+    let second = spawn(Hop {
+        next: Some(third.recipient()),
+        seen: tx.clone(),
+    })
+    .await
+    .unwrap();
+    let first = spawn(Hop {
+        next: Some(second.recipient()),
+        seen: tx,
+    })
+    .await
+    .unwrap();
+
+    let id = Uuid::new_v4();
+    first.with_correlation_id(id).tell(Traced).unwrap();
+    for _ in 0..3 {
+        assert_eq!(rx.recv().await.unwrap(), Some(id));
+    }
+
+    // Without an explicit id, the first hop creates one that the next hops share.
+    first.tell(Traced).unwrap();
+    let ids: Vec<_> = [rx.recv().await, rx.recv().await, rx.recv().await]
+        .into_iter()
+        .map(|v| v.unwrap())
+        .collect();
+    assert_eq!(ids[0], None, "a message from outside any actor has no id");
+    assert!(ids[1].is_some());
+    assert_eq!(ids[1], ids[2]);
+}
+
+// --- timers ----------------------------------------------------------------------------------
+
+struct Ticker {
+    ticks: u32,
+}
+impl Actor for Ticker {
+    async fn started(&mut self, ctx: &mut Context<Self>) -> actor_system_runtime::ActorResult<()> {
+        ctx.run_interval(Duration::from_secs(1), |me, ctx| {
+            me.ticks += 1;
+            if me.ticks == 3 {
+                ctx.run_later(Duration::from_millis(500), |me, _| me.ticks += 100);
+            }
+        });
+        let cancelled = ctx.run_later(Duration::from_millis(10), |me, _| me.ticks += 1000);
+        cancelled.cancel();
+        Ok(())
+    }
+}
+struct Ticks;
+impl Message for Ticks {
+    type Result = u32;
+}
+impl Handler<Ticks> for Ticker {
+    async fn handle(&mut self, _: Ticks, _: &mut Context<Self>) -> u32 {
+        self.ticks
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn interval_and_delayed_callbacks_fire_on_schedule() {
+    let addr = spawn(Ticker { ticks: 0 }).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(addr.ask(Ticks).await, Ok(2));
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(addr.ask(Ticks).await, Ok(3));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        addr.ask(Ticks).await,
+        Ok(103),
+        "one-shot fires 500 ms after the 3rd tick"
+    );
+}
+
+struct Delayed {
+    got: Vec<u32>,
+}
+impl Actor for Delayed {}
+struct Later(u32);
+impl Message for Later {
+    type Result = ();
+}
+impl Handler<Later> for Delayed {
+    async fn handle(&mut self, msg: Later, ctx: &mut Context<Self>) {
+        self.got.push(msg.0);
+        if msg.0 == 0 {
+            ctx.notify_later(Later(2), Duration::from_secs(2));
+            ctx.notify_later(Later(1), Duration::from_secs(1));
+            ctx.notify_later(Later(99), Duration::from_secs(3)).cancel();
+        }
+    }
+}
+struct Got;
+impl Message for Got {
+    type Result = Vec<u32>;
+}
+impl Handler<Got> for Delayed {
+    async fn handle(&mut self, _: Got, _: &mut Context<Self>) -> Vec<u32> {
+        self.got.clone()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn notify_later_delivers_after_the_delay_unless_cancelled() {
+    let addr = spawn(Delayed { got: vec![] }).await.unwrap();
+    addr.tell(Later(0)).unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(addr.ask(Got).await.unwrap(), [0, 1]);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(addr.ask(Got).await.unwrap(), [0, 1, 2]);
+}

@@ -1,0 +1,49 @@
+//! `actor_system`: a Tokio-native actor runtime for the Alys V2 node.
+//!
+//! Actors run on tokio tasks and receive messages through lock-free priority mailboxes
+//! (`Critical` > `High` > `Normal` > `Background`) with declared overflow policies; whatever is
+//! dropped is counted and reaches dead letters. This crate re-exports the layers:
+//!
+//! - the runtime core ([`Actor`], [`Handler`], [`Message`], [`Addr`], [`Recipient`],
+//!   [`Context`], mailboxes, dead letters, per-actor stats);
+//!
+//! Import everything an actor needs with the prelude:
+//!
+//! ```
+//! use actor_system::prelude::*;
+//!
+//! struct Chain { height: u64 }
+//! impl Actor for Chain {}
+//!
+//! struct ProduceBlock;
+//! impl Message for ProduceBlock {
+//!     type Result = u64;
+//!     const PRIORITY: Priority = Priority::Critical;
+//! }
+//!
+//! impl Handler<ProduceBlock> for Chain {
+//!     async fn handle(&mut self, _: ProduceBlock, _: &mut Context<Self>) -> u64 {
+//!         self.height += 1;
+//!         self.height
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let chain = spawn(Chain { height: 0 }).await.unwrap();
+//! assert_eq!(chain.ask(ProduceBlock).await, Ok(1));
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+extern crate self as actor_system;
+
+pub use actor_system_runtime::*;
+
+/// Everything an actor implementation usually needs, in one import.
+pub mod prelude {
+    pub use actor_system_runtime::{
+        spawn, spawn_with, Actor, ActorError, ActorResult, Addr, AskError, Context, DeadLetters,
+        ExitReason, Fairness, Handler, MailboxConfig, Message, OverflowStrategy, Priority,
+        Recipient, SendError, Severity, SpawnOptions,
+    };
+}

@@ -7,6 +7,9 @@
 //! - the runtime core ([`Actor`], [`Handler`], [`Message`], [`Addr`], [`Recipient`],
 //!   [`Context`], mailboxes, dead letters, per-actor stats);
 //!
+//! Cargo features: `testing` (the `testing` kit: probes, mock actors, paused-clock helpers),
+//! `serde` (Serialize/Deserialize for priorities, errors, states, stats and configs).
+//!
 //! Import everything an actor needs with the prelude:
 //!
 //! ```
@@ -44,6 +47,6 @@ pub mod prelude {
     pub use actor_system_runtime::{
         spawn, spawn_with, Actor, ActorError, ActorResult, Addr, AskError, Context, DeadLetters,
         ExitReason, Fairness, Handler, MailboxConfig, Message, OverflowStrategy, Priority,
-        Recipient, SendError, Severity, SpawnOptions,
+        Recipient, RetryConfig, SendError, Severity, SpawnOptions,
     };
 }

@@ -245,6 +245,13 @@ impl<A: Actor> Addr<A> {
         self.mailbox.push_signal(Signal::Stop);
     }
 
+    /// Make the actor fail with `error` after the message it is handling, as if a handler had
+    /// called [`Context::fail`](crate::Context::fail): for chaos testing and supervision tests.
+    /// Travels ahead of user messages and ignores capacity.
+    pub fn inject_failure(&self, error: crate::ActorError) {
+        self.mailbox.push_signal(Signal::Fail(error));
+    }
+
     /// Wait until the actor has stopped for good; returns why.
     pub async fn wait_for_stop(&self) -> ExitReason {
         self.mailbox.lifecycle.wait().await

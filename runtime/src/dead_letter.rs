@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 /// Why a message ended in dead letters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum DropReason {
     /// A `DropNewest` or `DropLowPriority` mailbox refused the incoming message.
     DroppedNewest,

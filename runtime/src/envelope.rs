@@ -76,12 +76,14 @@ impl<A: Handler<M>, M: Message> Letter<A> for Ask<M> {
 }
 
 /// Control signals, carried in the system lane ahead of all user traffic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Signal {
     /// Stop after the current message.
     Stop,
     /// The last address was dropped: stop once the mailbox is empty.
     SendersGone,
+    /// Fail now with this error (failure injection).
+    Fail(crate::ActorError),
 }
 
 pub(crate) enum Payload<A: Actor> {

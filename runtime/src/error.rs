@@ -10,6 +10,7 @@ use std::time::Duration;
 /// assert!(Severity::Fatal > Severity::Recoverable);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Severity {
     /// Restart locally according to the supervisor's strategy.
     Recoverable,
@@ -31,6 +32,7 @@ impl fmt::Display for Severity {
 
 /// What kind of failure an [`ActorError`] reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum FailureKind {
     /// A handler or lifecycle hook panicked.
     Panic,
@@ -65,6 +67,7 @@ impl fmt::Display for FailureKind {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("actor {kind} ({severity}): {message}")]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ActorError {
     kind: FailureKind,
     severity: Severity,

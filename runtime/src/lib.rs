@@ -44,10 +44,13 @@ pub mod mailbox;
 mod message;
 mod priority;
 mod recipient;
+mod retry;
 mod runner;
 mod spawn;
 mod stats;
 mod sync;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod timer;
 
 pub use actor::{Actor, Handler};
@@ -63,6 +66,7 @@ pub use mailbox::{Fairness, MailboxConfig, OverflowStrategy};
 pub use message::Message;
 pub use priority::{ParsePriorityError, Priority};
 pub use recipient::Recipient;
+pub use retry::{retry, RetryConfig, RetryError};
 pub use spawn::{spawn, spawn_with, ActorCell, SpawnOptions, CHILD_SHUTDOWN_TIMEOUT};
 pub use stats::{StatsSnapshot, TimingSummary};
 pub use timer::TimerHandle;

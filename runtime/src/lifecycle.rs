@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 /// Unique id of an actor (of its mailbox: stable across supervised restarts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ActorId(u64);
 
 impl ActorId {
@@ -30,6 +31,7 @@ impl fmt::Display for ActorId {
 
 /// Where an actor is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ActorState {
     /// Its `started` hook is running.
     Starting,
@@ -57,6 +59,7 @@ impl ActorState {
 
 /// Why an actor (or one incarnation of it) ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ExitReason {
     /// Stopped on request, or because its last address was dropped.
     Normal,

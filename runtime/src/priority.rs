@@ -16,6 +16,7 @@ use std::fmt;
 /// assert_eq!("high".parse::<Priority>(), Ok(Priority::High));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Priority {
     /// Never waits behind anything else: consensus, block production.
     Critical,

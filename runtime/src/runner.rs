@@ -142,6 +142,10 @@ async fn handle_messages<A: Actor>(
         match env.payload {
             Payload::Signal(Signal::Stop) => return ExitReason::Normal,
             Payload::Signal(Signal::SendersGone) => {}
+            Payload::Signal(Signal::Fail(error)) => {
+                mailbox.stats.record_failure();
+                return ExitReason::Failed(error);
+            }
             Payload::Timer(id) => {
                 if let Err(panic) =
                     catch_unwind(AssertUnwindSafe(|| crate::timer::fire(actor, ctx, id)))
@@ -175,9 +179,15 @@ async fn handle_messages<A: Actor>(
                         );
                     }
                     Err(panic) => {
-                        mailbox.stats.record_failure();
                         mailbox.record_dead_letter(&info, DropReason::HandlerFailed);
-                        let error = ActorError::from_panic(&*panic);
+                        // A handler that called `ctx.fail(e)` before unwinding fails with `e`.
+                        let error = match ctx.exit.take() {
+                            Some(ExitReason::Failed(e)) => e,
+                            _ => {
+                                mailbox.stats.record_failure();
+                                ActorError::from_panic(&*panic)
+                            }
+                        };
                         tracing::error!(target: "actor_system::actor", actor = %mailbox.name, message = info.message_type, error = %error, "handler panicked");
                         return ExitReason::Failed(error);
                     }

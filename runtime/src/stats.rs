@@ -7,6 +7,7 @@ use std::time::Duration;
 
 /// Count, total and maximum of a duration (handling time, mailbox wait).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TimingSummary {
     /// Number of samples.
     pub count: u64,
@@ -140,6 +141,7 @@ impl ActorStats {
 
 /// A point-in-time copy of an actor's counters, from [`Addr::stats`](crate::Addr::stats).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct StatsSnapshot {
     /// Messages handled to completion.
     pub processed: u64,

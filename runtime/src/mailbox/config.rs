@@ -7,6 +7,7 @@ use crate::ConfigError;
 /// Whatever the strategy, `Critical` messages are never dropped silently: when one cannot be
 /// queued the sender gets it back as an error. Control signals (stop) bypass capacity.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum OverflowStrategy {
     /// `send` waits for space; `tell` returns [`SendError::Full`](crate::SendError::Full).
     #[default]
@@ -28,6 +29,7 @@ pub enum OverflowStrategy {
 
 /// How the consumer picks between lanes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Fairness {
     /// Always the highest non-empty lane (the default).
     #[default]
@@ -51,6 +53,7 @@ pub enum Fairness {
 /// assert_eq!(MailboxConfig::bounded(0).validate(), Err(ConfigError::ZeroCapacity));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MailboxConfig {
     /// Most messages queued at once; `None` for unbounded.
     pub capacity: Option<usize>,

@@ -219,7 +219,7 @@ impl<A: Actor> Addr<A> {
         self.outgoing().ask(msg).await
     }
 
-    /// [`ask`](Self::ask) with a deadline.
+    /// [`ask`](Self::ask) with a deadline. A zero timeout fails at once without sending.
     pub async fn ask_timeout<M: Message>(
         &self,
         msg: M,
@@ -380,8 +380,6 @@ impl<A: Actor> Outgoing<'_, A> {
     where
         A: Handler<M>,
     {
-        tokio::time::timeout(timeout, self.ask(msg))
-            .await
-            .unwrap_or(Err(AskError::Timeout(timeout)))
+        crate::recipient::with_timeout(timeout, self.ask(msg)).await
     }
 }

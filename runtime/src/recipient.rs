@@ -10,6 +10,20 @@ use uuid::Uuid;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Bound an ask by `timeout`. A zero timeout can never be met: it fails at once, without
+/// sending (otherwise whether it succeeds would depend on the timer's resolution).
+pub(crate) async fn with_timeout<T>(
+    timeout: Duration,
+    ask: impl Future<Output = Result<T, AskError>>,
+) -> Result<T, AskError> {
+    if timeout.is_zero() {
+        return Err(AskError::Timeout(timeout));
+    }
+    tokio::time::timeout(timeout, ask)
+        .await
+        .unwrap_or(Err(AskError::Timeout(timeout)))
+}
+
 /// What a [`Recipient`] needs from the address behind it.
 trait Deliver<M: Message>: Send + Sync {
     fn id(&self) -> ActorId;
@@ -151,9 +165,7 @@ impl<M: Message> Recipient<M> {
 
     /// See [`Addr::ask_timeout`].
     pub async fn ask_timeout(&self, msg: M, timeout: Duration) -> Result<M::Result, AskError> {
-        tokio::time::timeout(timeout, self.ask(msg))
-            .await
-            .unwrap_or(Err(AskError::Timeout(timeout)))
+        with_timeout(timeout, self.ask(msg)).await
     }
 }
 

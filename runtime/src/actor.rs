@@ -1,6 +1,6 @@
 //! The [`Actor`] and [`Handler`] traits.
 
-use crate::{ActorResult, Context, ExitReason, Message};
+use crate::{ActorResult, Context, ExitReason, HealthStatus, Message};
 use std::future::Future;
 
 /// An actor: private state that handles one message at a time on its own tokio task.
@@ -47,6 +47,17 @@ pub trait Actor: Sized + Send + 'static {
     fn stopping(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
         let _ = ctx;
         async {}
+    }
+
+    /// Answer a health check (see [`Addr::health_check`](crate::Addr::health_check)). Runs
+    /// between messages, ahead of queued ones. The default reports `Healthy`, or `Degraded`
+    /// when a bounded mailbox is at least 90% full.
+    fn health_check(
+        &mut self,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = HealthStatus> + Send {
+        let status = crate::health::default_status(ctx.mailbox_saturation());
+        async move { status }
     }
 
     /// Runs last, with the reason the actor stopped.

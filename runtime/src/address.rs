@@ -252,6 +252,17 @@ impl<A: Actor> Addr<A> {
         self.mailbox.push_signal(Signal::Fail(error));
     }
 
+    /// Ask the actor for its health ([`Actor::health_check`]), ahead of its queued messages.
+    /// A stopped actor answers `Err(Stopped)`; one stuck in a handler runs into `timeout`.
+    pub async fn health_check(&self, timeout: Duration) -> Result<crate::HealthStatus, AskError> {
+        let (reply, status) = oneshot::channel();
+        self.mailbox.push_signal(Signal::Health(reply));
+        crate::recipient::with_timeout(timeout, async {
+            status.await.map_err(|_| AskError::Stopped)
+        })
+        .await
+    }
+
     /// Wait until the actor has stopped for good; returns why.
     pub async fn wait_for_stop(&self) -> ExitReason {
         self.mailbox.lifecycle.wait().await

@@ -80,6 +80,11 @@ impl<A: Actor> Context<A> {
         self.mailbox.stats.snapshot(self.mailbox.queue_depth())
     }
 
+    /// Fraction of a bounded mailbox in use (0.0 for unbounded ones).
+    pub fn mailbox_saturation(&self) -> f64 {
+        self.mailbox.saturation()
+    }
+
     /// Priority, correlation id and enqueue time of the message being handled (`None` in
     /// lifecycle hooks and timer callbacks).
     pub fn message_info(&self) -> Option<MessageInfo> {

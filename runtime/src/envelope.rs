@@ -76,7 +76,7 @@ impl<A: Handler<M>, M: Message> Letter<A> for Ask<M> {
 }
 
 /// Control signals, carried in the system lane ahead of all user traffic.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Signal {
     /// Stop after the current message.
     Stop,
@@ -84,6 +84,8 @@ pub(crate) enum Signal {
     SendersGone,
     /// Fail now with this error (failure injection).
     Fail(crate::ActorError),
+    /// Answer a health check.
+    Health(oneshot::Sender<crate::HealthStatus>),
 }
 
 pub(crate) enum Payload<A: Actor> {

@@ -39,6 +39,7 @@ mod current;
 mod dead_letter;
 mod envelope;
 mod error;
+mod health;
 mod lifecycle;
 pub mod mailbox;
 mod message;
@@ -61,6 +62,7 @@ pub use envelope::MessageInfo;
 pub use error::{
     ActorError, ActorResult, AskError, ConfigError, FailureKind, SendError, Severity, SpawnError,
 };
+pub use health::{HealthStatus, SATURATION_WARNING};
 pub use lifecycle::{ActorId, ActorState, ExitReason};
 pub use mailbox::{Fairness, MailboxConfig, OverflowStrategy};
 pub use message::Message;

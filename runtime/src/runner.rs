@@ -142,6 +142,16 @@ async fn handle_messages<A: Actor>(
         match env.payload {
             Payload::Signal(Signal::Stop) => return ExitReason::Normal,
             Payload::Signal(Signal::SendersGone) => {}
+            Payload::Signal(Signal::Health(reply)) => {
+                let status = match catch_panic(actor.health_check(ctx)).await {
+                    Ok(status) => status,
+                    Err(panic) => {
+                        mailbox.stats.record_failure();
+                        return ExitReason::Failed(ActorError::from_panic(&*panic));
+                    }
+                };
+                let _ = reply.send(status);
+            }
             Payload::Signal(Signal::Fail(error)) => {
                 mailbox.stats.record_failure();
                 return ExitReason::Failed(error);

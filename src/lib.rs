@@ -42,6 +42,8 @@ extern crate self as actor_system;
 
 pub use actor_system_runtime::*;
 
+pub mod system;
+
 /// Everything an actor implementation usually needs, in one import.
 pub mod prelude {
     pub use actor_system_runtime::{

@@ -34,7 +34,8 @@ impl Handler<GetHeight> for ChainState {
 
 async fn caller() -> Result<u64, AskError> {
     let addr = spawn(ChainState { height: 0 }).await.expect("started");
-    addr.tell(BlockProduced { height: 7 }).expect("actor is running");
+    addr.tell(BlockProduced { height: 7 })
+        .expect("actor is running");
     addr.ask(GetHeight).await
 }
 

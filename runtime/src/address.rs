@@ -263,6 +263,15 @@ impl<A: Actor> Addr<A> {
         .await
     }
 
+    /// Abort the running incarnation at its next `.await`, failing it with `error`: for actors
+    /// stuck in a handler (a health monitor or supervisor uses it). The hooks `stopping` and
+    /// `stopped` do not run; the ask being handled resolves with `NoReply`; queued messages stay
+    /// queued for a restart (or are dead-lettered when the actor ends).
+    /// A handler that blocks its thread without awaiting cannot be killed.
+    pub fn kill(&self, error: crate::ActorError) {
+        self.mailbox.lifecycle.request_kill(error);
+    }
+
     /// Wait until the actor has stopped for good; returns why.
     pub async fn wait_for_stop(&self) -> ExitReason {
         self.mailbox.lifecycle.wait().await

@@ -49,6 +49,16 @@ pub struct Context<A: Actor> {
     pub(crate) children: Vec<ChildLink>,
 }
 
+impl<A: Actor> Drop for Context<A> {
+    /// Children still linked when a context is dropped without a graceful stop (a killed
+    /// incarnation) are asked to stop.
+    fn drop(&mut self) {
+        for child in &self.children {
+            child.request_stop();
+        }
+    }
+}
+
 impl<A: Actor> Context<A> {
     pub(crate) fn new(mailbox: Arc<Mailbox<A>>) -> Self {
         Context {

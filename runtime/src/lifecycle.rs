@@ -91,6 +91,9 @@ pub(crate) struct Lifecycle {
     state: AtomicU8,
     exit: OnceLock<ExitReason>,
     terminated: CancellationToken,
+    /// A kill request for the running incarnation (slow path only).
+    kill: parking_lot::Mutex<Option<ActorError>>,
+    kill_requested: tokio::sync::Notify,
 }
 
 impl Lifecycle {
@@ -99,6 +102,8 @@ impl Lifecycle {
             state: AtomicU8::new(0),
             exit: OnceLock::new(),
             terminated: CancellationToken::new(),
+            kill: parking_lot::Mutex::new(None),
+            kill_requested: tokio::sync::Notify::new(),
         }
     }
 
@@ -115,6 +120,22 @@ impl Lifecycle {
         self.set_state(ActorState::Stopped);
         let _ = self.exit.set(reason);
         self.terminated.cancel();
+    }
+
+    /// Ask the running incarnation to be dropped at its next await point, failing with `error`.
+    pub(crate) fn request_kill(&self, error: ActorError) {
+        *self.kill.lock() = Some(error);
+        self.kill_requested.notify_one();
+    }
+
+    /// Resolves with the error of the next kill request.
+    pub(crate) async fn killed(&self) -> ActorError {
+        loop {
+            self.kill_requested.notified().await;
+            if let Some(error) = self.kill.lock().take() {
+                return error;
+            }
+        }
     }
 
     pub(crate) async fn wait(&self) -> ExitReason {

@@ -45,9 +45,17 @@ pub(crate) async fn run<A: Actor>(
         actor: mailbox.id,
         correlation: Cell::new(None),
     };
-    CURRENT
-        .scope(current, run_scoped(mailbox, picker, &mut actor, started))
-        .await
+    let incarnation = CURRENT.scope(current, run_scoped(mailbox, picker, &mut actor, started));
+    tokio::select! {
+        biased;
+        reason = incarnation => reason,
+        error = mailbox.lifecycle.killed() => {
+            // The incarnation (its handler future, context, timers) is dropped here.
+            mailbox.stats.record_failure();
+            tracing::warn!(target: "actor_system::actor", actor = %mailbox.name, error = %error, "actor killed");
+            ExitReason::Failed(error)
+        }
+    }
 }
 
 async fn run_scoped<A: Actor>(

@@ -224,6 +224,10 @@ pub(crate) struct ChildLink {
 }
 
 impl ChildLink {
+    pub(crate) fn request_stop(&self) {
+        self.control.request_stop();
+    }
+
     pub(crate) fn is_finished(&self) -> bool {
         self.task.is_finished()
     }

@@ -170,6 +170,13 @@ impl<A: Actor> Timers<A> {
     }
 }
 
+impl<A: Actor> Drop for Timers<A> {
+    /// An incarnation that is dropped (killed) takes its timers with it.
+    fn drop(&mut self) {
+        self.root.cancel();
+    }
+}
+
 /// Run the callback of timer `id` (called by the actor's loop when its tick is dequeued).
 pub(crate) fn fire<A: Actor>(actor: &mut A, ctx: &mut Context<A>, id: u64) {
     let Some(entry) = ctx.timers.take(id) else {

@@ -191,3 +191,36 @@ async fn invalid_mailbox_config_is_a_spawn_error() {
     assert!(matches!(err, SpawnError::Config(_)));
     assert!(err.to_string().contains("at least 1"));
 }
+
+#[tokio::test]
+async fn kill_aborts_a_stuck_handler_and_keeps_the_queue_for_the_next_incarnation() {
+    use actor_system_runtime::{ActorError, Priority};
+    let mut cell = actor_system_runtime::ActorCell::<Recorder>::new(SpawnOptions::new()).unwrap();
+    let addr = cell.address();
+    let first = tokio::spawn(async move {
+        let reason = cell.run(Recorder::default(), None).await;
+        (cell, reason)
+    });
+    let _gate = hold(&addr).await; // stuck inside a handler, never released
+    let stuck_ask = {
+        let addr = addr.clone();
+        tokio::spawn(async move { addr.ask(Take).await })
+    };
+    addr.with_priority(Priority::High).tell(Record(1)).unwrap();
+    tokio::task::yield_now().await;
+    addr.kill(ActorError::recoverable("health check failed 3 times"));
+    let (mut cell, reason) = first.await.unwrap();
+    assert_eq!(
+        reason,
+        ExitReason::Failed(ActorError::recoverable("health check failed 3 times"))
+    );
+    // The queued messages survive for the next incarnation, on the same address.
+    let second = tokio::spawn(async move {
+        let reason = cell.run(Recorder::default(), None).await;
+        cell.finish(reason.clone());
+        reason
+    });
+    assert_eq!(stuck_ask.await.unwrap(), Ok(vec![(Priority::High, 1)]));
+    addr.stop();
+    assert_eq!(second.await.unwrap(), ExitReason::Normal);
+}

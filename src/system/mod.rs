@@ -1,7 +1,9 @@
 //! The actor system: registry of named actors, event bus, health monitoring and shutdown.
 
 mod event_bus;
+mod health;
 mod registry;
 
 pub use event_bus::{EventBus, PublishReport, SubscriptionId};
+pub use health::HealthConfig;
 pub use registry::{ActorInfo, Registry, RegistryError};

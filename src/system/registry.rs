@@ -32,6 +32,7 @@ pub(crate) trait ErasedAddr: Send + Sync {
     fn state(&self) -> ActorState;
     fn stats(&self) -> StatsSnapshot;
     fn stop(&self);
+    fn kill(&self, error: actor_system_runtime::ActorError);
     fn health_check(&self, timeout: Duration) -> BoxFuture<'_, Result<HealthStatus, AskError>>;
     fn wait_for_stop(&self) -> BoxFuture<'_, ExitReason>;
     fn as_any(&self) -> &dyn Any;
@@ -52,6 +53,9 @@ impl<A: Actor> ErasedAddr for Addr<A> {
     }
     fn stop(&self) {
         Addr::stop(self)
+    }
+    fn kill(&self, error: actor_system_runtime::ActorError) {
+        Addr::kill(self, error)
     }
     fn health_check(&self, timeout: Duration) -> BoxFuture<'_, Result<HealthStatus, AskError>> {
         Box::pin(Addr::health_check(self, timeout))

@@ -1,0 +1,139 @@
+//! Health monitoring: periodic checks of every registered actor.
+
+use super::registry::{ErasedAddr, Registry};
+use actor_system_runtime::{ActorError, FailureKind, HealthStatus, Severity};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the system checks its actors' health.
+///
+/// ```
+/// use actor_system::system::HealthConfig;
+/// use std::time::Duration;
+///
+/// let cfg = HealthConfig::default().with_interval_for("ChainActor", Duration::from_secs(5));
+/// assert_eq!(cfg.interval_for("ChainActor"), Duration::from_secs(5));
+/// assert_eq!(cfg.interval_for("StorageActor"), Duration::from_secs(30));
+/// assert!(cfg.validate().is_ok());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthConfig {
+    /// Time between checks of one actor (default 30 s).
+    pub interval: Duration,
+    /// Intervals for particular actor types (by short type name, e.g. `"ChainActor"`).
+    pub per_type: HashMap<String, Duration>,
+    /// How long an actor has to answer (default 5 s).
+    pub timeout: Duration,
+    /// Failed checks in a row after which the actor is reported to its supervisor as failed
+    /// (killed with a `Recoverable` failure); default 3.
+    pub failures_before_restart: u32,
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        HealthConfig {
+            interval: Duration::from_secs(30),
+            per_type: HashMap::new(),
+            timeout: Duration::from_secs(5),
+            failures_before_restart: 3,
+        }
+    }
+}
+
+impl HealthConfig {
+    /// Check `actor_type`s every `interval`.
+    pub fn with_interval_for(mut self, actor_type: &str, interval: Duration) -> Self {
+        self.per_type.insert(actor_type.to_owned(), interval);
+        self
+    }
+
+    /// The interval that applies to `actor_type` (a full or short type name).
+    pub fn interval_for(&self, actor_type: &str) -> Duration {
+        let short = actor_type.rsplit("::").next().unwrap_or(actor_type);
+        self.per_type
+            .get(actor_type)
+            .or_else(|| self.per_type.get(short))
+            .copied()
+            .unwrap_or(self.interval)
+    }
+
+    /// Check the values.
+    pub fn validate(&self) -> Result<(), actor_system_runtime::ConfigError> {
+        let invalid = |s: &str| Err(actor_system_runtime::ConfigError::Invalid(s.to_owned()));
+        if self.interval.is_zero() || self.per_type.values().any(Duration::is_zero) {
+            return invalid("health check interval must be above zero (default 30 s)");
+        }
+        if self.timeout.is_zero() {
+            return invalid("health check timeout must be above zero (default 5 s)");
+        }
+        if self.failures_before_restart == 0 {
+            return invalid("failures_before_restart must be at least 1 (default 3)");
+        }
+        Ok(())
+    }
+}
+
+/// Check `addr` every interval until it stops for good; record results in `registry`.
+pub(crate) async fn monitor(
+    registry: Registry,
+    name: String,
+    addr: Arc<dyn ErasedAddr>,
+    config: Arc<HealthConfig>,
+) {
+    let interval = config.interval_for(addr.actor_type());
+    let check_loop = async {
+        loop {
+            tokio::time::sleep(interval).await;
+            let status = match addr.health_check(config.timeout).await {
+                Ok(status) => status,
+                Err(e) => HealthStatus::Unhealthy(e.to_string()),
+            };
+            let failed = record(&registry, &name, addr.as_ref(), status.clone());
+            if failed >= config.failures_before_restart {
+                tracing::warn!(
+                    target: "actor_system::supervisor",
+                    actor = %name,
+                    failed,
+                    status = %status,
+                    "health check failed {failed} times in a row: reporting the actor as failed"
+                );
+                reset(&registry, &name, addr.as_ref());
+                addr.kill(ActorError::new(
+                    FailureKind::Timeout,
+                    Severity::Recoverable,
+                    format!("health check failed {failed} times in a row: {status}"),
+                ));
+            }
+        }
+    };
+    tokio::select! {
+        _ = addr.wait_for_stop() => {}
+        () = check_loop => {}
+    }
+}
+
+/// Store a check result; returns the failures in a row.
+fn record(registry: &Registry, name: &str, addr: &dyn ErasedAddr, status: HealthStatus) -> u32 {
+    let healthy = status.is_healthy();
+    metrics::counter!("actor_health_checks_total", "actor" => name.to_owned(), "healthy" => healthy.to_string())
+        .increment(1);
+    let mut entries = registry.entries.write();
+    let Some(entry) = entries.get_mut(name).filter(|e| e.addr.id() == addr.id()) else {
+        return 0;
+    };
+    entry.failed_checks = if healthy { 0 } else { entry.failed_checks + 1 };
+    entry.health = Some(status);
+    entry.failed_checks
+}
+
+fn reset(registry: &Registry, name: &str, addr: &dyn ErasedAddr) {
+    if let Some(entry) = registry
+        .entries
+        .write()
+        .get_mut(name)
+        .filter(|e| e.addr.id() == addr.id())
+    {
+        entry.failed_checks = 0;
+    }
+}

@@ -164,6 +164,11 @@ impl<A: Actor> ActorCell<A> {
         crate::runner::run(&self.mailbox, &mut self.picker, actor, started).await
     }
 
+    /// The actor's current lifecycle state.
+    pub fn state(&self) -> ActorState {
+        self.mailbox.lifecycle.state()
+    }
+
     /// Mark the actor as waiting to be restarted (for introspection) and count the restart.
     pub fn mark_restarting(&self) {
         self.mailbox.lifecycle.set_state(ActorState::Restarting);
@@ -177,6 +182,16 @@ impl<A: Actor> ActorCell<A> {
     /// get [`AskError::Stopped`](crate::AskError::Stopped)), and publish `reason` to waiters.
     pub fn finish(self, reason: ExitReason) {
         finish_mailbox(&self.mailbox, reason);
+    }
+}
+
+impl<A: Actor> Drop for ActorCell<A> {
+    /// A cell dropped without [`finish`](Self::finish) (e.g. its task was aborted) still ends
+    /// its actor: addresses see it stopped and queued asks resolve.
+    fn drop(&mut self) {
+        if self.mailbox.lifecycle.state() != ActorState::Stopped {
+            finish_mailbox(&self.mailbox, ExitReason::Aborted);
+        }
     }
 }
 

@@ -180,6 +180,12 @@ impl<A: Actor> TypedChild<A> {
     }
 }
 
+impl<A: Actor> TypedChild<A> {
+    pub(crate) fn addr(&self) -> &Addr<A> {
+        &self.addr
+    }
+}
+
 impl<A: Actor> Child for TypedChild<A> {
     fn name(&self) -> &str {
         &self.name

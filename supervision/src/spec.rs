@@ -52,7 +52,7 @@ pub(crate) struct SupervisorConfig {
 #[derive(Clone)]
 pub struct SupervisorSpec {
     pub(crate) config: Arc<SupervisorConfig>,
-    pub(crate) children: Arc<Vec<Arc<dyn Child>>>,
+    pub(crate) children: Arc<parking_lot::RwLock<Vec<Arc<dyn Child>>>>,
 }
 
 /// Builds a [`SupervisorSpec`].
@@ -87,6 +87,7 @@ impl SupervisorSpec {
     /// The stable address of child `name`, if it exists and is an `A`.
     pub fn address<A: Actor>(&self, name: &str) -> Option<Addr<A>> {
         self.children
+            .read()
             .iter()
             .find(|c| c.name() == name)
             .and_then(|c| c.address().downcast_ref::<Addr<A>>().cloned())
@@ -205,7 +206,7 @@ impl SupervisorBuilder {
         }
         Ok(SupervisorSpec {
             config: Arc::new(self.config),
-            children: Arc::new(self.children),
+            children: Arc::new(parking_lot::RwLock::new(self.children)),
         })
     }
 }
@@ -226,6 +227,22 @@ impl SupervisorRef {
     /// The stable address of child `name`, if it exists and is an `A`.
     pub fn child<A: Actor>(&self, name: &str) -> Option<Addr<A>> {
         self.spec.address(name)
+    }
+
+    /// Add `spec` as the last child of the running supervisor and wait for it to start; returns
+    /// its stable address.
+    pub async fn add_child<A: Actor>(
+        &self,
+        spec: ChildSpec<A>,
+    ) -> Result<Addr<A>, SupervisionError> {
+        spec.settings.delay.validate()?;
+        let child = TypedChild::new(spec)?;
+        let addr = child.addr().clone();
+        self.addr
+            .ask(crate::supervisor::AddChild(Arc::new(child)))
+            .await
+            .map_err(|_| SupervisionError::Stopped)??;
+        Ok(addr)
     }
 
     /// State, restarts, last error and uptime of every child.

@@ -98,6 +98,8 @@ struct Group {
 /// A supervisor: an actor that runs children and restarts them by its strategy.
 pub struct Supervisor {
     spec: SupervisorSpec,
+    /// This incarnation's view of the children (the spec's list, plus children added since).
+    children: Vec<Arc<dyn Child>>,
     records: Vec<Record>,
     intensity: crate::policy::IntensityTracker,
     group: Option<Group>,
@@ -108,8 +110,10 @@ impl Supervisor {
     /// A supervisor instance for `spec` (a fresh one per incarnation; children's mailboxes live
     /// in the spec and survive).
     pub fn new(spec: SupervisorSpec) -> Self {
-        let records = spec.children.iter().map(|_| Record::default()).collect();
+        let children: Vec<Arc<dyn Child>> = spec.children.read().clone();
+        let records = children.iter().map(|_| Record::default()).collect();
         Supervisor {
+            children,
             spec,
             records,
             intensity: Default::default(),
@@ -123,11 +127,11 @@ impl Supervisor {
     }
 
     fn child(&self, i: usize) -> &Arc<dyn Child> {
-        &self.spec.children[i]
+        &self.children[i]
     }
 
     fn index_of(&self, name: &str) -> Option<usize> {
-        self.spec.children.iter().position(|c| c.name() == name)
+        self.children.iter().position(|c| c.name() == name)
     }
 
     fn publish(&self, event: SupervisionEvent) {
@@ -368,10 +372,33 @@ impl Supervisor {
         }
     }
 
+    /// Start child `i`'s task and wait for its first incarnation's `started`.
+    async fn start_child(&mut self, ctx: &mut Context<Self>, i: usize) -> Result<(), ActorError> {
+        self.records[i].state = Some(ChildState::Starting);
+        let (task, first) = self.children[i].start(ctx.address());
+        self.records[i].task = Some(task);
+        let result = first.await.unwrap_or_else(|_| {
+            Err(ActorError::panicked(
+                "the child's task ended before it started",
+            ))
+        });
+        match &result {
+            Ok(()) => {
+                self.records[i].state = Some(ChildState::Running);
+                self.records[i].started_at = Some(Instant::now());
+            }
+            Err(error) => {
+                self.records[i].state = Some(ChildState::Failed);
+                self.records[i].last_error = Some(error.clone());
+            }
+        }
+        result
+    }
+
     async fn shutdown_children(&mut self) -> crate::ShutdownReport {
         let mut report = crate::ShutdownReport::default();
         for i in (0..self.records.len()).rev() {
-            let child = self.spec.children[i].clone();
+            let child = self.children[i].clone();
             child.set_parking(true);
             self.records[i].pending = None;
             let Some(mut task) = self.records[i].task.take() else {
@@ -406,36 +433,20 @@ impl Supervisor {
 impl Actor for Supervisor {
     async fn started(&mut self, ctx: &mut Context<Self>) -> ActorResult<()> {
         for i in 0..self.records.len() {
-            let child = self.spec.children[i].clone();
-            if child.state() == ActorState::Stopped {
+            if self.children[i].state() == ActorState::Stopped {
                 continue; // ended for good in an earlier incarnation of this supervisor
             }
-            self.records[i].state = Some(ChildState::Starting);
-            let (task, first) = child.start(ctx.address());
-            self.records[i].task = Some(task);
-            match first.await {
-                Ok(Ok(())) => {
-                    self.records[i].state = Some(ChildState::Running);
-                    self.records[i].started_at = Some(Instant::now());
-                }
-                result => {
-                    let error = match result {
-                        Ok(Err(e)) => e,
-                        _ => ActorError::panicked("the child's task ended before it started"),
-                    };
-                    self.records[i].state = Some(ChildState::Failed);
-                    self.records[i].last_error = Some(error.clone());
-                    self.shutdown_children().await;
-                    return Err(ActorError::new(
-                        error.kind(),
-                        error.severity(),
-                        format!(
-                            "child '{}' failed to start: {}",
-                            child.name(),
-                            error.message()
-                        ),
-                    ));
-                }
+            if let Err(error) = self.start_child(ctx, i).await {
+                self.shutdown_children().await;
+                return Err(ActorError::new(
+                    error.kind(),
+                    error.severity(),
+                    format!(
+                        "child '{}' failed to start: {}",
+                        self.children[i].name(),
+                        error.message()
+                    ),
+                ));
             }
         }
         tracing::info!(target: TARGET, supervisor = %self.name(), children = self.records.len(), "supervisor started");
@@ -480,8 +491,7 @@ impl Handler<ChildStarted> for Supervisor {
 
 impl Handler<GetChildren> for Supervisor {
     async fn handle(&mut self, _: GetChildren, _: &mut Context<Self>) -> Vec<ChildStatus> {
-        self.spec
-            .children
+        self.children
             .iter()
             .zip(&self.records)
             .map(|(child, record)| ChildStatus {
@@ -498,11 +508,64 @@ impl Handler<GetChildren> for Supervisor {
 impl Handler<Shutdown> for Supervisor {
     async fn handle(&mut self, _: Shutdown, ctx: &mut Context<Self>) -> ShutdownReport {
         let report = self.shutdown_children().await;
-        for child in self.spec.children.iter() {
+        for child in self.children.iter() {
             child.finish_parked();
         }
         tracing::info!(target: TARGET, supervisor = %self.name(), stopped = ?report.stopped, aborted = ?report.aborted, "supervisor shut down");
         ctx.stop();
         report
+    }
+}
+
+/// Add a child to a running supervisor (see [`SupervisorRef::add_child`](crate::SupervisorRef::add_child)).
+pub(crate) struct AddChild(pub(crate) Arc<dyn Child>);
+
+impl Message for AddChild {
+    type Result = Result<(), crate::SupervisionError>;
+    const PRIORITY: Priority = Priority::High;
+}
+
+impl Handler<AddChild> for Supervisor {
+    async fn handle(
+        &mut self,
+        msg: AddChild,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), crate::SupervisionError> {
+        let child = msg.0;
+        if self.index_of(child.name()).is_some() {
+            return Err(crate::SupervisionError::DuplicateChild(
+                child.name().to_owned(),
+            ));
+        }
+        if let Some(dep) = child
+            .settings()
+            .depends_on
+            .iter()
+            .find(|d| self.index_of(d).is_none())
+        {
+            return Err(crate::SupervisionError::UnknownDependency {
+                child: child.name().to_owned(),
+                dependency: dep.clone(),
+            });
+        }
+        self.children.push(child.clone());
+        self.records.push(Record::default());
+        let i = self.children.len() - 1;
+        match self.start_child(ctx, i).await {
+            Ok(()) => {
+                // Future incarnations of this supervisor start it too.
+                self.spec.children.write().push(child);
+                Ok(())
+            }
+            Err(error) => {
+                self.children.pop();
+                self.records.pop();
+                child.finish_parked();
+                Err(crate::SupervisionError::ChildStartFailed {
+                    child: child.name().to_owned(),
+                    error,
+                })
+            }
+        }
     }
 }

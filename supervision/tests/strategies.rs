@@ -149,3 +149,30 @@ async fn transient_and_temporary_children_are_not_restarted_after_a_normal_stop(
     settle().await;
     assert_eq!(sup2.child::<Worker>("t").unwrap().ask(Which).await, Ok(2));
 }
+
+#[tokio::test(start_paused = true)]
+async fn children_can_be_added_to_a_running_supervisor() {
+    let log = Log::default();
+    let sup = tree(Strategy::OneForOne, &log).await;
+    let d = sup
+        .add_child(ChildSpec::new("d", worker("d", &log)).depends_on(["a"]))
+        .await
+        .unwrap();
+    assert_eq!(d.ask(Which).await, Ok(1));
+    assert_eq!(sup.children().await.unwrap().len(), 4);
+    let dup = sup.add_child(ChildSpec::new("d", worker("d", &log))).await;
+    assert_eq!(
+        dup.unwrap_err(),
+        SupervisionError::DuplicateChild("d".into())
+    );
+    let unknown = sup
+        .add_child(ChildSpec::new("e", worker("e", &log)).depends_on(["zz"]))
+        .await;
+    assert!(matches!(
+        unknown,
+        Err(SupervisionError::UnknownDependency { .. })
+    ));
+    // An added child is supervised like the others.
+    d.inject_failure(ActorError::recoverable("boom"));
+    assert_eq!(d.ask(Which).await, Ok(2));
+}

@@ -50,11 +50,11 @@ pub use actor_system_supervision as supervision;
 /// Everything an actor implementation usually needs, in one import.
 pub mod prelude {
     pub use actor_system_runtime::{
-        spawn, spawn_with, Actor, ActorError, ActorResult, Addr, AskError, Context, DeadLetters,
-        ExitReason, Fairness, Handler, MailboxConfig, Message, OverflowStrategy, Priority,
-        Recipient, RetryConfig, SendError, Severity, SpawnOptions,
+        spawn, spawn_with, Actor, ActorError, ActorResult, ActorState, Addr, AskError, Context,
+        DeadLetters, ExitReason, Fairness, Handler, MailboxConfig, Message, OverflowStrategy,
+        Priority, Recipient, RetryConfig, SendError, Severity, SpawnOptions,
     };
     pub use actor_system_supervision::{
-        ChildSpec, RestartDelay, RestartIntensity, RestartPolicy, Strategy, SupervisorSpec,
+        ChildSpec, RestartDelay, RestartIntensity, RestartPolicy, SupervisorSpec,
     };
 }

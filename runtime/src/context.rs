@@ -213,7 +213,7 @@ impl<A: Actor> Context<A> {
         child: B,
         options: SpawnOptions,
     ) -> Result<Addr<B>, SpawnError> {
-        let options = options.dead_letters_default(self.mailbox.dead_letters.clone());
+        let options = options.default_dead_letters(self.mailbox.dead_letters.clone());
         let (addr, link) = spawn_task(child, options).await?;
         self.children.retain(|c| !c.is_finished());
         self.children.push(link);

@@ -61,7 +61,8 @@ impl SpawnOptions {
         self
     }
 
-    pub(crate) fn dead_letters_default(mut self, sink: DeadLetters) -> Self {
+    /// Report to `sink` unless a sink was already chosen.
+    pub fn default_dead_letters(mut self, sink: DeadLetters) -> Self {
         self.dead_letters.get_or_insert(sink);
         self
     }

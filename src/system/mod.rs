@@ -1,9 +1,11 @@
 //! The actor system: registry of named actors, event bus, health monitoring and shutdown.
 
+mod actor_system;
 mod event_bus;
 mod health;
 mod registry;
 
+pub use actor_system::{ActorSystem, SystemConfig, SystemError, SystemHealth};
 pub use event_bus::{EventBus, PublishReport, SubscriptionId};
 pub use health::HealthConfig;
 pub use registry::{ActorInfo, Registry, RegistryError};

@@ -246,12 +246,8 @@ impl Registry {
         Ok(())
     }
 
-    pub(crate) fn addresses(&self) -> Vec<(String, Arc<dyn ErasedAddr>)> {
-        self.entries
-            .read()
-            .iter()
-            .map(|(n, e)| (n.clone(), e.addr.clone()))
-            .collect()
+    pub(crate) fn erased(&self, name: &str) -> Option<Arc<dyn ErasedAddr>> {
+        self.entries.read().get(name).map(|e| e.addr.clone())
     }
 }
 

@@ -100,6 +100,12 @@ impl<A: Actor> ChildSpec<A> {
         self
     }
 
+    /// Report undeliverable messages to `sink` unless the options already name a sink.
+    pub fn default_dead_letters(mut self, sink: actor_system_runtime::DeadLetters) -> Self {
+        self.options = self.options.default_dead_letters(sink);
+        self
+    }
+
     /// Mailbox and dead-letter options of the child.
     pub fn options(mut self, options: SpawnOptions) -> Self {
         self.options = options.name(self.name.clone());

@@ -198,10 +198,10 @@ impl Supervisor {
                 restarts: self.records[i].restarts,
             });
         }
-        let restart = match (settings.restart, &error) {
-            (RestartPolicy::Temporary, _) | (RestartPolicy::Transient, None) => false,
-            _ => true,
-        };
+        let restart = !matches!(
+            (settings.restart, &error),
+            (RestartPolicy::Temporary, _) | (RestartPolicy::Transient, None)
+        );
         if !restart {
             self.records[i].state = Some(if error.is_some() {
                 ChildState::Failed

@@ -7,9 +7,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use tokio::time::Instant;
 
-/// Shared lifecycle log: ("start"|"stop", child name, when).
+/// One lifecycle event: ("start"|"stop", child name, when).
+pub type Entry = (&'static str, String, Instant);
+
+/// Shared lifecycle log.
 #[derive(Clone, Default)]
-pub struct Log(pub Arc<Mutex<Vec<(&'static str, String, Instant)>>>);
+pub struct Log(pub Arc<Mutex<Vec<Entry>>>);
 
 impl Log {
     pub fn push(&self, what: &'static str, who: &str) {

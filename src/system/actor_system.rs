@@ -1,0 +1,273 @@
+//! [`ActorSystem`]: the root supervisor, the registry, health monitoring, the event bus.
+
+use super::health::{monitor, HealthConfig};
+use super::{ActorInfo, EventBus, PublishReport, Registry, RegistryError, SubscriptionId};
+use actor_system_runtime::{
+    Actor, Addr, ConfigError, DeadLetters, Message, Priority, Recipient, Severity,
+};
+use actor_system_supervision::{
+    ChildSpec, ChildStatus, RestartIntensity, ShutdownReport, Strategy, SupervisionError,
+    SupervisionEvents, SupervisorRef, SupervisorSpec,
+};
+use std::sync::Arc;
+
+/// Settings of an [`ActorSystem`].
+#[derive(Debug, Clone)]
+pub struct SystemConfig {
+    /// Name of the system (and of its root supervisor).
+    pub name: String,
+    /// Strategy of the root supervisor (default one-for-one).
+    pub strategy: Strategy,
+    /// Restart intensity of the root supervisor; exceeding it shuts the system down.
+    pub intensity: RestartIntensity,
+    /// Severity of a caught panic in a registered actor (default `Recoverable`: restart it).
+    pub panics_as: Severity,
+    /// Health monitoring.
+    pub health: HealthConfig,
+    /// Where undeliverable messages of registered actors go.
+    pub dead_letters: DeadLetters,
+}
+
+impl Default for SystemConfig {
+    fn default() -> Self {
+        SystemConfig {
+            name: "actor-system".to_owned(),
+            strategy: Strategy::OneForOne,
+            intensity: RestartIntensity::default(),
+            panics_as: Severity::Recoverable,
+            health: HealthConfig::default(),
+            dead_letters: DeadLetters::new(1024),
+        }
+    }
+}
+
+/// Why a system operation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SystemError {
+    /// Registry problem (duplicate or unknown name).
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// Supervision problem (the actor failed to start, the root gave up, ...).
+    #[error(transparent)]
+    Supervision(#[from] SupervisionError),
+    /// Invalid configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// The whole system's health, from [`ActorSystem::health`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemHealth {
+    /// Every registered actor with its last health check.
+    pub actors: Vec<ActorInfo>,
+    /// The root supervisor's view of its children.
+    pub supervision: Vec<ChildStatus>,
+}
+
+impl SystemHealth {
+    /// Whether no registered actor is known to be unhealthy.
+    pub fn is_healthy(&self) -> bool {
+        self.actors
+            .iter()
+            .all(|a| a.health.as_ref().is_none_or(|h| h.is_healthy()))
+    }
+}
+
+/// The entry point of an application: registers actors under a root supervisor, finds them by
+/// name, monitors their health, carries events between them and shuts them down in order.
+///
+/// ```
+/// use actor_system::prelude::*;
+/// use actor_system::system::{ActorSystem, SystemConfig};
+///
+/// struct Storage { blocks: u64 }
+/// impl Actor for Storage {}
+///
+/// #[derive(Clone)]
+/// struct BlockProduced { height: u64 }
+/// impl Message for BlockProduced { type Result = (); }
+/// impl Handler<BlockProduced> for Storage {
+///     async fn handle(&mut self, _: BlockProduced, _: &mut Context<Self>) { self.blocks += 1; }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
+/// let storage = system.register_actor("storage", || Storage { blocks: 0 }, Priority::High).await.unwrap();
+/// system.subscribe(storage.recipient::<BlockProduced>());
+/// system.broadcast(BlockProduced { height: 1 });
+/// assert_eq!(system.lookup::<Storage>("storage"), Some(storage));
+/// let report = system.shutdown().await;
+/// assert_eq!(report.stopped, ["storage"]);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ActorSystem {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: SystemConfig,
+    health: Arc<HealthConfig>,
+    root: SupervisorRef,
+    registry: Registry,
+    bus: EventBus,
+}
+
+impl ActorSystem {
+    /// Start a system: validates `config` and starts the root supervisor.
+    pub async fn new(config: SystemConfig) -> Result<Self, SystemError> {
+        config.health.validate()?;
+        let root = SupervisorSpec::builder(config.name.clone())
+            .strategy(config.strategy)
+            .intensity(config.intensity)
+            .panics_as(config.panics_as)
+            .build()?
+            .start()
+            .await?;
+        tracing::info!(target: "actor_system::supervisor", system = %config.name, "actor system started");
+        Ok(ActorSystem {
+            inner: Arc::new(Inner {
+                health: Arc::new(config.health.clone()),
+                config,
+                root,
+                registry: Registry::new(),
+                bus: EventBus::new(),
+            }),
+        })
+    }
+
+    /// Register an actor built by `factory` (called again for every restart) under `name`;
+    /// returns its address once it has started. The address stays valid across restarts.
+    pub async fn register_actor<A: Actor>(
+        &self,
+        name: &str,
+        factory: impl Fn() -> A + Send + Sync + 'static,
+        priority: Priority,
+    ) -> Result<Addr<A>, SystemError> {
+        self.register(ChildSpec::new(name, factory), priority).await
+    }
+
+    /// Register an actor from a full child spec (restart policy, delays, dependencies, mailbox).
+    pub async fn register<A: Actor>(
+        &self,
+        spec: ChildSpec<A>,
+        priority: Priority,
+    ) -> Result<Addr<A>, SystemError> {
+        let name = spec.name().to_owned();
+        if self.inner.registry.contains(&name) {
+            return Err(RegistryError::Duplicate(name).into());
+        }
+        let spec = spec.default_dead_letters(self.inner.config.dead_letters.clone());
+        let addr = self.inner.root.add_child(spec).await.map_err(|e| match e {
+            SupervisionError::DuplicateChild(n) => {
+                SystemError::Registry(RegistryError::Duplicate(n))
+            }
+            other => other.into(),
+        })?;
+        self.inner.registry.insert(&name, addr.clone(), priority)?;
+        let erased = self.inner.registry.erased(&name).expect("just inserted");
+        tokio::spawn(monitor(
+            self.inner.registry.clone(),
+            name.clone(),
+            erased,
+            self.inner.health.clone(),
+        ));
+        tracing::info!(target: "actor_system::supervisor", actor = %name, %priority, "registration complete");
+        Ok(addr)
+    }
+
+    /// The address of the registered actor `name`, if it is an `A`.
+    pub fn lookup<A: Actor>(&self, name: &str) -> Option<Addr<A>> {
+        self.inner.registry.lookup(name)
+    }
+
+    /// Make `recipient` findable under the registered `name`.
+    pub fn expose<M: Message>(
+        &self,
+        name: &str,
+        recipient: Recipient<M>,
+    ) -> Result<(), SystemError> {
+        Ok(self.inner.registry.expose(name, recipient)?)
+    }
+
+    /// The recipient for `M` exposed under `name`.
+    pub fn lookup_recipient<M: Message>(&self, name: &str) -> Option<Recipient<M>> {
+        self.inner.registry.lookup_recipient(name)
+    }
+
+    /// Every registered actor: type, priority, state, health, counters.
+    pub fn list(&self) -> Vec<ActorInfo> {
+        self.inner.registry.list()
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// The whole tree's health: last checks of every actor and the supervisor's view.
+    pub async fn health(&self) -> SystemHealth {
+        SystemHealth {
+            actors: self.inner.registry.list(),
+            supervision: self.inner.root.children().await.unwrap_or_default(),
+        }
+    }
+
+    /// Deliver every `E` broadcast from now on to `recipient` (at its priority).
+    pub fn subscribe<E: Message + Clone>(&self, recipient: Recipient<E>) -> SubscriptionId {
+        self.inner.bus.subscribe(recipient)
+    }
+
+    /// Deliver the `E`s that pass `filter` to `recipient`.
+    pub fn subscribe_filtered<E: Message + Clone>(
+        &self,
+        recipient: Recipient<E>,
+        filter: impl Fn(&E) -> bool + Send + Sync + 'static,
+    ) -> SubscriptionId {
+        self.inner.bus.subscribe_filtered(recipient, filter)
+    }
+
+    /// Queue `event` for every subscriber of its type.
+    pub fn broadcast<E: Message + Clone>(&self, event: E) -> PublishReport {
+        self.inner.bus.publish(event)
+    }
+
+    /// The event bus.
+    pub fn event_bus(&self) -> &EventBus {
+        &self.inner.bus
+    }
+
+    /// Supervision events (failures, restarts, escalations) of the root supervisor.
+    pub fn supervision_events(&self) -> &SupervisionEvents {
+        self.inner.root.events()
+    }
+
+    /// Where undeliverable messages of registered actors go.
+    pub fn dead_letters(&self) -> &DeadLetters {
+        &self.inner.config.dead_letters
+    }
+
+    /// Stop every actor in reverse registration order, each within its shutdown timeout (then
+    /// aborted); the report names the aborted ones.
+    pub async fn shutdown(&self) -> ShutdownReport {
+        let report = self.inner.root.shutdown().await;
+        tracing::info!(target: "actor_system::supervisor", system = %self.inner.config.name, aborted = ?report.aborted, "actor system shut down");
+        report
+    }
+
+    /// Shut down when the process receives Ctrl-C.
+    pub fn shutdown_on_ctrl_c(&self) {
+        let system = self.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                system.shutdown().await;
+            }
+        });
+    }
+
+    /// Wait until the system ends: `Ok` after a shutdown, the typed error when the root
+    /// supervisor gave up (restart intensity exceeded).
+    pub async fn wait(&self) -> Result<(), SystemError> {
+        Ok(self.inner.root.wait().await?)
+    }
+}

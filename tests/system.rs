@@ -1,0 +1,247 @@
+//! The seed's full-system scenario and the ActorSystem's guarantees.
+
+use actor_system::prelude::*;
+use actor_system::system::{ActorSystem, HealthConfig, RegistryError, SystemConfig, SystemError};
+use actor_system::HealthStatus;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+struct BlockProduced {
+    height: u64,
+    hash: [u8; 32],
+}
+impl Message for BlockProduced {
+    type Result = ();
+    const PRIORITY: Priority = Priority::Critical;
+}
+
+/// What each component reports about itself.
+#[derive(Debug, Clone, PartialEq)]
+struct Status {
+    last_height: u64,
+    handled: u64,
+}
+
+struct GetStatus;
+impl Message for GetStatus {
+    type Result = Status;
+}
+
+/// Never returns (a wedged component).
+struct Wedge;
+impl Message for Wedge {
+    type Result = ();
+}
+
+macro_rules! component {
+    ($name:ident) => {
+        #[derive(Default)]
+        struct $name {
+            status: Option<Status>,
+        }
+        impl Actor for $name {}
+        impl Handler<BlockProduced> for $name {
+            async fn handle(&mut self, block: BlockProduced, _: &mut Context<Self>) {
+                assert_eq!(block.hash[0], block.height as u8);
+                let s = self.status.get_or_insert(Status {
+                    last_height: 0,
+                    handled: 0,
+                });
+                s.last_height = block.height;
+                s.handled += 1;
+            }
+        }
+        impl Handler<GetStatus> for $name {
+            async fn handle(&mut self, _: GetStatus, _: &mut Context<Self>) -> Status {
+                self.status.clone().unwrap_or(Status {
+                    last_height: 0,
+                    handled: 0,
+                })
+            }
+        }
+        impl Handler<Wedge> for $name {
+            async fn handle(&mut self, _: Wedge, _: &mut Context<Self>) {
+                std::future::pending::<()>().await
+            }
+        }
+    };
+}
+
+component!(ChainActor);
+component!(EngineActor);
+component!(StorageActor);
+
+fn block(height: u64) -> BlockProduced {
+    BlockProduced {
+        height,
+        hash: [height as u8; 32],
+    }
+}
+
+#[tokio::test]
+async fn full_system_registers_actors_and_broadcasts_a_produced_block() {
+    let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
+    let chain = system
+        .register_actor("chain", ChainActor::default, Priority::Critical)
+        .await
+        .unwrap();
+    let engine = system
+        .register_actor("engine", EngineActor::default, Priority::High)
+        .await
+        .unwrap();
+    let storage = system
+        .register_actor("storage", StorageActor::default, Priority::Normal)
+        .await
+        .unwrap();
+    system.subscribe(chain.recipient::<BlockProduced>());
+    system.subscribe(engine.recipient::<BlockProduced>());
+    system.subscribe(storage.recipient::<BlockProduced>());
+
+    let report = system.broadcast(block(1));
+    assert_eq!(report.delivered, 3);
+    system.broadcast(block(2));
+
+    let expected = Status {
+        last_height: 2,
+        handled: 2,
+    };
+    assert_eq!(chain.ask(GetStatus).await, Ok(expected.clone()));
+    assert_eq!(engine.ask(GetStatus).await, Ok(expected.clone()));
+    assert_eq!(storage.ask(GetStatus).await, Ok(expected));
+
+    let listed: Vec<_> = system
+        .list()
+        .into_iter()
+        .map(|a| (a.name, a.priority, a.state))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("chain".to_owned(), Priority::Critical, ActorState::Running),
+            ("engine".to_owned(), Priority::High, ActorState::Running),
+            ("storage".to_owned(), Priority::Normal, ActorState::Running),
+        ]
+    );
+    assert_eq!(system.lookup::<ChainActor>("chain"), Some(chain));
+    assert!(
+        system.lookup::<EngineActor>("chain").is_none(),
+        "lookup is typed"
+    );
+    let dup = system
+        .register_actor("chain", ChainActor::default, Priority::Critical)
+        .await;
+    assert_eq!(
+        dup.unwrap_err(),
+        SystemError::Registry(RegistryError::Duplicate("chain".into()))
+    );
+    assert!(system.health().await.is_healthy());
+
+    let report = system.shutdown().await;
+    assert_eq!(
+        report.stopped,
+        ["storage", "engine", "chain"],
+        "reverse start order"
+    );
+    assert!(report.aborted.is_empty());
+    assert_eq!(system.wait().await, Ok(()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_actor_that_stops_answering_is_detected_and_restarted() {
+    let health = HealthConfig {
+        interval: Duration::from_secs(30),
+        timeout: Duration::from_secs(5),
+        failures_before_restart: 1,
+        ..HealthConfig::default()
+    };
+    let system = ActorSystem::new(SystemConfig {
+        health,
+        ..SystemConfig::default()
+    })
+    .await
+    .unwrap();
+    let engine = system
+        .register_actor("engine", EngineActor::default, Priority::High)
+        .await
+        .unwrap();
+    engine.tell(block(7)).unwrap();
+    assert_eq!(engine.ask(GetStatus).await.unwrap().handled, 1);
+    let wedged_at = tokio::time::Instant::now();
+    engine.tell(Wedge).unwrap();
+    // The first check after the wedge happens at the next interval and times out after 5 s:
+    // the actor is then killed and restarted on the same address.
+    tokio::time::sleep(Duration::from_secs(35) + Duration::from_millis(10)).await;
+    let status = engine.ask(GetStatus).await.unwrap();
+    assert_eq!(status.handled, 0, "a fresh incarnation answers");
+    assert!(tokio::time::Instant::now() - wedged_at <= Duration::from_secs(36));
+    let supervision = system.health().await.supervision;
+    assert_eq!(supervision[0].restarts, 1);
+    assert!(supervision[0]
+        .last_error
+        .as_ref()
+        .unwrap()
+        .message()
+        .contains("health check failed"));
+    let info = &system.list()[0];
+    assert!(
+        matches!(info.health, Some(HealthStatus::Unhealthy(_))),
+        "the failed check is recorded"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_with_a_handler_that_never_finishes_is_bounded_and_reported() {
+    let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
+    system
+        .register_actor("chain", ChainActor::default, Priority::Critical)
+        .await
+        .unwrap();
+    let storage = system
+        .register(
+            ChildSpec::new("storage", StorageActor::default)
+                .shutdown_timeout(Duration::from_secs(2)),
+            Priority::Normal,
+        )
+        .await
+        .unwrap();
+    storage.tell(Wedge).unwrap();
+    tokio::task::yield_now().await;
+    let t0 = tokio::time::Instant::now();
+    let report = system.shutdown().await;
+    let took = tokio::time::Instant::now() - t0;
+    assert_eq!(report.aborted, ["storage"]);
+    assert_eq!(report.stopped, ["chain"]);
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert!(!storage.is_alive());
+    assert!(
+        system.list().is_empty() || system.list().iter().all(|a| a.state == ActorState::Stopped)
+    );
+}
+
+#[tokio::test]
+async fn invalid_system_config_is_a_typed_error() {
+    let health = HealthConfig {
+        failures_before_restart: 0,
+        ..HealthConfig::default()
+    };
+    let err = ActorSystem::new(SystemConfig {
+        health,
+        ..SystemConfig::default()
+    })
+    .await
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("at least 1"), "{err}");
+    let intensity = RestartIntensity::new(0, Duration::from_secs(1));
+    let err = ActorSystem::new(SystemConfig {
+        intensity,
+        ..SystemConfig::default()
+    })
+    .await
+    .err()
+    .unwrap();
+    assert!(matches!(err, SystemError::Supervision(_)));
+}

@@ -18,11 +18,9 @@
 //! struct Chain { height: u64 }
 //! impl Actor for Chain {}
 //!
+//! #[derive(Message)]
+//! #[message(result = "u64", priority = "critical")]
 //! struct ProduceBlock;
-//! impl Message for ProduceBlock {
-//!     type Result = u64;
-//!     const PRIORITY: Priority = Priority::Critical;
-//! }
 //!
 //! impl Handler<ProduceBlock> for Chain {
 //!     async fn handle(&mut self, _: ProduceBlock, _: &mut Context<Self>) -> u64 {

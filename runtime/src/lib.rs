@@ -55,6 +55,7 @@ pub mod testing;
 mod timer;
 
 pub use actor::{Actor, Handler};
+pub use actor_system_macros::Message;
 pub use address::{Addr, Outgoing, SendOptions};
 pub use context::Context;
 pub use dead_letter::{DeadLetter, DeadLetters, DropReason};

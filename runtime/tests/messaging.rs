@@ -269,3 +269,13 @@ async fn notify_later_delivers_after_the_delay_unless_cancelled() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(addr.ask(Got).await.unwrap(), [0, 1, 2]);
 }
+
+#[derive(actor_system_runtime::Message)]
+#[message(result = "u8", priority = "high")]
+struct DerivedInRuntime;
+
+#[test]
+fn the_derive_resolves_the_runtime_crate_when_the_facade_is_absent() {
+    assert_eq!(<DerivedInRuntime as Message>::PRIORITY, Priority::High);
+    let _: <DerivedInRuntime as Message>::Result = 7u8;
+}

@@ -45,6 +45,10 @@ pub mod system;
 /// Supervision trees (the `actor_system_supervision` crate).
 pub use actor_system_supervision as supervision;
 
+/// Blockchain-aware actors, timing enforcement, slot clock, federation, chain events (the
+/// `actor_system_blockchain` crate).
+pub use actor_system_blockchain as blockchain;
+
 /// Everything an actor implementation usually needs, in one import.
 pub mod prelude {
     pub use actor_system_runtime::{

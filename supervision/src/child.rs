@@ -34,6 +34,8 @@ pub struct ChildSpec<A: Actor> {
     pub(crate) factory: Arc<dyn Fn() -> A + Send + Sync>,
     pub(crate) settings: ChildSettings,
     pub(crate) options: SpawnOptions,
+    /// Run when the child ends for good (a nested supervisor ends its own children).
+    pub(crate) finalizer: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// The type-independent part of a child spec.
@@ -55,6 +57,7 @@ impl<A: Actor> ChildSpec<A> {
             options: SpawnOptions::new().name(name.clone()),
             name,
             factory: Arc::new(factory),
+            finalizer: None,
             settings: ChildSettings {
                 restart: RestartPolicy::Permanent,
                 delay: RestartDelay::Immediate,
@@ -170,6 +173,7 @@ pub(crate) struct TypedChild<A: Actor> {
     cell: Arc<Mutex<Option<ActorCell<A>>>>,
     addr: Addr<A>,
     parking: Arc<AtomicBool>,
+    finalizer: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl<A: Actor> TypedChild<A> {
@@ -182,6 +186,7 @@ impl<A: Actor> TypedChild<A> {
             factory: spec.factory,
             cell: Arc::new(Mutex::new(Some(cell))),
             parking: Arc::new(AtomicBool::new(false)),
+            finalizer: spec.finalizer,
         })
     }
 }
@@ -299,6 +304,9 @@ impl<A: Actor> Child for TypedChild<A> {
     fn finish_parked(&self) {
         if let Some(cell) = self.cell.lock().take() {
             cell.finish(ExitReason::Normal);
+        }
+        if let Some(finalize) = &self.finalizer {
+            finalize();
         }
     }
 }

@@ -107,7 +107,15 @@ impl SupervisorSpec {
         )
         .await
         {
-            Ok(addr) => Ok(SupervisorRef { addr, spec: self }),
+            Ok(addr) => {
+                // When the root ends (shut down or gave up), nothing will restart its children.
+                let (watched, spec) = (addr.clone(), self.clone());
+                tokio::spawn(async move {
+                    watched.wait_for_stop().await;
+                    spec.finish_parked();
+                });
+                Ok(SupervisorRef { addr, spec: self })
+            }
             Err(SpawnError::StartFailed(e)) => Err(start_error(e)),
             Err(SpawnError::Config(e)) => Err(SupervisionError::Config(e)),
         }
@@ -117,7 +125,18 @@ impl SupervisorSpec {
     /// children keep their mailboxes when the parent restarts it.
     pub fn into_child(self) -> ChildSpec<Supervisor> {
         let name = self.config.name.clone();
-        ChildSpec::new(name, move || Supervisor::new(self.clone()))
+        let nested = self.clone();
+        let mut spec = ChildSpec::new(name, move || Supervisor::new(self.clone()));
+        spec.finalizer = Some(Arc::new(move || nested.finish_parked()));
+        spec
+    }
+
+    /// End every child that is not running (parked between incarnations), recursively: once
+    /// the tree is over, addresses must see their actors stopped and queued asks must resolve.
+    pub(crate) fn finish_parked(&self) {
+        for child in self.children.read().iter() {
+            child.finish_parked();
+        }
     }
 }
 

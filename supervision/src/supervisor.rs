@@ -508,9 +508,7 @@ impl Handler<GetChildren> for Supervisor {
 impl Handler<Shutdown> for Supervisor {
     async fn handle(&mut self, _: Shutdown, ctx: &mut Context<Self>) -> ShutdownReport {
         let report = self.shutdown_children().await;
-        for child in self.children.iter() {
-            child.finish_parked();
-        }
+        self.spec.finish_parked();
         tracing::info!(target: TARGET, supervisor = %self.name(), stopped = ?report.stopped, aborted = ?report.aborted, "supervisor shut down");
         ctx.stop();
         report

@@ -98,6 +98,11 @@ async fn root_exceeding_intensity_gives_up_with_a_typed_error() {
         if supervisor == "root" && error.message().contains("restart intensity exceeded")),
         "{err}"
     );
+    // Nothing will restart the children: their addresses answer instead of hanging.
+    assert_eq!(
+        b.ask(Which).await,
+        Err(actor_system_runtime::AskError::Stopped)
+    );
     // Children were stopped in reverse start order.
     let entries = log.entries();
     let tail = &entries[entries.len() - 2..];

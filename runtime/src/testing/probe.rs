@@ -4,20 +4,21 @@ use crate::{spawn, Actor, Addr, Context, Handler, Message, Recipient};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+type Reply<M> = Box<dyn Fn(&M) -> <M as Message>::Result + Send>;
+
 /// The actor behind a probe: forwards every message to the probe's queue.
-pub struct ProbeActor<M> {
+pub struct ProbeActor<M: Message> {
     sink: mpsc::UnboundedSender<M>,
+    reply: Reply<M>,
 }
 
 impl<M: Message> Actor for ProbeActor<M> {}
 
-impl<M: Message> Handler<M> for ProbeActor<M>
-where
-    M::Result: Default,
-{
+impl<M: Message> Handler<M> for ProbeActor<M> {
     async fn handle(&mut self, msg: M, _: &mut Context<Self>) -> M::Result {
+        let result = (self.reply)(&msg);
         let _ = self.sink.send(msg);
-        M::Result::default()
+        result
     }
 }
 
@@ -48,10 +49,21 @@ impl<M: Message> TestProbe<M>
 where
     M::Result: Default,
 {
-    /// Spawn a probe on the current runtime.
+    /// Spawn a probe on the current runtime; asks to it get `M::Result::default()`.
     pub async fn new() -> Self {
+        Self::with_reply(|_| M::Result::default()).await
+    }
+}
+
+impl<M: Message> TestProbe<M> {
+    /// Spawn a probe that answers asks with `reply(&msg)`.
+    pub async fn with_reply(reply: impl Fn(&M) -> M::Result + Send + 'static) -> Self {
         let (sink, received) = mpsc::unbounded_channel();
-        let addr = spawn(ProbeActor { sink })
+        let probe = ProbeActor {
+            sink,
+            reply: Box::new(reply),
+        };
+        let addr = spawn(probe)
             .await
             .expect("a probe has no start hook that can fail");
         TestProbe { addr, received }

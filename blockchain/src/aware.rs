@@ -1,0 +1,98 @@
+//! [`BlockchainAwareActor`]: actors that know the chain's timing.
+
+use crate::timing::{report_violation, time_operation};
+use crate::{
+    BlockchainActorPriority, BlockchainEvent, BlockchainTimingConstraints, TimingViolation,
+    ViolationPolicy,
+};
+use actor_system_runtime::{Actor, ActorResult, Context};
+use std::future::Future;
+
+/// An actor that takes part in the chain: it declares its timing constraints and priority, and
+/// handles chain events. Every event handling is timed against `max_consensus_latency`.
+///
+/// Implement it, then route [`BlockchainEvent`] messages to it with
+/// [`impl_blockchain_handler!`](crate::impl_blockchain_handler).
+///
+/// ```
+/// use actor_system_blockchain::*;
+/// use actor_system_runtime::{spawn, Actor, ActorResult, Context};
+///
+/// struct Chain { height: u64 }
+/// impl Actor for Chain {}
+/// impl BlockchainAwareActor for Chain {
+///     fn blockchain_priority(&self) -> BlockchainActorPriority { BlockchainActorPriority::Consensus }
+///     async fn handle_blockchain_event(&mut self, event: BlockchainEvent, _: &mut Context<Self>) -> ActorResult<()> {
+///         if let Some(h) = event.height() { self.height = h; }
+///         Ok(())
+///     }
+/// }
+/// impl_blockchain_handler!(Chain);
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let chain = spawn(Chain { height: 0 }).await.unwrap();
+/// let event = BlockchainEvent::BlockProduced { height: 5, hash: [0; 32] };
+/// assert_eq!(chain.ask(event).await, Ok(Ok(())));
+/// # }
+/// ```
+pub trait BlockchainAwareActor: Actor {
+    /// The timing this actor must meet (Alys defaults).
+    fn timing_constraints(&self) -> BlockchainTimingConstraints {
+        BlockchainTimingConstraints::default()
+    }
+
+    /// How important its traffic is.
+    fn blockchain_priority(&self) -> BlockchainActorPriority;
+
+    /// What to do about a timing violation (default: count and log).
+    fn violation_policy(&self) -> ViolationPolicy {
+        ViolationPolicy::Log
+    }
+
+    /// Called for every timing violation (after it was counted and logged).
+    fn on_timing_violation(&mut self, violation: &TimingViolation) {
+        let _ = violation;
+    }
+
+    /// Handle a chain event.
+    fn handle_blockchain_event(
+        &mut self,
+        event: BlockchainEvent,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ActorResult<()>> + Send;
+}
+
+/// Handle `event` on `actor`, timed against its `max_consensus_latency`. This is what
+/// [`impl_blockchain_handler!`](crate::impl_blockchain_handler) calls.
+pub async fn dispatch_event<A: BlockchainAwareActor>(
+    actor: &mut A,
+    event: BlockchainEvent,
+    ctx: &mut Context<A>,
+) -> ActorResult<()> {
+    let limit = actor.timing_constraints().max_consensus_latency;
+    let operation = format!("{} handling {:?}", ctx.name(), event.event_type());
+    let (result, violation) =
+        time_operation(&operation, limit, actor.handle_blockchain_event(event, ctx)).await;
+    if let Some(v) = violation {
+        report_violation(ctx, &v, actor.violation_policy());
+        actor.on_timing_violation(&v);
+    }
+    result
+}
+
+/// Implements `Handler<BlockchainEvent>` for a [`BlockchainAwareActor`], routing events to
+/// `handle_blockchain_event` with timing enforcement.
+#[macro_export]
+macro_rules! impl_blockchain_handler {
+    ($actor:ty) => {
+        impl $crate::__runtime::Handler<$crate::BlockchainEvent> for $actor {
+            async fn handle(
+                &mut self,
+                event: $crate::BlockchainEvent,
+                ctx: &mut $crate::__runtime::Context<Self>,
+            ) -> $crate::__runtime::ActorResult<()> {
+                $crate::dispatch_event(self, event, ctx).await
+            }
+        }
+    };
+}

@@ -9,7 +9,7 @@ use crate::{
 use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -24,10 +24,11 @@ pub struct SendOptions {
 
 impl SendOptions {
     fn info<M: Message>(&self) -> MessageInfo {
+        let priority = self.priority.unwrap_or(M::PRIORITY);
         MessageInfo {
-            priority: self.priority.unwrap_or(M::PRIORITY),
+            priority,
             correlation_id: self.correlation_id.or_else(current::inherited_correlation),
-            enqueued_at: Instant::now(),
+            enqueued_at: crate::stats::sample_clock(priority),
             message_type: std::any::type_name::<M>(),
         }
     }

@@ -139,7 +139,7 @@ impl<A: Actor> Context<A> {
         MessageInfo {
             priority: M::PRIORITY,
             correlation_id: self.correlation_id(),
-            enqueued_at: std::time::Instant::now(),
+            enqueued_at: crate::stats::sample_clock(M::PRIORITY),
             message_type: std::any::type_name::<M>(),
         }
     }
@@ -159,7 +159,7 @@ impl<A: Actor> Context<A> {
                 _ = tokio::time::sleep(delay) => {
                     // A full or stopped mailbox accounts for the message itself.
                     let _ = crate::address::tell_to(&mailbox, msg, MessageInfo {
-                        enqueued_at: std::time::Instant::now(),
+                        enqueued_at: crate::stats::sample_clock(info.priority),
                         ..info
                     });
                 }

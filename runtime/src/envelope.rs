@@ -17,8 +17,10 @@ pub struct MessageInfo {
     pub priority: Priority,
     /// Correlation id shared by a chain of messages, if any.
     pub correlation_id: Option<Uuid>,
-    /// When it entered the mailbox.
-    pub enqueued_at: Instant,
+    /// When it entered the mailbox. Timing is sampled to keep the send path cheap: set for every
+    /// `Critical` message and one in [`TIMING_SAMPLE_EVERY`](crate::TIMING_SAMPLE_EVERY) others
+    /// sent from a thread; `None` otherwise.
+    pub enqueued_at: Option<Instant>,
     /// Rust type name of the message.
     pub message_type: &'static str,
 }
@@ -113,7 +115,7 @@ impl<A: Actor> Envelope<A> {
             info: MessageInfo {
                 priority: Priority::Critical,
                 correlation_id: None,
-                enqueued_at: Instant::now(),
+                enqueued_at: None,
                 message_type: "signal",
             },
             payload: Payload::Signal(signal),

@@ -71,5 +71,7 @@ pub use priority::{ParsePriorityError, Priority};
 pub use recipient::Recipient;
 pub use retry::{retry, RetryConfig, RetryError};
 pub use spawn::{spawn, spawn_with, ActorCell, SpawnOptions, CHILD_SHUTDOWN_TIMEOUT};
-pub use stats::{StatsSnapshot, TimingSummary};
+pub use stats::{
+    export_metrics, metrics_exported, StatsSnapshot, TimingSummary, TIMING_SAMPLE_EVERY,
+};
 pub use timer::TimerHandle;

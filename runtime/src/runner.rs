@@ -182,19 +182,18 @@ async fn handle_messages<A: Actor>(
                     message = info.message_type,
                     correlation_id = ?info.correlation_id,
                 );
-                let begin = Instant::now();
+                let begin = info.enqueued_at.map(|_| Instant::now());
                 let outcome = catch_panic(letter.handle(actor, ctx))
                     .instrument(span)
                     .await;
                 ctx.info = None;
                 match outcome {
                     Ok(()) => {
-                        let end = Instant::now();
-                        mailbox.stats.record_handled(
-                            info.priority,
-                            begin.saturating_duration_since(info.enqueued_at),
-                            end - begin,
-                        );
+                        // Timed only for sampled messages (those with an enqueue instant).
+                        let timing = info.enqueued_at.zip(begin).map(|(sent, begin)| {
+                            (begin.saturating_duration_since(sent), begin.elapsed())
+                        });
+                        mailbox.stats.record_handled(info.priority, timing);
                     }
                     Err(panic) => {
                         mailbox.record_dead_letter(&info, DropReason::HandlerFailed);

@@ -5,6 +5,24 @@ use crate::Priority;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
+/// One in this many messages (per sending thread) carries an enqueue timestamp and has its
+/// handling timed; `Critical` messages always do. Keeps clock reads off most of the hot path.
+pub const TIMING_SAMPLE_EVERY: u32 = 16;
+
+/// The enqueue instant for a message of `priority`, if this one is sampled.
+pub(crate) fn sample_clock(priority: Priority) -> Option<std::time::Instant> {
+    thread_local! {
+        static SENT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+    let sampled = priority == Priority::Critical
+        || SENT.with(|n| {
+            let v = n.get().wrapping_add(1);
+            n.set(v);
+            v % TIMING_SAMPLE_EVERY == 0
+        });
+    sampled.then(std::time::Instant::now)
+}
+
 /// Count, total and maximum of a duration (handling time, mailbox wait).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -61,11 +79,31 @@ pub(crate) struct ActorStats {
     pub(crate) restarts: AtomicU64,
     pub(crate) handling: Timing,
     pub(crate) mailbox_wait: Timing,
-    handles: MetricHandles,
+    handles: Option<Box<MetricHandles>>,
 }
 
-/// `metrics` handles registered once per actor, so recording costs no label lookups. With no
-/// recorder installed they are no-ops.
+static EXPORT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Mirror per-actor counters and timings into the `metrics` facade (labels `actor`,
+/// `actor_type`; `priority` on mailbox wait) for actors spawned from now on. Call it after
+/// installing a recorder (e.g. a Prometheus exporter). Off by default: then an actor registers
+/// no metric handles and its hot path makes no `metrics` calls; `Addr::stats` always works.
+///
+/// ```
+/// actor_system_runtime::export_metrics(true);
+/// assert!(actor_system_runtime::metrics_exported());
+/// # actor_system_runtime::export_metrics(false);
+/// ```
+pub fn export_metrics(enabled: bool) {
+    EXPORT.store(enabled, Relaxed);
+}
+
+/// Whether [`export_metrics`] is on.
+pub fn metrics_exported() -> bool {
+    EXPORT.load(Relaxed)
+}
+
+/// `metrics` handles registered once per actor, so recording costs no label lookups.
 struct MetricHandles {
     processed: metrics::Counter,
     failed: metrics::Counter,
@@ -74,8 +112,8 @@ struct MetricHandles {
     mailbox_wait: [metrics::Histogram; 4],
 }
 
-impl ActorStats {
-    pub(crate) fn new(name: &str, actor_type: &'static str) -> Self {
+impl MetricHandles {
+    fn new(name: &str, actor_type: &'static str) -> Self {
         let labels = [
             ("actor", name.to_owned()),
             ("actor_type", actor_type.to_owned()),
@@ -88,6 +126,18 @@ impl ActorStats {
             ];
             metrics::histogram!("actor_mailbox_wait_seconds", &labels)
         };
+        MetricHandles {
+            processed: metrics::counter!("actor_messages_processed_total", &labels),
+            failed: metrics::counter!("actor_failures_total", &labels),
+            dropped: metrics::counter!("actor_messages_dropped_total", &labels),
+            handling: metrics::histogram!("actor_message_handling_seconds", &labels),
+            mailbox_wait: Priority::ALL.map(wait),
+        }
+    }
+}
+
+impl ActorStats {
+    pub(crate) fn new(name: &str, actor_type: &'static str) -> Self {
         ActorStats {
             processed: AtomicU64::new(0),
             failed: AtomicU64::new(0),
@@ -96,33 +146,41 @@ impl ActorStats {
             restarts: AtomicU64::new(0),
             handling: Timing::default(),
             mailbox_wait: Timing::default(),
-            handles: MetricHandles {
-                processed: metrics::counter!("actor_messages_processed_total", &labels),
-                failed: metrics::counter!("actor_failures_total", &labels),
-                dropped: metrics::counter!("actor_messages_dropped_total", &labels),
-                handling: metrics::histogram!("actor_message_handling_seconds", &labels),
-                mailbox_wait: Priority::ALL.map(wait),
-            },
+            handles: metrics_exported().then(|| Box::new(MetricHandles::new(name, actor_type))),
         }
     }
 
-    pub(crate) fn record_handled(&self, priority: Priority, wait: Duration, handling: Duration) {
+    /// Count a handled message; `timing` is (mailbox wait, handling time) for sampled ones.
+    pub(crate) fn record_handled(&self, priority: Priority, timing: Option<(Duration, Duration)>) {
         self.processed.fetch_add(1, Relaxed);
-        self.handling.record(handling);
-        self.mailbox_wait.record(wait);
-        self.handles.processed.increment(1);
-        self.handles.handling.record(handling.as_secs_f64());
-        self.handles.mailbox_wait[priority.lane()].record(wait.as_secs_f64());
+        let Some(handles) = self.handles.as_deref() else {
+            if let Some((wait, handling)) = timing {
+                self.handling.record(handling);
+                self.mailbox_wait.record(wait);
+            }
+            return;
+        };
+        handles.processed.increment(1);
+        if let Some((wait, handling)) = timing {
+            self.handling.record(handling);
+            self.mailbox_wait.record(wait);
+            handles.handling.record(handling.as_secs_f64());
+            handles.mailbox_wait[priority.lane()].record(wait.as_secs_f64());
+        }
     }
 
     pub(crate) fn record_failure(&self) {
         self.failed.fetch_add(1, Relaxed);
-        self.handles.failed.increment(1);
+        if let Some(h) = &self.handles {
+            h.failed.increment(1);
+        }
     }
 
     pub(crate) fn record_dropped(&self) {
         self.dropped.fetch_add(1, Relaxed);
-        self.handles.dropped.increment(1);
+        if let Some(h) = &self.handles {
+            h.dropped.increment(1);
+        }
     }
 
     pub(crate) fn snapshot(&self, queue_depth: [usize; 4]) -> StatsSnapshot {

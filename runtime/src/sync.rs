@@ -22,9 +22,29 @@ pub(crate) fn register(slot: &AtomicWaker, waker: &std::task::Waker) {
     slot.register_by_ref(waker);
 }
 
-/// One FIFO lane of the mailbox.
+/// One FIFO lane of the mailbox: a crossbeam `SegQueue`, allocated on first use. A `SegQueue`
+/// is two cache-padded words (256 bytes on x86_64); most actors use one or two of their five
+/// lanes, so allocating lazily keeps an idle actor small.
 #[cfg(not(loom))]
-pub(crate) type Lane<T> = crossbeam_queue::SegQueue<T>;
+pub(crate) struct Lane<T>(std::sync::OnceLock<Box<crossbeam_queue::SegQueue<T>>>);
+
+#[cfg(not(loom))]
+impl<T> Lane<T> {
+    pub(crate) fn new() -> Self {
+        Lane(std::sync::OnceLock::new())
+    }
+    pub(crate) fn push(&self, value: T) {
+        self.0
+            .get_or_init(|| Box::new(crossbeam_queue::SegQueue::new()))
+            .push(value);
+    }
+    pub(crate) fn pop(&self) -> Option<T> {
+        self.0.get()?.pop()
+    }
+    pub(crate) fn len(&self) -> usize {
+        self.0.get().map_or(0, |q| q.len())
+    }
+}
 
 #[cfg(loom)]
 pub(crate) use loom_lane::Lane;

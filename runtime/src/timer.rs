@@ -128,7 +128,7 @@ impl<A: Actor> Timers<A> {
                     let info = MessageInfo {
                         priority,
                         correlation_id: None,
-                        enqueued_at: Instant::now(),
+                        enqueued_at: Some(Instant::now()),
                         message_type: "timer",
                     };
                     if !mailbox.push_timer(id, info) {

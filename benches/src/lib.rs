@@ -1,1 +1,0 @@
-//! Not built yet: the benchmark binary's issue is open.

@@ -1,0 +1,1 @@
+//! actix (written next).

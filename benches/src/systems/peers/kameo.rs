@@ -1,0 +1,1 @@
+//! kameo (written next).

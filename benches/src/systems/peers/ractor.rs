@@ -1,0 +1,1 @@
+//! ractor (written next).

@@ -92,6 +92,15 @@ async fn root_exceeding_intensity_gives_up_with_a_typed_error() {
         b.inject_failure(ActorError::recoverable("flaky"));
         settle().await;
     }
+    // The test kit's assertion on the supervisor actor itself...
+    actor_system_runtime::testing::assert_failed_with(
+        root.address(),
+        Severity::Recoverable,
+        "restart intensity exceeded",
+        Duration::from_secs(1),
+    )
+    .await;
+    // ...and the typed error the root hands its owner.
     let err = root.wait().await.unwrap_err();
     assert!(
         matches!(&err, SupervisionError::GaveUp { supervisor, error }

@@ -4,7 +4,6 @@ use crate::ActorError;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::OnceLock;
-use tokio_util::sync::CancellationToken;
 
 /// Unique id of an actor (of its mailbox: stable across supervised restarts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -90,7 +89,7 @@ impl fmt::Display for ExitReason {
 pub(crate) struct Lifecycle {
     state: AtomicU8,
     exit: OnceLock<ExitReason>,
-    terminated: CancellationToken,
+    terminated: tokio::sync::Notify,
     /// A kill request for the running incarnation (slow path only).
     kill: parking_lot::Mutex<Option<ActorError>>,
     kill_requested: tokio::sync::Notify,
@@ -101,7 +100,7 @@ impl Lifecycle {
         Lifecycle {
             state: AtomicU8::new(0),
             exit: OnceLock::new(),
-            terminated: CancellationToken::new(),
+            terminated: tokio::sync::Notify::const_new(),
             kill: parking_lot::Mutex::new(None),
             kill_requested: tokio::sync::Notify::new(),
         }
@@ -119,7 +118,7 @@ impl Lifecycle {
     pub(crate) fn terminate(&self, reason: ExitReason) {
         self.set_state(ActorState::Stopped);
         let _ = self.exit.set(reason);
-        self.terminated.cancel();
+        self.terminated.notify_waiters();
     }
 
     /// Ask the running incarnation to be dropped at its next await point, failing with `error`.
@@ -139,7 +138,14 @@ impl Lifecycle {
     }
 
     pub(crate) async fn wait(&self) -> ExitReason {
-        self.terminated.cancelled().await;
-        self.exit.get().cloned().unwrap_or(ExitReason::Normal)
+        loop {
+            let notified = self.terminated.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(reason) = self.exit.get() {
+                return reason.clone();
+            }
+            notified.await;
+        }
     }
 }

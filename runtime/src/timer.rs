@@ -68,7 +68,8 @@ struct Entry<A: Actor> {
 pub(crate) struct Timers<A: Actor> {
     next_id: u64,
     entries: HashMap<u64, Entry<A>>,
-    root: CancellationToken,
+    /// Created with the first timer: most actors have none.
+    root: Option<CancellationToken>,
 }
 
 impl<A: Actor> Timers<A> {
@@ -76,17 +77,21 @@ impl<A: Actor> Timers<A> {
         Timers {
             next_id: 0,
             entries: HashMap::new(),
-            root: CancellationToken::new(),
+            root: None,
         }
     }
 
     /// A token cancelled with this incarnation's timers.
-    pub(crate) fn child_token(&self) -> CancellationToken {
-        self.root.child_token()
+    pub(crate) fn child_token(&mut self) -> CancellationToken {
+        self.root
+            .get_or_insert_with(CancellationToken::new)
+            .child_token()
     }
 
     pub(crate) fn cancel_all(&mut self) {
-        self.root.cancel();
+        if let Some(root) = &self.root {
+            root.cancel();
+        }
         self.entries.clear();
     }
 
@@ -100,7 +105,7 @@ impl<A: Actor> Timers<A> {
     ) -> TimerHandle {
         let id = self.next_id;
         self.next_id += 1;
-        let token = self.root.child_token();
+        let token = self.child_token();
         let queued = Arc::new(AtomicBool::new(false));
         self.entries.insert(
             id,
@@ -173,7 +178,9 @@ impl<A: Actor> Timers<A> {
 impl<A: Actor> Drop for Timers<A> {
     /// An incarnation that is dropped (killed) takes its timers with it.
     fn drop(&mut self) {
-        self.root.cancel();
+        if let Some(root) = &self.root {
+            root.cancel();
+        }
     }
 }
 

@@ -245,3 +245,64 @@ async fn invalid_system_config_is_a_typed_error() {
     .unwrap();
     assert!(matches!(err, SystemError::Supervision(_)));
 }
+
+struct Consensus {
+    heights: Vec<u64>,
+}
+impl Actor for Consensus {}
+impl actor_system::blockchain::BlockchainAwareActor for Consensus {
+    fn blockchain_priority(&self) -> actor_system::blockchain::BlockchainActorPriority {
+        actor_system::blockchain::BlockchainActorPriority::Consensus
+    }
+    async fn handle_blockchain_event(
+        &mut self,
+        event: actor_system::blockchain::BlockchainEvent,
+        _: &mut Context<Self>,
+    ) -> ActorResult<()> {
+        self.heights.extend(event.height());
+        Ok(())
+    }
+}
+actor_system::blockchain::impl_blockchain_handler!(Consensus);
+impl Handler<GetStatus> for Consensus {
+    async fn handle(&mut self, _: GetStatus, _: &mut Context<Self>) -> Status {
+        Status {
+            last_height: *self.heights.last().unwrap_or(&0),
+            handled: self.heights.len() as u64,
+        }
+    }
+}
+
+#[tokio::test]
+async fn chain_events_reach_registered_blockchain_actors_in_height_order() {
+    use actor_system::blockchain::{BlockchainActorPriority, BlockchainEvent, BlockchainEventType};
+    let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
+    let chain = system
+        .register_actor(
+            "chain",
+            || Consensus { heights: vec![] },
+            Priority::Critical,
+        )
+        .await
+        .unwrap();
+    system.chain_events().subscribe(
+        chain.recipient(),
+        BlockchainActorPriority::Consensus,
+        [BlockchainEventType::BlockProduced],
+    );
+    for h in [1, 3, 2] {
+        system
+            .chain_events()
+            .publish(BlockchainEvent::BlockProduced {
+                height: h,
+                hash: [0; 32],
+            });
+    }
+    assert_eq!(
+        chain.ask(GetStatus).await,
+        Ok(Status {
+            last_height: 3,
+            handled: 3
+        })
+    );
+}

@@ -80,10 +80,57 @@ pub async fn dispatch_event<A: BlockchainAwareActor>(
     result
 }
 
+/// A consensus-priority message: `Consensus(msg)` travels in the `Critical` lane and its handling
+/// (the actor's `Handler<M>`) is timed against `max_consensus_latency`, like event handling.
+/// Declare the message types with [`impl_blockchain_handler!`](crate::impl_blockchain_handler)'s
+/// `consensus:` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consensus<M>(pub M);
+
+impl<M: actor_system_runtime::Message> actor_system_runtime::Message for Consensus<M> {
+    type Result = M::Result;
+    const PRIORITY: actor_system_runtime::Priority = actor_system_runtime::Priority::Critical;
+}
+
+/// Handle a consensus message on `actor`, timed like [`dispatch_event`].
+pub async fn dispatch_consensus<A, M>(actor: &mut A, msg: M, ctx: &mut Context<A>) -> M::Result
+where
+    A: BlockchainAwareActor + actor_system_runtime::Handler<M>,
+    M: actor_system_runtime::Message,
+{
+    let limit = actor.timing_constraints().max_consensus_latency;
+    let short = std::any::type_name::<M>()
+        .rsplit("::")
+        .next()
+        .unwrap_or("message");
+    let operation = format!("{} handling {short}", ctx.name());
+    let (result, violation) = time_operation(&operation, limit, actor.handle(msg, ctx)).await;
+    if let Some(v) = violation {
+        report_violation(ctx, &v, actor.violation_policy());
+        actor.on_timing_violation(&v);
+    }
+    result
+}
+
 /// Implements `Handler<BlockchainEvent>` for a [`BlockchainAwareActor`], routing events to
-/// `handle_blockchain_event` with timing enforcement.
+/// `handle_blockchain_event` with timing enforcement; with `consensus: [M1, M2]`, also
+/// `Handler<Consensus<M>>` for each listed message type (timed the same way).
 #[macro_export]
 macro_rules! impl_blockchain_handler {
+    ($actor:ty; consensus: [$($msg:ty),* $(,)?]) => {
+        $crate::impl_blockchain_handler!($actor);
+        $(
+            impl $crate::__runtime::Handler<$crate::Consensus<$msg>> for $actor {
+                async fn handle(
+                    &mut self,
+                    msg: $crate::Consensus<$msg>,
+                    ctx: &mut $crate::__runtime::Context<Self>,
+                ) -> <$msg as $crate::__runtime::Message>::Result {
+                    $crate::dispatch_consensus(self, msg.0, ctx).await
+                }
+            }
+        )*
+    };
     ($actor:ty) => {
         impl $crate::__runtime::Handler<$crate::BlockchainEvent> for $actor {
             async fn handle(

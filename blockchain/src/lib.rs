@@ -19,7 +19,7 @@ mod hub;
 mod slot_clock;
 mod timing;
 
-pub use aware::{dispatch_event, BlockchainAwareActor};
+pub use aware::{dispatch_consensus, dispatch_event, BlockchainAwareActor, Consensus};
 pub use constraints::{BlockchainActorPriority, BlockchainTimingConstraints};
 pub use event::{BlockchainEvent, BlockchainEventType};
 pub use federation::{Federation, FederationConfig, FederationError, SigningOutcome};

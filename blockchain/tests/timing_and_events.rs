@@ -36,7 +36,19 @@ impl BlockchainAwareActor for Chain {
         Ok(())
     }
 }
-impl_blockchain_handler!(Chain);
+impl_blockchain_handler!(Chain; consensus: [ProduceBlock]);
+
+/// Consensus work that takes as long as the actor's `work`.
+struct ProduceBlock;
+impl Message for ProduceBlock {
+    type Result = u64;
+}
+impl Handler<ProduceBlock> for Chain {
+    async fn handle(&mut self, _: ProduceBlock, _: &mut Context<Self>) -> u64 {
+        tokio::time::sleep(self.work).await;
+        42
+    }
+}
 
 /// Background work queued at the chain actor.
 struct Sync(u32);
@@ -279,4 +291,27 @@ async fn federation_threshold_is_met_or_not_within_the_timeout() {
         Federation::new(vec!["a".into(), "a".into()], 1),
         Err(FederationError::DuplicateMember(_))
     ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn consensus_messages_are_timed_and_travel_in_the_critical_lane() {
+    assert_eq!(
+        <Consensus<ProduceBlock> as Message>::PRIORITY,
+        Priority::Critical
+    );
+    let (actor, _, violations) = chain(Duration::from_millis(120));
+    let addr = spawn_with(actor, SpawnOptions::new().name("ChainActor"))
+        .await
+        .unwrap();
+    assert_eq!(addr.ask(Consensus(ProduceBlock)).await, Ok(42));
+    let v = violations.lock().clone();
+    assert_eq!(v.len(), 1);
+    assert_eq!(
+        (v[0].actual, v[0].limit),
+        (Duration::from_millis(120), Duration::from_millis(100))
+    );
+    assert_eq!(v[0].operation, "ChainActor handling ProduceBlock");
+    // The plain message is not timed.
+    assert_eq!(addr.ask(ProduceBlock).await, Ok(42));
+    assert_eq!(violations.lock().len(), 1);
 }

@@ -111,6 +111,7 @@ struct Inner {
     root: SupervisorRef,
     registry: Registry,
     bus: EventBus,
+    chain_events: actor_system_blockchain::EventHub,
 }
 
 impl ActorSystem {
@@ -132,6 +133,7 @@ impl ActorSystem {
                 root,
                 registry: Registry::new(),
                 bus: EventBus::new(),
+                chain_events: actor_system_blockchain::EventHub::new(),
             }),
         })
     }
@@ -235,6 +237,12 @@ impl ActorSystem {
     /// The event bus.
     pub fn event_bus(&self) -> &EventBus {
         &self.inner.bus
+    }
+
+    /// The system's chain-event hub: `BlockchainEvent`s filtered by type, delivered at each
+    /// subscriber's blockchain priority and in height order.
+    pub fn chain_events(&self) -> &actor_system_blockchain::EventHub {
+        &self.inner.chain_events
     }
 
     /// Supervision events (failures, restarts, escalations) of the root supervisor.

@@ -5,8 +5,8 @@
 //! cargo run --release --example alys_node -- [--blocks N] [--block-interval-ms MS]
 //!     [--data-dir DIR] [--inject-faults] [--metrics-addr 127.0.0.1:9000]
 //! ```
-//! Logs: `RUST_LOG=actor_system::supervisor=info,actor_system::blockchain=warn` (needs a
-//! tracing subscriber; this example prints its progress and summary itself).
+//! Logs go to stderr, filtered by `RUST_LOG`, e.g.
+//! `RUST_LOG=actor_system::supervisor=info,actor_system::mailbox=debug,actor_system::blockchain=warn,actor_system::metrics=info`.
 
 mod node;
 
@@ -20,6 +20,10 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let temp = tempfile::tempdir()?;
     let config = node::NodeConfig {

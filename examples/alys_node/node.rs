@@ -402,6 +402,7 @@ pub async fn run(config: NodeConfig) -> Result<Summary, Box<dyn std::error::Erro
             .with_http_listener(addr)
             .install()?;
         actor_system::export_metrics(true);
+        tracing::info!(target: "actor_system::metrics", "Prometheus metrics at http://{addr}/metrics");
     }
     std::fs::create_dir_all(&config.data_dir)?;
     let db = Arc::new(Database::create(config.data_dir.join("chain.redb"))?);

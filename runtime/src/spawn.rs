@@ -88,7 +88,8 @@ pub(crate) async fn spawn_task<A: Actor>(
     let mut cell = ActorCell::new(options)?;
     let addr = cell.address();
     let (tx, rx) = oneshot::channel();
-    let task = tokio::spawn(async move {
+    let name = cell.mailbox.name.clone();
+    let task = spawn_actor_task(&name, async move {
         let reason = cell.run(actor, Some(tx)).await;
         cell.finish(reason);
     });
@@ -104,6 +105,31 @@ pub(crate) async fn spawn_task<A: Actor>(
         Err(_) => Err(SpawnError::StartFailed(ActorError::panicked(
             "the actor task ended before reporting its start",
         ))),
+    }
+}
+
+/// Spawn the task that runs an actor named `name`. Built with `--cfg tokio_unstable`, the task
+/// carries the actor's name, which `tokio-console` shows (see the facade's `tokio-console`
+/// feature); otherwise this is `tokio::spawn`.
+///
+/// # Panics
+/// Outside a tokio runtime (like `tokio::spawn`).
+pub fn spawn_actor_task<F>(name: &str, task: F) -> JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    #[cfg(tokio_unstable)]
+    {
+        tokio::task::Builder::new()
+            .name(&format!("actor:{name}"))
+            .spawn(task)
+            .expect("spawning a task on the current runtime")
+    }
+    #[cfg(not(tokio_unstable))]
+    {
+        let _ = name;
+        tokio::spawn(task)
     }
 }
 

@@ -215,7 +215,7 @@ impl<A: Actor> Child for TypedChild<A> {
         let factory = self.factory.clone();
         let parking = self.parking.clone();
         let name = self.name.clone();
-        let task = tokio::spawn(async move {
+        let task = actor_system_runtime::spawn_actor_task(&self.name, async move {
             let Some(mut cell) = slot.lock().take() else {
                 let _ = first_tx.send(Err(ActorError::fatal("child is already running")));
                 return;

@@ -277,4 +277,55 @@ mod loom_tests {
             assert_eq!(q.len(), 0);
         });
     }
+
+    /// The ask/reply protocol over the real queue: an asker queues a request carrying a reply
+    /// slot while the actor either answers it or stops (closing and draining, which rejects every
+    /// queued request), and the asker may give up (time out). Whatever the interleaving, a
+    /// waiting asker gets exactly one answer: a reply, a rejection, or its request back.
+    #[test]
+    fn ask_reply_vs_stop_vs_timeout_always_resolves() {
+        use loom::sync::Mutex;
+        type Slot = Arc<Mutex<Option<Result<u32, &'static str>>>>;
+        fn answer(slot: &Slot, value: Result<u32, &'static str>) {
+            let mut s = slot.lock().unwrap();
+            assert!(s.is_none(), "a request is answered at most once");
+            *s = Some(value);
+        }
+        for asker_times_out in [false, true] {
+            loom::model(move || {
+                let q: Arc<LaneQueue<Slot>> = Arc::new(LaneQueue::new());
+                let slot: Slot = Arc::new(Mutex::new(None));
+                let actor = {
+                    let q = q.clone();
+                    loom::thread::spawn(move || {
+                        // Handle at most one request, then stop: close and reject the rest.
+                        if let Some(req) = q.pop_first() {
+                            answer(&req, Ok(7));
+                        }
+                        q.close();
+                        while let Some(req) = q.pop_first() {
+                            answer(&req, Err("stopped"));
+                        }
+                    })
+                };
+                match q.push(3, slot.clone()) {
+                    Pushed::Closed(_) => answer(&slot, Err("stopped before sending")),
+                    Pushed::QueuedAfterClose => {
+                        // The actor may have drained already: the sender drains what is left.
+                        while let Some(req) = q.pop_first() {
+                            answer(&req, Err("stopped"));
+                        }
+                    }
+                    Pushed::Queued => {}
+                }
+                actor.join().unwrap();
+                if !asker_times_out {
+                    // After the actor is gone, the answer must be there: nothing can hang.
+                    let got = slot.lock().unwrap().take();
+                    assert!(got.is_some(), "the ask resolved");
+                }
+                assert_eq!(q.len(), 0, "nothing is left behind");
+            });
+        }
+    }
 }

@@ -1,24 +1,30 @@
-//! Where the `Message` trait lives, from the compiling crate's point of view.
+//! Finding the path under which the caller sees the runtime.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use proc_macro_crate::{crate_name, FoundCrate};
-use quote::{format_ident, quote};
+use quote::quote;
+use syn::Ident;
 
-/// `::actor_system` if the facade is a dependency (or the crate itself), else
-/// `::actor_system_runtime`, renamed dependencies included. Both crates declare
-/// `extern crate self as <name>;`, so the absolute path also works inside them.
+/// The path to the crate that defines `Message` and `Priority`, as seen from the crate being
+/// compiled.
+///
+/// The facade `actor_system` is preferred (a dependency, possibly renamed, or the facade itself,
+/// which declares `extern crate self as actor_system;`); then the runtime crate
+/// `actor_system_runtime` (which declares `extern crate self as actor_system_runtime;`). When
+/// neither can be found in the caller's manifest, `::actor_system` is assumed; the
+/// `#[message(crate = "...")]` override covers anything else.
 pub(crate) fn runtime_path() -> TokenStream {
-    for name in ["actor_system", "actor_system_runtime"] {
-        match crate_name(name) {
+    for candidate in ["actor_system", "actor_system_runtime"] {
+        match crate_name(candidate) {
             Ok(FoundCrate::Itself) => {
-                let ident = format_ident!("{name}");
+                let ident = Ident::new(candidate, Span::call_site());
                 return quote!(::#ident);
             }
-            Ok(FoundCrate::Name(renamed)) => {
-                let ident = format_ident!("{renamed}");
+            Ok(FoundCrate::Name(name)) => {
+                let ident = Ident::new(&name, Span::call_site());
                 return quote!(::#ident);
             }
-            Err(_) => continue,
+            Err(_) => {}
         }
     }
     quote!(::actor_system)

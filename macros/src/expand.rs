@@ -1,51 +1,118 @@
 //! Code generation for `#[derive(Message)]`.
 
-use crate::attrs::MessageAttrs;
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::{parse_quote, Data, DeriveInput};
 
-pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
-    if let Data::Union(u) = &input.data {
+use crate::attrs::MessageAttrs;
+use crate::crate_path::runtime_path;
+
+/// Expands `#[derive(Message)]` on `input` into a `Message` impl.
+pub(crate) fn derive_message(input: DeriveInput) -> syn::Result<TokenStream> {
+    if let Data::Union(data) = &input.data {
         return Err(syn::Error::new(
-            u.union_token.span,
-            "`Message` cannot be derived for a union: use a struct or an enum",
+            data.union_token.span,
+            "`#[derive(Message)]` supports structs and enums, not unions",
         ));
     }
-    if let Some(lt) = input.generics.lifetimes().next() {
-        return Err(syn::Error::new(
-            lt.lifetime.span(),
-            "messages must be 'static (they cross tasks): remove the lifetime parameter",
-        ));
-    }
-    let attrs = MessageAttrs::parse(&input.attrs)?;
-    let krate = match attrs.krate {
+    let attrs = MessageAttrs::from_attrs(&input.attrs)?;
+
+    let krate = match &attrs.krate {
         Some(path) => quote!(#path),
-        None => crate::crate_path::runtime_path(),
+        None => runtime_path(),
     };
-    let result = attrs.result.unwrap_or_else(|| parse_quote!(()));
-    let priority = attrs
-        .priority
-        .map(|variant| quote!(const PRIORITY: #krate::Priority = #krate::Priority::#variant;));
+    let name = &input.ident;
 
     let mut generics = input.generics.clone();
-    let params: Vec<_> = input
-        .generics
+    let params: Vec<_> = generics
         .type_params()
-        .map(|p| p.ident.clone())
+        .map(|param| param.ident.clone())
         .collect();
-    let where_clause = generics.make_where_clause();
-    for param in params {
-        where_clause
-            .predicates
-            .push(parse_quote!(#param: ::core::marker::Send + 'static));
+    if !params.is_empty() {
+        let where_clause = generics.make_where_clause();
+        for param in params {
+            where_clause
+                .predicates
+                .push(parse_quote!(#param: ::core::marker::Send + 'static));
+        }
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    let name = &input.ident;
+
+    let result = match &attrs.result {
+        Some(ty) => quote!(#ty),
+        None => quote!(()),
+    };
+    let priority = attrs.priority.as_ref().map(|(variant, span)| {
+        quote_spanned! {*span=>
+            const PRIORITY: #krate::Priority = #krate::Priority::#variant;
+        }
+    });
+
     Ok(quote! {
+        #[automatically_derived]
         impl #impl_generics #krate::Message for #name #ty_generics #where_clause {
             type Result = #result;
             #priority
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::derive_message;
+    use syn::parse_quote;
+
+    fn expand(input: syn::DeriveInput) -> String {
+        derive_message(input).unwrap().to_string()
+    }
+
+    #[test]
+    fn omitted_priority_emits_no_const_and_unit_result() {
+        let out = expand(parse_quote! {
+            #[message(crate = "rt")]
+            struct Tick;
+        });
+        assert!(out.contains("impl rt :: Message for Tick"), "{out}");
+        assert!(out.contains("type Result = ()"), "{out}");
+        assert!(!out.contains("PRIORITY"), "{out}");
+    }
+
+    #[test]
+    fn priority_is_case_insensitive_and_generics_get_bounds() {
+        let out = expand(parse_quote! {
+            #[message(crate = "rt", result = "Vec<T>", priority = "HiGh")]
+            enum Batch<'a, T: Clone, const N: usize> where T: Default { A(&'a [T; N]) }
+        });
+        assert!(
+            out.contains("const PRIORITY : rt :: Priority = rt :: Priority :: High"),
+            "{out}"
+        );
+        assert!(
+            out.contains("where T : Default , T : :: core :: marker :: Send + 'static"),
+            "{out}"
+        );
+        assert!(out.contains("for Batch < 'a , T , N >"), "{out}");
+    }
+
+    #[test]
+    fn the_facade_is_found_from_this_crates_manifest() {
+        // `actor_system` is a dev-dependency of this crate, so it wins over the fallback.
+        let out = expand(parse_quote! { struct Tick; });
+        assert!(
+            out.contains("impl :: actor_system :: Message for Tick"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let err = |input: syn::DeriveInput| derive_message(input).err().unwrap().to_string();
+        assert!(err(parse_quote! { #[message(prio = "high")] struct A; })
+            .contains("unknown `message` attribute key `prio`"));
+        assert!(err(parse_quote! { #[message(priority = "low")] struct A; })
+            .contains("\"critical\", \"high\", \"normal\", \"background\""));
+        assert!(err(parse_quote! { #[rtype(u8)] #[rtype(u16)] struct A; })
+            .contains("duplicate result type"));
+        assert!(err(parse_quote! { union U { a: u8 } }).contains("not unions"));
+    }
 }

@@ -2,6 +2,6 @@ use actor_system::Message;
 
 #[derive(Message)]
 #[message(priority = "urgent")]
-struct Urgent;
+struct Alarm;
 
 fn main() {}

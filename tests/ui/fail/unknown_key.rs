@@ -1,7 +1,7 @@
 use actor_system::Message;
 
 #[derive(Message)]
-#[message(reslt = "u64")]
-struct Typo;
+#[message(result = "u64", reply = "u64")]
+struct Get;
 
 fn main() {}

@@ -16,6 +16,9 @@ pub enum SupervisionError {
         /// The missing sibling.
         dependency: String,
     },
+    /// A child lists itself among its dependencies: its restarts would wait for themselves.
+    #[error("child '{0}' depends on itself: remove its own name from depends_on")]
+    SelfDependency(String),
     /// Restart intensity allows no restart at all, or has no window.
     #[error("restart intensity needs at least 1 restart in a window above zero (OTP's MaxR/MaxT), e.g. 5 in 10 s")]
     InvalidIntensity,

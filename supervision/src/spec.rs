@@ -211,6 +211,14 @@ impl SupervisorBuilder {
         self.config.intensity.validate()?;
         let names: HashSet<&str> = self.children.iter().map(|c| c.name()).collect();
         for child in &self.children {
+            if child
+                .settings()
+                .depends_on
+                .iter()
+                .any(|d| d == child.name())
+            {
+                return Err(SupervisionError::SelfDependency(child.name().to_owned()));
+            }
             if let Some(dep) = child
                 .settings()
                 .depends_on

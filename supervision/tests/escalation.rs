@@ -349,6 +349,13 @@ fn invalid_specs_are_typed_errors() {
         unknown,
         Err(SupervisionError::UnknownDependency { .. })
     ));
+    let own = SupervisorSpec::builder("s")
+        .child(ChildSpec::new("chain", || Idle).depends_on(["chain"]))
+        .build();
+    assert_eq!(
+        own.err(),
+        Some(SupervisionError::SelfDependency("chain".into()))
+    );
     let zero = SupervisorSpec::builder("s")
         .intensity(RestartIntensity::new(0, Duration::from_secs(1)))
         .build();

@@ -169,7 +169,7 @@ impl<A: Actor> Addr<A> {
 
     /// A copy of the actor's counters and queue depths.
     pub fn stats(&self) -> StatsSnapshot {
-        self.mailbox.stats.snapshot(self.mailbox.queue_depth())
+        self.mailbox.stats_snapshot()
     }
 
     /// Fraction of a bounded mailbox in use (0.0 for unbounded ones).

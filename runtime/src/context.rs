@@ -87,7 +87,7 @@ impl<A: Actor> Context<A> {
 
     /// A copy of this actor's counters.
     pub fn stats(&self) -> StatsSnapshot {
-        self.mailbox.stats.snapshot(self.mailbox.queue_depth())
+        self.mailbox.stats_snapshot()
     }
 
     /// Fraction of a bounded mailbox in use (0.0 for unbounded ones).

@@ -89,8 +89,14 @@ pub(crate) async fn monitor(
                 Ok(status) => status,
                 Err(e) => HealthStatus::Unhealthy(e.to_string()),
             };
-            let failed = record(&registry, &name, addr.as_ref(), status.clone());
-            if failed >= config.failures_before_restart {
+            let failed = record(
+                &registry,
+                &name,
+                addr.as_ref(),
+                status.clone(),
+                config.failures_before_restart,
+            );
+            if let Some(failed) = failed {
                 tracing::warn!(
                     target: "actor_system::supervisor",
                     actor = %name,
@@ -98,7 +104,6 @@ pub(crate) async fn monitor(
                     status = %status,
                     "health check failed {failed} times in a row: reporting the actor as failed"
                 );
-                reset(&registry, &name, addr.as_ref());
                 addr.kill(ActorError::new(
                     FailureKind::Timeout,
                     Severity::Recoverable,
@@ -113,27 +118,27 @@ pub(crate) async fn monitor(
     }
 }
 
-/// Store a check result; returns the failures in a row.
-fn record(registry: &Registry, name: &str, addr: &dyn ErasedAddr, status: HealthStatus) -> u32 {
+/// Store a check result. When the failures in a row reach `threshold`, the streak starts over
+/// and their number is returned: the caller reports the actor as failed.
+fn record(
+    registry: &Registry,
+    name: &str,
+    addr: &dyn ErasedAddr,
+    status: HealthStatus,
+    threshold: u32,
+) -> Option<u32> {
     let healthy = status.is_healthy();
     metrics::counter!("actor_health_checks_total", "actor" => name.to_owned(), "healthy" => healthy.to_string())
         .increment(1);
     let mut entries = registry.entries.write();
-    let Some(entry) = entries.get_mut(name).filter(|e| e.addr.id() == addr.id()) else {
-        return 0;
-    };
+    let entry = entries.get_mut(name).filter(|e| e.addr.id() == addr.id())?;
     entry.failed_checks = if healthy { 0 } else { entry.failed_checks + 1 };
     entry.health = Some(status);
-    entry.failed_checks
-}
-
-fn reset(registry: &Registry, name: &str, addr: &dyn ErasedAddr) {
-    if let Some(entry) = registry
-        .entries
-        .write()
-        .get_mut(name)
-        .filter(|e| e.addr.id() == addr.id())
-    {
+    let failed = entry.failed_checks;
+    if failed >= threshold {
         entry.failed_checks = 0;
+        Some(failed)
+    } else {
+        None
     }
 }

@@ -258,7 +258,12 @@ impl<A: Actor> Mailbox<A> {
         Priority::ALL.map(|p| self.queue.lane_len(lane_of(p)))
     }
 
-    /// Whether a bounded mailbox is at least `fraction` full.
+    /// The actor's counters with the current queue depths.
+    pub(crate) fn stats_snapshot(&self) -> crate::StatsSnapshot {
+        self.stats.snapshot(self.queue_depth())
+    }
+
+    /// Fraction of a bounded mailbox in use (0.0 for unbounded ones).
     pub(crate) fn saturation(&self) -> f64 {
         match self.config.capacity {
             Some(c) => self.queue.len() as f64 / c as f64,

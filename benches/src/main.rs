@@ -1,7 +1,8 @@
 //! `actor-bench`: the same workloads on actor_system, raw tokio channels and (with the `compare`
 //! feature) actix, kameo and ractor, in one run.
 //!
-//! `cargo run --release -p actor_bench -- [--workload NAME] [--compare] [--json FILE]`
+//! `cargo run --release -p actor_bench -- [--workload NAME] [--system NAME] [--compare] [--json FILE]`
+//! (`--system` runs one system only, for profiling)
 
 mod report;
 mod systems;
@@ -25,7 +26,7 @@ fn main() {
             .and_then(|i| args.get(i + 1).cloned())
     };
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("actor-bench [--workload NAME] [--compare] [--json FILE]");
+        println!("actor-bench [--workload NAME] [--system NAME] [--compare] [--json FILE]");
         println!("workloads: {}", workloads::ALL.join(", "));
         return;
     }
@@ -44,12 +45,16 @@ fn main() {
         eprintln!("--compare needs the peers compiled in: cargo run --release -p actor_bench --features compare -- --compare");
         std::process::exit(2);
     }
+    let system_only = value("--system");
     let mut report = Report::default();
     for workload in workloads::ALL {
         if only.as_deref().is_some_and(|w| w != workload) {
             continue;
         }
         for system in systems::names(compare) {
+            if system_only.as_deref().is_some_and(|s| s != system) {
+                continue;
+            }
             eprint!("\r{workload:>9} on {system:<13} ...                ");
             let _ = std::io::stderr().flush();
             if let Some(m) = systems::run(system, workload) {

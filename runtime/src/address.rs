@@ -84,7 +84,7 @@ fn push<A: Actor, M: Message>(
     letter: Box<dyn Letter<A>>,
 ) -> Result<(), SendError<M>> {
     mailbox
-        .push_reserved(crate::envelope::Envelope::letter(info, letter))
+        .push_reserved(crate::envelope::Envelope::letter(&info, letter))
         .map_err(|env| {
             SendError::Stopped(
                 env.into_message()
@@ -250,7 +250,7 @@ impl<A: Actor> Addr<A> {
     /// called [`Context::fail`](crate::Context::fail): for chaos testing and supervision tests.
     /// Travels ahead of user messages and ignores capacity.
     pub fn inject_failure(&self, error: crate::ActorError) {
-        self.mailbox.push_signal(Signal::Fail(error));
+        self.mailbox.push_signal(Signal::Fail(Box::new(error)));
     }
 
     /// Ask the actor for its health ([`Actor::health_check`]), ahead of its queued messages.

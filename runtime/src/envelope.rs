@@ -2,9 +2,8 @@
 //! type-erased call of its handler.
 
 use crate::{Actor, AskError, Context, Handler, Message, Priority};
+use stackfuture::StackFuture;
 use std::any::Any;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Instant;
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -25,13 +24,51 @@ pub struct MessageInfo {
     pub message_type: &'static str,
 }
 
-pub(crate) type HandlerFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+/// The part of [`MessageInfo`] that is queued with a message (the type name comes from the
+/// letter itself, which keeps queue slots small).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stamp {
+    pub(crate) priority: Priority,
+    pub(crate) correlation_id: Option<Uuid>,
+    pub(crate) enqueued_at: Option<Instant>,
+}
+
+impl Stamp {
+    pub(crate) fn info(self, message_type: &'static str) -> MessageInfo {
+        MessageInfo {
+            priority: self.priority,
+            correlation_id: self.correlation_id,
+            enqueued_at: self.enqueued_at,
+            message_type,
+        }
+    }
+}
+
+impl MessageInfo {
+    pub(crate) fn stamp(&self) -> Stamp {
+        Stamp {
+            priority: self.priority,
+            correlation_id: self.correlation_id,
+            enqueued_at: self.enqueued_at,
+        }
+    }
+}
+
+/// Bytes reserved in the actor task for the running handler's future. Most handlers' futures fit,
+/// so handling a message allocates nothing; a larger one is boxed (see [`HandlerFuture`]).
+pub(crate) const INLINE_HANDLER_BYTES: usize = 128;
+
+/// A running handler, type-erased. It lives inline in the actor task when it fits in
+/// [`INLINE_HANDLER_BYTES`] and on the heap otherwise (`stackfuture` does the type erasure).
+pub(crate) type HandlerFuture<'a> = StackFuture<'a, (), INLINE_HANDLER_BYTES>;
 pub(crate) type ReplySender<M> = oneshot::Sender<Result<<M as Message>::Result, AskError>>;
 
 /// The type-erased part of an envelope: a message and, for an ask, where to send the reply.
 pub(crate) trait Letter<A: Actor>: Send {
     /// Run the handler; the future answers the ask, if any.
     fn handle<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandlerFuture<'a>;
+    /// Rust type name of the message.
+    fn message_type(&self) -> &'static str;
     /// Give up on the message: an ask resolves with `error`.
     fn reject(self: Box<Self>, error: AskError);
     /// Unwrap back to the concrete letter (used to hand a message back to its sender).
@@ -46,9 +83,14 @@ pub(crate) struct Ask<M: Message>(pub(crate) M, pub(crate) ReplySender<M>);
 
 impl<A: Handler<M>, M: Message> Letter<A> for Tell<M> {
     fn handle<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandlerFuture<'a> {
-        Box::pin(async move {
-            actor.handle(self.0, ctx).await;
+        let Tell(msg) = *self;
+        StackFuture::from_or_box(async move {
+            actor.handle(msg, ctx).await;
         })
+    }
+
+    fn message_type(&self) -> &'static str {
+        std::any::type_name::<M>()
     }
 
     fn reject(self: Box<Self>, _error: AskError) {}
@@ -61,11 +103,15 @@ impl<A: Handler<M>, M: Message> Letter<A> for Tell<M> {
 impl<A: Handler<M>, M: Message> Letter<A> for Ask<M> {
     fn handle<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandlerFuture<'a> {
         let Ask(msg, reply) = *self;
-        Box::pin(async move {
+        StackFuture::from_or_box(async move {
             let result = actor.handle(msg, ctx).await;
             // The asker may have given up (timeout): nothing to do then.
             let _ = reply.send(Ok(result));
         })
+    }
+
+    fn message_type(&self) -> &'static str {
+        std::any::type_name::<M>()
     }
 
     fn reject(self: Box<Self>, error: AskError) {
@@ -84,8 +130,9 @@ pub(crate) enum Signal {
     Stop,
     /// The last address was dropped: stop once the mailbox is empty.
     SendersGone,
-    /// Fail now with this error (failure injection).
-    Fail(crate::ActorError),
+    /// Fail now with this error (failure injection). Boxed: a rare signal should not widen
+    /// every queue slot.
+    Fail(Box<crate::ActorError>),
     /// Answer a health check.
     Health(oneshot::Sender<crate::HealthStatus>),
 }
@@ -98,28 +145,36 @@ pub(crate) enum Payload<A: Actor> {
 
 /// A queued item.
 pub(crate) struct Envelope<A: Actor> {
-    pub(crate) info: MessageInfo,
+    pub(crate) stamp: Stamp,
     pub(crate) payload: Payload<A>,
 }
 
 impl<A: Actor> Envelope<A> {
-    pub(crate) fn letter(info: MessageInfo, letter: Box<dyn Letter<A>>) -> Self {
+    pub(crate) fn letter(info: &MessageInfo, letter: Box<dyn Letter<A>>) -> Self {
         Envelope {
-            info,
+            stamp: info.stamp(),
             payload: Payload::Letter(letter),
         }
     }
 
     pub(crate) fn signal(signal: Signal) -> Self {
         Envelope {
-            info: MessageInfo {
+            stamp: Stamp {
                 priority: Priority::Critical,
                 correlation_id: None,
                 enqueued_at: None,
-                message_type: "signal",
             },
             payload: Payload::Signal(signal),
         }
+    }
+
+    /// The full description of the queued item.
+    pub(crate) fn info(&self) -> MessageInfo {
+        self.stamp.info(match &self.payload {
+            Payload::Letter(letter) => letter.message_type(),
+            Payload::Timer(_) => "timer",
+            Payload::Signal(_) => "signal",
+        })
     }
 
     /// The message of a `Tell` or `Ask` letter, for handing back to a sender after a failed push.
@@ -134,5 +189,20 @@ impl<A: Actor> Envelope<A> {
             }
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Probe;
+    impl Actor for Probe {}
+
+    /// Every queued message occupies one envelope in a queue block (31 per block, zeroed on
+    /// allocation): keep it within one cache line.
+    #[test]
+    fn an_envelope_fits_in_a_cache_line() {
+        assert!(std::mem::size_of::<Envelope<Probe>>() <= 64);
     }
 }

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 use tokio::sync::oneshot;
-use tracing::Instrument;
 
 /// Messages handled per wake-up before yielding to the scheduler: the mailbox is invisible to
 /// tokio's cooperative budget, so a busy actor yields by itself.
@@ -138,7 +137,7 @@ async fn handle_messages<A: Actor>(
                 return ExitReason::Normal;
             }
             batch = 0;
-            poll_fn(|cx| mailbox.poll_ready(cx)).await;
+            poll_fn(|cx| mailbox.poll_ready(picker, cx)).await;
             continue;
         };
         batch += 1;
@@ -146,7 +145,7 @@ async fn handle_messages<A: Actor>(
             batch = 0;
             tokio::task::yield_now().await;
         }
-        let info = env.info;
+        let stamp = env.stamp;
         match env.payload {
             Payload::Signal(Signal::Stop) => return ExitReason::Normal,
             Payload::Signal(Signal::SendersGone) => {}
@@ -162,7 +161,7 @@ async fn handle_messages<A: Actor>(
             }
             Payload::Signal(Signal::Fail(error)) => {
                 mailbox.stats.record_failure();
-                return ExitReason::Failed(error);
+                return ExitReason::Failed(*error);
             }
             Payload::Timer(id) => {
                 if let Err(panic) =
@@ -173,6 +172,7 @@ async fn handle_messages<A: Actor>(
                 }
             }
             Payload::Letter(letter) => {
+                let info = stamp.info(letter.message_type());
                 CURRENT.with(|c| c.correlation.set(info.correlation_id));
                 ctx.info = Some(info);
                 let span = tracing::debug_span!(
@@ -183,9 +183,19 @@ async fn handle_messages<A: Actor>(
                     correlation_id = ?info.correlation_id,
                 );
                 let begin = info.enqueued_at.map(|_| Instant::now());
-                let outcome = catch_panic(letter.handle(actor, ctx))
-                    .instrument(span)
-                    .await;
+                // Polled in place (no per-message allocation), inside the span, panics caught.
+                let outcome = {
+                    let mut handler = pin!(letter.handle(actor, ctx));
+                    poll_fn(|cx| {
+                        let _entered = span.enter();
+                        match catch_unwind(AssertUnwindSafe(|| handler.as_mut().poll(cx))) {
+                            Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
+                            Ok(Poll::Pending) => Poll::Pending,
+                            Err(panic) => Poll::Ready(Err(panic)),
+                        }
+                    })
+                    .await
+                };
                 ctx.info = None;
                 match outcome {
                     Ok(()) => {

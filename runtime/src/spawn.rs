@@ -188,7 +188,9 @@ impl<A: Actor> ActorCell<A> {
         actor: A,
         started: Option<oneshot::Sender<Result<(), ActorError>>>,
     ) -> ExitReason {
-        crate::runner::run(&self.mailbox, &mut self.picker, actor, started).await
+        let reason = crate::runner::run(&self.mailbox, &mut self.picker, actor, started).await;
+        self.mailbox.settle(&mut self.picker);
+        reason
     }
 
     /// The actor's current lifecycle state.
@@ -216,6 +218,7 @@ impl<A: Actor> Drop for ActorCell<A> {
     /// A cell dropped without [`finish`](Self::finish) (e.g. its task was aborted) still ends
     /// its actor: addresses see it stopped and queued asks resolve.
     fn drop(&mut self) {
+        self.mailbox.settle(&mut self.picker);
         if self.mailbox.lifecycle.state() != ActorState::Stopped {
             finish_mailbox(&self.mailbox, ExitReason::Aborted);
         }

@@ -39,7 +39,12 @@ impl<T> Lane<T> {
             .push(value);
     }
     pub(crate) fn pop(&self) -> Option<T> {
-        self.0.get()?.pop()
+        let queue = self.0.get()?;
+        // `SegQueue::pop` on an empty queue issues a SeqCst fence; two plain loads tell first.
+        if queue.is_empty() {
+            return None;
+        }
+        queue.pop()
     }
     pub(crate) fn len(&self) -> usize {
         self.0.get().map_or(0, |q| q.len())

@@ -279,3 +279,59 @@ fn the_derive_resolves_the_runtime_crate_when_the_facade_is_absent() {
     assert_eq!(<DerivedInRuntime as Message>::PRIORITY, Priority::High);
     let _: <DerivedInRuntime as Message>::Result = 7u8;
 }
+
+/// Handler futures run inline in the actor task when small and boxed when large; both kinds
+/// must handle messages, suspend across awaits and report panics raised after a suspension.
+#[tokio::test]
+async fn small_and_large_handler_futures_both_suspend_and_report_panics() {
+    struct Worker;
+    impl Actor for Worker {}
+
+    struct Small(u64);
+    impl Message for Small {
+        type Result = u64;
+    }
+    impl Handler<Small> for Worker {
+        async fn handle(&mut self, msg: Small, _: &mut Context<Self>) -> u64 {
+            tokio::task::yield_now().await;
+            msg.0 + 1
+        }
+    }
+
+    /// Keeps 4 KiB alive across an await: far beyond the inline room.
+    struct Large(u8);
+    impl Message for Large {
+        type Result = u64;
+    }
+    impl Handler<Large> for Worker {
+        async fn handle(&mut self, msg: Large, _: &mut Context<Self>) -> u64 {
+            let buffer = [msg.0; 4096];
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            std::hint::black_box(&buffer)
+                .iter()
+                .map(|b| *b as u64)
+                .sum()
+        }
+    }
+
+    struct PanicAfterAwait;
+    impl Message for PanicAfterAwait {
+        type Result = ();
+    }
+    impl Handler<PanicAfterAwait> for Worker {
+        async fn handle(&mut self, _: PanicAfterAwait, _: &mut Context<Self>) {
+            let buffer = [1u8; 4096];
+            tokio::task::yield_now().await;
+            if std::hint::black_box(buffer[0]) == 1 {
+                panic!("after a suspension");
+            }
+        }
+    }
+
+    let addr = spawn(Worker).await.unwrap();
+    assert_eq!(addr.ask(Small(41)).await, Ok(42));
+    assert_eq!(addr.ask(Large(2)).await, Ok(2 * 4096));
+    assert_eq!(addr.ask(Small(1)).await, Ok(2));
+    assert_eq!(addr.ask(PanicAfterAwait).await, Err(AskError::NoReply));
+    assert!(addr.wait_for_stop().await.is_failure());
+}

@@ -141,7 +141,7 @@ impl<A: Actor> Mailbox<A> {
 
     /// Push a message whose slot was reserved. Hands the envelope back if the mailbox closed.
     pub(crate) fn push_reserved(&self, env: Envelope<A>) -> Result<(), Envelope<A>> {
-        let lane = lane_of(env.info.priority);
+        let lane = lane_of(env.stamp.priority);
         match self.queue.push(lane, env) {
             Pushed::Queued => Ok(()),
             Pushed::QueuedAfterClose => {
@@ -159,7 +159,7 @@ impl<A: Actor> Mailbox<A> {
     /// Queue a timer tick: no capacity check (ticks are coalesced by the timer).
     pub(crate) fn push_timer(&self, id: u64, info: MessageInfo) -> bool {
         let env = Envelope {
-            info,
+            stamp: info.stamp(),
             payload: Payload::Timer(id),
         };
         !matches!(
@@ -180,8 +180,18 @@ impl<A: Actor> Mailbox<A> {
         Some(env)
     }
 
-    pub(crate) fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
-        self.queue.poll_ready(cx)
+    /// Consumer side: wait for the next envelope (see [`LaneQueue::poll_ready`]).
+    pub(crate) fn poll_ready(
+        &self,
+        picker: &mut LanePicker,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.queue.poll_ready(cx, &mut picker.taken)
+    }
+
+    /// Consumer side: account for everything `picker` took (when an incarnation ends).
+    pub(crate) fn settle(&self, picker: &mut LanePicker) {
+        self.queue.settle(&mut picker.taken);
     }
 
     /// A user message left the queue: free its slot and wake one waiting sender.
@@ -229,6 +239,7 @@ impl<A: Actor> Mailbox<A> {
 
     /// Count a dropped message, resolve its ask with an error and publish it as a dead letter.
     pub(crate) fn dead_letter(&self, env: Envelope<A>, reason: DropReason) {
+        let info = env.info();
         let Payload::Letter(letter) = env.payload else {
             return;
         };
@@ -237,7 +248,7 @@ impl<A: Actor> Mailbox<A> {
             DropReason::HandlerFailed => AskError::NoReply,
             DropReason::DroppedNewest | DropReason::Evicted => AskError::Dropped,
         });
-        self.record_dead_letter(&env.info, reason);
+        self.record_dead_letter(&info, reason);
     }
 
     /// Count and publish a dropped message that never became an envelope.
@@ -266,18 +277,20 @@ impl<A: Actor> Mailbox<A> {
     /// Fraction of a bounded mailbox in use (0.0 for unbounded ones).
     pub(crate) fn saturation(&self) -> f64 {
         match self.config.capacity {
-            Some(c) => self.queue.len() as f64 / c as f64,
+            Some(c) => self.reserved.load(Ordering::Relaxed) as f64 / c as f64,
             None => 0.0,
         }
     }
 }
 
 /// The consumer's lane choice: strict priority, or strict with a periodic turn for lower lanes.
+/// Also counts what the consumer took and has not yet settled with the queue.
 #[derive(Debug, Default)]
 pub(crate) struct LanePicker {
     fairness: Fairness,
     picks: u32,
     next_boost: usize,
+    taken: usize,
 }
 
 impl LanePicker {
@@ -286,6 +299,7 @@ impl LanePicker {
             fairness,
             picks: 0,
             next_boost: 0,
+            taken: 0,
         }
     }
 
@@ -298,12 +312,12 @@ impl LanePicker {
                 for _ in 0..3 {
                     let lane = 2 + self.next_boost;
                     self.next_boost = (self.next_boost + 1) % 3;
-                    if let Some(item) = queue.pop_lane(lane) {
+                    if let Some(item) = queue.take(Some(lane), &mut self.taken) {
                         return Some(item);
                     }
                 }
             }
         }
-        queue.pop_first()
+        queue.take(None, &mut self.taken)
     }
 }

@@ -11,6 +11,12 @@
 //! happens before that CAS (the CAS fails and the consumer retries) or after it (the producer sees
 //! `PARKED` in the value its `fetch_add` returned and wakes the consumer). Only the producer that
 //! clears `PARKED` wakes, so a busy consumer costs a producer one push and one atomic add.
+//!
+//! The consumer does not subtract per item: it counts what it [`take`](LaneQueue::take)s and
+//! subtracts the lot in [`poll_ready`](LaneQueue::poll_ready), before it decides to park (or in
+//! [`settle`](LaneQueue::settle)). The count may run ahead of the lanes meanwhile, which only
+//! makes the consumer look once more; it never runs behind, so a parked consumer is never owed
+//! an item. This keeps the state word's cache line with the producers while the consumer is busy.
 
 use crate::sync::{AtomicUsize, AtomicWaker, Lane, Ordering};
 
@@ -88,12 +94,33 @@ impl<T> LaneQueue<T> {
         (0..LANES).find_map(|lane| self.pop_lane(lane))
     }
 
+    /// Consumer side: take the oldest item of `lane` (or, with `None`, of the first non-empty
+    /// lane) without lowering the count; `taken` counts it, to be settled by
+    /// [`poll_ready`](Self::poll_ready) or [`settle`](Self::settle).
+    pub(crate) fn take(&self, lane: Option<usize>, taken: &mut usize) -> Option<T> {
+        let item = match lane {
+            Some(lane) => self.lanes[lane].pop(),
+            None => self.lanes.iter().find_map(Lane::pop),
+        }?;
+        *taken += 1;
+        Some(item)
+    }
+
+    /// Lower the count by the `taken` items the consumer took.
+    pub(crate) fn settle(&self, taken: &mut usize) {
+        if *taken > 0 {
+            self.state
+                .fetch_sub(std::mem::take(taken) * ONE, Ordering::AcqRel);
+        }
+    }
+
     /// Items waiting in `lane`.
     pub(crate) fn lane_len(&self, lane: usize) -> usize {
         self.lanes[lane].len()
     }
 
-    /// Items waiting in all lanes.
+    /// Items waiting in all lanes (plus any the consumer took and has not settled yet).
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.state.load(Ordering::Acquire) / ONE
     }
@@ -111,9 +138,10 @@ impl<T> LaneQueue<T> {
         }
     }
 
-    /// Consumer side: ready when an item is queued (or the queue is closed), otherwise park until
-    /// a producer wakes us. Only one task may call this.
-    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+    /// Consumer side: settle what it took, then be ready when an item is queued (or the queue is
+    /// closed), otherwise park until a producer wakes us. Only one task may call this.
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, taken: &mut usize) -> Poll<()> {
+        self.settle(taken);
         let state = self.state.load(Ordering::Acquire);
         if state & !PARKED != 0 {
             return Poll::Ready(());
@@ -181,16 +209,18 @@ mod tests {
                 })
             })
             .collect();
-        let mut seen = 0;
+        let (mut seen, mut taken) = (0, 0);
         while seen < 40_000 {
-            poll_fn(|cx| q.poll_ready(cx)).await;
-            while q.pop_first().is_some() {
+            poll_fn(|cx| q.poll_ready(cx, &mut taken)).await;
+            while q.take(None, &mut taken).is_some() {
                 seen += 1;
             }
         }
         for p in producers {
             p.await.unwrap();
         }
+        assert_eq!(q.len(), taken, "taken items count until settled");
+        q.settle(&mut taken);
         assert_eq!(q.len(), 0);
     }
 }
@@ -217,13 +247,14 @@ mod loom_tests {
                 })
                 .collect();
             loom::future::block_on(async {
-                let mut got = Vec::new();
+                let (mut got, mut taken) = (Vec::new(), 0);
                 while got.len() < 2 {
-                    poll_fn(|cx| q.poll_ready(cx)).await;
-                    while let Some(v) = q.pop_first() {
+                    poll_fn(|cx| q.poll_ready(cx, &mut taken)).await;
+                    while let Some(v) = q.take(None, &mut taken) {
                         got.push(v);
                     }
                 }
+                q.settle(&mut taken);
                 got.sort();
                 assert_eq!(got, [1, 4]);
             });
@@ -245,7 +276,7 @@ mod loom_tests {
             };
             loom::future::block_on(async {
                 q.close();
-                poll_fn(|cx| q.poll_ready(cx)).await;
+                poll_fn(|cx| q.poll_ready(cx, &mut 0)).await;
             });
             let drained_by_consumer = q.pop_first();
             let pushed = producer.join().unwrap();

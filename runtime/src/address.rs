@@ -23,6 +23,7 @@ pub struct SendOptions {
 }
 
 impl SendOptions {
+    #[inline]
     fn info<M: Message>(&self) -> MessageInfo {
         let priority = self.priority.unwrap_or(M::PRIORITY);
         MessageInfo {
@@ -61,6 +62,7 @@ async fn admit<A: Actor, M: Message>(
     }
 }
 
+#[inline]
 fn try_admit<A: Actor, M: Message>(
     mailbox: &Mailbox<A>,
     msg: M,
@@ -78,6 +80,7 @@ fn try_admit<A: Actor, M: Message>(
 }
 
 /// Push into a reserved slot; if the mailbox closed meanwhile, hand the message back.
+#[inline]
 fn push<A: Actor, M: Message>(
     mailbox: &Mailbox<A>,
     info: MessageInfo,
@@ -93,11 +96,16 @@ fn push<A: Actor, M: Message>(
         })
 }
 
+#[inline]
 pub(crate) fn tell_to<A: Handler<M>, M: Message>(
     mailbox: &Mailbox<A>,
     msg: M,
     info: MessageInfo,
 ) -> Result<(), SendError<M>> {
+    if mailbox.config().capacity.is_none() {
+        // Unbounded: no slot to reserve; a closed mailbox hands the message back on push.
+        return push(mailbox, info, Box::new(Tell(msg)));
+    }
     let admitted = try_admit(mailbox, msg, &info).inspect_err(|e| {
         if let SendError::Full(_) = e {
             mailbox.stats.rejected.fetch_add(1, Ordering::Relaxed);
@@ -250,7 +258,7 @@ impl<A: Actor> Addr<A> {
     /// called [`Context::fail`](crate::Context::fail): for chaos testing and supervision tests.
     /// Travels ahead of user messages and ignores capacity.
     pub fn inject_failure(&self, error: crate::ActorError) {
-        self.mailbox.push_signal(Signal::Fail(Box::new(error)));
+        self.mailbox.push_signal(Signal::Fail(error));
     }
 
     /// Ask the actor for its health ([`Actor::health_check`]), ahead of its queued messages.

@@ -1,37 +1,101 @@
-//! What the running actor task is handling right now (a tokio task-local): used to inherit
-//! correlation ids and to catch an actor asking itself.
+//! What the actor running on this thread is handling right now: used to inherit correlation ids
+//! and to catch an actor asking itself.
+//!
+//! Two const-initialised thread-locals, set while an actor's task is being polled (see
+//! [`scope`]) and restored afterwards, so reading them from any send costs a couple of loads.
 
 use crate::ActorId;
 use std::cell::Cell;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use uuid::Uuid;
 
-pub(crate) struct Current {
-    pub(crate) actor: ActorId,
-    pub(crate) correlation: Cell<Option<Uuid>>,
+thread_local! {
+    static ACTOR: Cell<Option<ActorId>> = const { Cell::new(None) };
+    static CORRELATION: Cell<Option<Uuid>> = const { Cell::new(None) };
 }
 
-tokio::task_local! {
-    pub(crate) static CURRENT: Current;
+/// Poll `body` as actor `actor`: while it runs, this thread's current actor is `actor` and the
+/// correlation id is the one of the message being handled (kept across polls).
+pub(crate) async fn scope<F: Future>(actor: ActorId, body: F) -> F::Output {
+    let mut body = pin!(body);
+    let mut correlation = None;
+    poll_fn(|cx| {
+        let _frame = Frame::enter(actor, &mut correlation);
+        body.as_mut().poll(cx)
+    })
+    .await
+}
+
+/// The thread's previous state, restored on drop (also when a poll unwinds).
+struct Frame<'a> {
+    actor: Option<ActorId>,
+    correlation: Option<Uuid>,
+    kept: &'a mut Option<Uuid>,
+}
+
+impl<'a> Frame<'a> {
+    fn enter(actor: ActorId, kept: &'a mut Option<Uuid>) -> Self {
+        Frame {
+            actor: ACTOR.replace(Some(actor)),
+            correlation: CORRELATION.replace(*kept),
+            kept,
+        }
+    }
+}
+
+impl Drop for Frame<'_> {
+    fn drop(&mut self) {
+        *self.kept = CORRELATION.replace(self.correlation);
+        ACTOR.set(self.actor);
+    }
+}
+
+/// Called by the runner as each message starts.
+#[inline]
+pub(crate) fn set_correlation(id: Option<Uuid>) {
+    CORRELATION.set(id);
 }
 
 /// The correlation id a message sent from here inherits: the one of the message being handled,
-/// created on first use so that a chain of messages shares one id.
+/// created on first use so that a chain of messages shares one id. `None` outside actors.
+#[inline]
 pub(crate) fn inherited_correlation() -> Option<Uuid> {
-    CURRENT
-        .try_with(|c| {
-            let id = c.correlation.get().unwrap_or_else(Uuid::new_v4);
-            c.correlation.set(Some(id));
-            id
-        })
-        .ok()
+    ACTOR.get()?;
+    let id = CORRELATION.get().unwrap_or_else(Uuid::new_v4);
+    CORRELATION.set(Some(id));
+    Some(id)
 }
 
 /// The correlation id of the message being handled, if any (without creating one).
 pub(crate) fn correlation() -> Option<Uuid> {
-    CURRENT.try_with(|c| c.correlation.get()).ok().flatten()
+    ACTOR.get()?;
+    CORRELATION.get()
 }
 
 /// The actor whose task this is, if any.
 pub(crate) fn actor() -> Option<ActorId> {
-    CURRENT.try_with(|c| c.actor).ok()
+    ACTOR.get()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_frame_is_restored_after_each_poll_and_correlation_kept_between_polls() {
+        let id = ActorId::next();
+        let mut body = Box::pin(scope(id, async {
+            assert_eq!(actor(), Some(id));
+            let first = inherited_correlation().expect("inside an actor");
+            tokio::task::yield_now().await;
+            assert_eq!(correlation(), Some(first), "kept across a suspension");
+        }));
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        assert!(body.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(actor(), None, "restored after the poll");
+        assert_eq!(inherited_correlation(), None);
+        assert!(body.as_mut().poll(&mut cx).is_ready());
+    }
 }

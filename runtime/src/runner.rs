@@ -1,11 +1,10 @@
 //! The loop that runs one incarnation of an actor on its mailbox.
 
-use crate::current::{Current, CURRENT};
-use crate::envelope::{Payload, Signal};
+use crate::current;
+use crate::envelope::{Control, Payload, Signal};
 use crate::mailbox::{LanePicker, Mailbox};
 use crate::{Actor, ActorError, ActorState, Context, DropReason, ExitReason, FailureKind};
 use std::any::Any;
-use std::cell::Cell;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
@@ -40,11 +39,7 @@ pub(crate) async fn run<A: Actor>(
     mut actor: A,
     started: Option<oneshot::Sender<Result<(), ActorError>>>,
 ) -> ExitReason {
-    let current = Current {
-        actor: mailbox.id,
-        correlation: Cell::new(None),
-    };
-    let incarnation = CURRENT.scope(current, run_scoped(mailbox, picker, &mut actor, started));
+    let incarnation = current::scope(mailbox.id, run_scoped(mailbox, picker, &mut actor, started));
     tokio::select! {
         biased;
         reason = incarnation => reason,
@@ -147,33 +142,14 @@ async fn handle_messages<A: Actor>(
         }
         let stamp = env.stamp;
         match env.payload {
-            Payload::Signal(Signal::Stop) => return ExitReason::Normal,
-            Payload::Signal(Signal::SendersGone) => {}
-            Payload::Signal(Signal::Health(reply)) => {
-                let status = match catch_panic(actor.health_check(ctx)).await {
-                    Ok(status) => status,
-                    Err(panic) => {
-                        mailbox.stats.record_failure();
-                        return ExitReason::Failed(ActorError::from_panic(&*panic));
-                    }
-                };
-                let _ = reply.send(status);
-            }
-            Payload::Signal(Signal::Fail(error)) => {
-                mailbox.stats.record_failure();
-                return ExitReason::Failed(*error);
-            }
-            Payload::Timer(id) => {
-                if let Err(panic) =
-                    catch_unwind(AssertUnwindSafe(|| crate::timer::fire(actor, ctx, id)))
-                {
-                    mailbox.stats.record_failure();
-                    return ExitReason::Failed(ActorError::from_panic(&*panic));
+            Payload::Control(control) => {
+                if let Some(reason) = handle_control(mailbox, actor, ctx, *control).await {
+                    return reason;
                 }
             }
             Payload::Letter(letter) => {
                 let info = stamp.info(letter.message_type());
-                CURRENT.with(|c| c.correlation.set(info.correlation_id));
+                current::set_correlation(info.correlation_id);
                 ctx.info = Some(info);
                 let span = tracing::debug_span!(
                     target: "actor_system::actor",
@@ -218,6 +194,44 @@ async fn handle_messages<A: Actor>(
                         tracing::error!(target: "actor_system::actor", actor = %mailbox.name, message = info.message_type, error = %error, "handler panicked");
                         return ExitReason::Failed(error);
                     }
+                }
+            }
+        }
+    }
+}
+
+/// Act on a timer tick or a control signal; `Some` ends the incarnation.
+async fn handle_control<A: Actor>(
+    mailbox: &Mailbox<A>,
+    actor: &mut A,
+    ctx: &mut Context<A>,
+    control: Control,
+) -> Option<ExitReason> {
+    match control {
+        Control::Signal(Signal::Stop) => Some(ExitReason::Normal),
+        Control::Signal(Signal::SendersGone) => None,
+        Control::Signal(Signal::Health(reply)) => {
+            match catch_panic(actor.health_check(ctx)).await {
+                Ok(status) => {
+                    let _ = reply.send(status);
+                    None
+                }
+                Err(panic) => {
+                    mailbox.stats.record_failure();
+                    Some(ExitReason::Failed(ActorError::from_panic(&*panic)))
+                }
+            }
+        }
+        Control::Signal(Signal::Fail(error)) => {
+            mailbox.stats.record_failure();
+            Some(ExitReason::Failed(error))
+        }
+        Control::Timer(id) => {
+            match catch_unwind(AssertUnwindSafe(|| crate::timer::fire(actor, ctx, id))) {
+                Ok(()) => None,
+                Err(panic) => {
+                    mailbox.stats.record_failure();
+                    Some(ExitReason::Failed(ActorError::from_panic(&*panic)))
                 }
             }
         }

@@ -151,6 +151,7 @@ impl ActorStats {
     }
 
     /// Count a handled message; `timing` is (mailbox wait, handling time) for sampled ones.
+    #[inline]
     pub(crate) fn record_handled(&self, priority: Priority, timing: Option<(Duration, Duration)>) {
         self.processed.fetch_add(1, Relaxed);
         let Some(handles) = self.handles.as_deref() else {

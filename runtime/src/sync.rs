@@ -33,18 +33,21 @@ impl<T> Lane<T> {
     pub(crate) fn new() -> Self {
         Lane(std::sync::OnceLock::new())
     }
+    #[inline]
     pub(crate) fn push(&self, value: T) {
         self.0
             .get_or_init(|| Box::new(crossbeam_queue::SegQueue::new()))
             .push(value);
     }
+    /// Whether the lane holds nothing (two plain loads; `SegQueue::pop` on an empty queue would
+    /// also issue a SeqCst fence).
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.get().is_none_or(|q| q.is_empty())
+    }
+    #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
-        let queue = self.0.get()?;
-        // `SegQueue::pop` on an empty queue issues a SeqCst fence; two plain loads tell first.
-        if queue.is_empty() {
-            return None;
-        }
-        queue.pop()
+        self.0.get()?.pop()
     }
     pub(crate) fn len(&self) -> usize {
         self.0.get().map_or(0, |q| q.len())
@@ -70,6 +73,9 @@ mod loom_lane {
         }
         pub(crate) fn pop(&self) -> Option<T> {
             self.0.lock().unwrap().pop_front()
+        }
+        pub(crate) fn is_empty(&self) -> bool {
+            self.0.lock().unwrap().is_empty()
         }
         pub(crate) fn len(&self) -> usize {
             self.0.lock().unwrap().len()

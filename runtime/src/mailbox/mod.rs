@@ -8,7 +8,7 @@ pub(crate) mod queue;
 
 pub use config::{Fairness, MailboxConfig, OverflowStrategy};
 
-use crate::envelope::{Envelope, MessageInfo, Payload, Signal};
+use crate::envelope::{Control, Envelope, MessageInfo, Payload, Signal};
 use crate::stats::ActorStats;
 use crate::{Actor, ActorId, AskError, DeadLetter, DeadLetters, DropReason, Priority};
 use queue::{LaneQueue, Pushed, SYSTEM_LANE};
@@ -77,6 +77,7 @@ impl<A: Actor> Mailbox<A> {
 
     /// Decide whether a message of `priority` may be queued, evicting under `DropOldest` and
     /// `DropLowPriority` to make room. On `Ok(Admit::Slot)` the caller must push.
+    #[inline]
     pub(crate) fn reserve(&self, priority: Priority) -> Result<Admit, Refused> {
         if self.queue.is_closed() {
             return Err(Refused::Closed);
@@ -140,6 +141,7 @@ impl<A: Actor> Mailbox<A> {
     }
 
     /// Push a message whose slot was reserved. Hands the envelope back if the mailbox closed.
+    #[inline]
     pub(crate) fn push_reserved(&self, env: Envelope<A>) -> Result<(), Envelope<A>> {
         let lane = lane_of(env.stamp.priority);
         match self.queue.push(lane, env) {
@@ -160,7 +162,7 @@ impl<A: Actor> Mailbox<A> {
     pub(crate) fn push_timer(&self, id: u64, info: MessageInfo) -> bool {
         let env = Envelope {
             stamp: info.stamp(),
-            payload: Payload::Timer(id),
+            payload: Payload::Control(Box::new(Control::Timer(id))),
         };
         !matches!(
             self.queue.push(lane_of(info.priority), env),
@@ -174,6 +176,7 @@ impl<A: Actor> Mailbox<A> {
     }
 
     /// Consumer side: the next envelope by lane order and `picker`'s fairness.
+    #[inline]
     pub(crate) fn pop(&self, picker: &mut LanePicker) -> Option<Envelope<A>> {
         let env = picker.pick(&self.queue)?;
         self.release_slot(&env);
@@ -181,6 +184,7 @@ impl<A: Actor> Mailbox<A> {
     }
 
     /// Consumer side: wait for the next envelope (see [`LaneQueue::poll_ready`]).
+    #[inline]
     pub(crate) fn poll_ready(
         &self,
         picker: &mut LanePicker,
@@ -195,6 +199,7 @@ impl<A: Actor> Mailbox<A> {
     }
 
     /// A user message left the queue: free its slot and wake one waiting sender.
+    #[inline]
     fn release_slot(&self, env: &Envelope<A>) {
         if self.config.capacity.is_none() || !matches!(env.payload, Payload::Letter(_)) {
             return;
@@ -303,6 +308,7 @@ impl LanePicker {
         }
     }
 
+    #[inline]
     fn pick<T>(&mut self, queue: &LaneQueue<T>) -> Option<T> {
         if let Fairness::AntiStarvation { every } = self.fairness {
             self.picks += 1;

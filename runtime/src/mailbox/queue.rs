@@ -59,6 +59,7 @@ impl<T> LaneQueue<T> {
     }
 
     /// Queue `item` in `lane` and wake the consumer if it is parked.
+    #[inline]
     pub(crate) fn push(&self, lane: usize, item: T) -> Pushed<T> {
         if self.state.load(Ordering::Acquire) & CLOSED != 0 {
             return Pushed::Closed(item);
@@ -97,11 +98,13 @@ impl<T> LaneQueue<T> {
     /// Consumer side: take the oldest item of `lane` (or, with `None`, of the first non-empty
     /// lane) without lowering the count; `taken` counts it, to be settled by
     /// [`poll_ready`](Self::poll_ready) or [`settle`](Self::settle).
+    #[inline]
     pub(crate) fn take(&self, lane: Option<usize>, taken: &mut usize) -> Option<T> {
-        let item = match lane {
-            Some(lane) => self.lanes[lane].pop(),
-            None => self.lanes.iter().find_map(Lane::pop),
-        }?;
+        let lane = match lane {
+            Some(lane) => lane,
+            None => (0..LANES).find(|&lane| !self.lanes[lane].is_empty())?,
+        };
+        let item = self.lanes[lane].pop()?;
         *taken += 1;
         Some(item)
     }
@@ -126,6 +129,7 @@ impl<T> LaneQueue<T> {
     }
 
     /// Whether [`close`](Self::close) was called.
+    #[inline]
     pub(crate) fn is_closed(&self) -> bool {
         self.state.load(Ordering::Acquire) & CLOSED != 0
     }

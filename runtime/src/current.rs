@@ -6,8 +6,9 @@
 
 use crate::ActorId;
 use std::cell::Cell;
-use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use uuid::Uuid;
 
 thread_local! {
@@ -15,16 +16,35 @@ thread_local! {
     static CORRELATION: Cell<Option<Uuid>> = const { Cell::new(None) };
 }
 
+pin_project_lite::pin_project! {
+    /// `body` polled as actor `actor` (see [`scope`]). A plain struct rather than an `async fn`,
+    /// so the body is stored once, not once as an argument and once pinned.
+    pub(crate) struct Scoped<F> {
+        actor: ActorId,
+        correlation: Option<Uuid>,
+        #[pin]
+        body: F,
+    }
+}
+
 /// Poll `body` as actor `actor`: while it runs, this thread's current actor is `actor` and the
 /// correlation id is the one of the message being handled (kept across polls).
-pub(crate) async fn scope<F: Future>(actor: ActorId, body: F) -> F::Output {
-    let mut body = pin!(body);
-    let mut correlation = None;
-    poll_fn(|cx| {
-        let _frame = Frame::enter(actor, &mut correlation);
-        body.as_mut().poll(cx)
-    })
-    .await
+pub(crate) fn scope<F: Future>(actor: ActorId, body: F) -> Scoped<F> {
+    Scoped {
+        actor,
+        correlation: None,
+        body,
+    }
+}
+
+impl<F: Future> Future for Scoped<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _frame = Frame::enter(*this.actor, this.correlation);
+        this.body.poll(cx)
+    }
 }
 
 /// The thread's previous state, restored on drop (also when a poll unwinds).
@@ -92,7 +112,7 @@ mod tests {
             assert_eq!(correlation(), Some(first), "kept across a suspension");
         }));
         let waker = std::task::Waker::noop();
-        let mut cx = std::task::Context::from_waker(waker);
+        let mut cx = Context::from_waker(waker);
         assert!(body.as_mut().poll(&mut cx).is_pending());
         assert_eq!(actor(), None, "restored after the poll");
         assert_eq!(inherited_correlation(), None);

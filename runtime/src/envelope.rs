@@ -4,8 +4,11 @@
 use crate::{Actor, AskError, Context, Handler, Message, Priority};
 use stackfuture::StackFuture;
 use std::any::Any;
+use std::future::Future;
 use std::num::NonZeroU64;
+use std::pin::Pin;
 use std::sync::OnceLock;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -103,6 +106,31 @@ pub(crate) trait Letter<A: Actor>: Send {
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
 
+pin_project_lite::pin_project! {
+    /// A handler's future that sends its result to the asker, if any, when done. A plain
+    /// struct rather than an `async` block, which would store the message twice (once captured,
+    /// once inside the handler's future) and make fewer handlers fit inline.
+    struct Replying<F, M: Message> {
+        #[pin]
+        handler: F,
+        reply: Option<ReplySender<M>>,
+    }
+}
+
+impl<F: Future<Output = M::Result>, M: Message> Future for Replying<F, M> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let result = std::task::ready!(this.handler.poll(cx));
+        if let Some(reply) = this.reply.take() {
+            // The asker may have given up (timeout): nothing to do then.
+            let _ = reply.send(Ok(result));
+        }
+        Poll::Ready(())
+    }
+}
+
 /// A message that wants no reply.
 pub(crate) struct Tell<M>(pub(crate) M);
 
@@ -112,8 +140,9 @@ pub(crate) struct Ask<M: Message>(pub(crate) M, pub(crate) ReplySender<M>);
 impl<A: Handler<M>, M: Message> Letter<A> for Tell<M> {
     fn handle<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandlerFuture<'a> {
         let Tell(msg) = *self;
-        StackFuture::from_or_box(async move {
-            actor.handle(msg, ctx).await;
+        StackFuture::from_or_box(Replying::<_, M> {
+            handler: actor.handle(msg, ctx),
+            reply: None,
         })
     }
 
@@ -131,10 +160,9 @@ impl<A: Handler<M>, M: Message> Letter<A> for Tell<M> {
 impl<A: Handler<M>, M: Message> Letter<A> for Ask<M> {
     fn handle<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandlerFuture<'a> {
         let Ask(msg, reply) = *self;
-        StackFuture::from_or_box(async move {
-            let result = actor.handle(msg, ctx).await;
-            // The asker may have given up (timeout): nothing to do then.
-            let _ = reply.send(Ok(result));
+        StackFuture::from_or_box(Replying::<_, M> {
+            handler: actor.handle(msg, ctx),
+            reply: Some(reply),
         })
     }
 

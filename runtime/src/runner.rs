@@ -1,34 +1,48 @@
 //! The loop that runs one incarnation of an actor on its mailbox.
 
 use crate::current;
-use crate::envelope::{Control, Payload, Signal};
+use crate::envelope::{Control, Envelope, HandlerFuture, Letter, Payload, Signal, Stamp};
 use crate::mailbox::{LanePicker, Mailbox};
 use crate::{Actor, ActorError, ActorState, Context, DropReason, ExitReason, FailureKind};
 use std::any::Any;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::pin;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 use tokio::sync::oneshot;
+use tracing::Instrument;
 
 /// Messages handled per wake-up before yielding to the scheduler: the mailbox is invisible to
 /// tokio's cooperative budget, so a busy actor yields by itself.
 const BATCH: u32 = 128;
 
-/// Poll `fut`, turning a panic into an error.
-async fn catch_panic<F: Future>(fut: F) -> Result<F::Output, Box<dyn Any + Send>> {
-    let mut fut = pin!(fut);
-    poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+pin_project_lite::pin_project! {
+    /// `fut`, with a panic while polling it turned into an error (see [`catch_panic`]).
+    struct CatchPanic<F> {
+        #[pin]
+        fut: F,
+    }
+}
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let fut = self.project().fut;
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(panic) => Poll::Ready(Err(panic)),
-        },
-    )
-    .await
+        }
+    }
+}
+
+/// Poll `fut`, turning a panic into an error.
+fn catch_panic<F: Future>(fut: F) -> CatchPanic<F> {
+    CatchPanic { fut }
 }
 
 /// Run `actor` on `mailbox` until it stops or fails; report the `started` result on `started`.
@@ -40,7 +54,7 @@ pub(crate) async fn run<A: Actor>(
     started: Option<oneshot::Sender<Result<(), ActorError>>>,
 ) -> ExitReason {
     let incarnation = current::scope(mailbox.id, run_scoped(mailbox, picker, &mut actor, started));
-    tokio::select! {
+    let reason = tokio::select! {
         biased;
         reason = incarnation => reason,
         error = mailbox.lifecycle.killed() => {
@@ -49,7 +63,9 @@ pub(crate) async fn run<A: Actor>(
             tracing::warn!(target: "actor_system::actor", actor = %mailbox.name, error = %error, "actor killed");
             ExitReason::Failed(error)
         }
-    }
+    };
+    mailbox.settle(picker);
+    reason
 }
 
 async fn run_scoped<A: Actor>(
@@ -59,8 +75,19 @@ async fn run_scoped<A: Actor>(
     started: Option<oneshot::Sender<Result<(), ActorError>>>,
 ) -> ExitReason {
     let mut ctx = Context::new(mailbox.clone());
+    let reason = start_and_handle(mailbox, picker, actor, &mut ctx, started).await;
+    finish(actor, &mut ctx, reason).await
+}
+
+/// Run the `started` hook and report its result to the spawner, if it waits.
+async fn start<A: Actor>(
+    mailbox: &Mailbox<A>,
+    actor: &mut A,
+    ctx: &mut Context<A>,
+    started: Option<oneshot::Sender<Result<(), ActorError>>>,
+) -> Result<(), ActorError> {
     mailbox.lifecycle.set_state(ActorState::Starting);
-    let start = match catch_panic(actor.started(&mut ctx)).await {
+    let start = match catch_panic(actor.started(ctx)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(e.with_kind(FailureKind::StartFailed)),
         Err(panic) => Err(ActorError::from_panic(&*panic).with_kind(FailureKind::StartFailed)),
@@ -68,41 +95,49 @@ async fn run_scoped<A: Actor>(
     if let Some(tx) = started {
         let _ = tx.send(start.clone());
     }
-    let reason = match start {
-        Ok(()) => {
-            mailbox.lifecycle.set_state(ActorState::Running);
-            tracing::debug!(target: "actor_system::actor", actor = %mailbox.name, id = %mailbox.id, "started");
-            let reason = handle_messages(mailbox, picker, actor, &mut ctx).await;
-            mailbox.lifecycle.set_state(ActorState::Stopping);
-            if !matches!(&reason, ExitReason::Failed(e) if e.kind() == FailureKind::Panic) {
-                if let Err(panic) = catch_panic(actor.stopping(&mut ctx)).await {
-                    tracing::warn!(target: "actor_system::actor", actor = %mailbox.name, "stopping hook panicked");
-                    mailbox.stats.record_failure();
-                    if !reason.is_failure() {
-                        return finish(
-                            actor,
-                            &mut ctx,
-                            ExitReason::Failed(ActorError::from_panic(&*panic)),
-                        )
-                        .await;
-                    }
-                }
-            }
-            reason
-        }
-        Err(e) => {
+    start
+}
+
+/// Run `started`, then handle messages, then `stopping`: everything of an incarnation up to
+/// its final cleanup. Returns why it ended.
+async fn start_and_handle<A: Actor>(
+    mailbox: &Arc<Mailbox<A>>,
+    picker: &mut LanePicker,
+    actor: &mut A,
+    ctx: &mut Context<A>,
+    started: Option<oneshot::Sender<Result<(), ActorError>>>,
+) -> ExitReason {
+    if let Err(e) = start(mailbox, actor, ctx, started).await {
+        mailbox.stats.record_failure();
+        return ExitReason::Failed(e);
+    }
+    mailbox.lifecycle.set_state(ActorState::Running);
+    tracing::debug!(target: "actor_system::actor", actor = %mailbox.name, id = %mailbox.id, "started");
+    let reason = handle_messages(mailbox, picker, actor, ctx).await;
+    mailbox.lifecycle.set_state(ActorState::Stopping);
+    if matches!(&reason, ExitReason::Failed(e) if e.kind() == FailureKind::Panic) {
+        return reason;
+    }
+    match catch_panic(actor.stopping(ctx)).await {
+        Ok(()) => reason,
+        Err(panic) => {
+            tracing::warn!(target: "actor_system::actor", actor = %mailbox.name, "stopping hook panicked");
             mailbox.stats.record_failure();
-            ExitReason::Failed(e)
+            if reason.is_failure() {
+                reason
+            } else {
+                ExitReason::Failed(ActorError::from_panic(&*panic))
+            }
         }
-    };
-    finish(actor, &mut ctx, reason).await
+    }
 }
 
 /// Cancel timers, stop children, run `stopped`.
 async fn finish<A: Actor>(actor: &mut A, ctx: &mut Context<A>, reason: ExitReason) -> ExitReason {
     ctx.timers.cancel_all();
     for child in std::mem::take(&mut ctx.children) {
-        child.shutdown().await;
+        // Boxed: most actors have no children, and an inline timeout would widen every task.
+        Box::pin(child.shutdown()).await;
     }
     if catch_panic(actor.stopped(&reason)).await.is_err() {
         tracing::warn!(target: "actor_system::actor", actor = %ctx.mailbox.name, "stopped hook panicked");
@@ -140,62 +175,84 @@ async fn handle_messages<A: Actor>(
             batch = 0;
             tokio::task::yield_now().await;
         }
-        let stamp = env.stamp;
-        match env.payload {
+        let Envelope { stamp, payload } = env;
+        match payload {
             Payload::Control(control) => {
                 if let Some(reason) = handle_control(mailbox, actor, ctx, *control).await {
                     return reason;
                 }
             }
             Payload::Letter(letter) => {
-                let info = stamp.info(letter.message_type());
-                current::set_correlation(info.correlation_id);
-                ctx.info = Some(info);
-                let span = tracing::debug_span!(
-                    target: "actor_system::actor",
-                    "handle",
-                    actor = %mailbox.name,
-                    message = info.message_type,
-                    correlation_id = ?info.correlation_id,
-                );
-                let begin = info.enqueued_at.map(|_| Instant::now());
-                // Polled in place (no per-message allocation), inside the span, panics caught.
-                let outcome = {
-                    let mut handler = pin!(letter.handle(actor, ctx));
-                    poll_fn(|cx| {
-                        let _entered = span.enter();
-                        match catch_unwind(AssertUnwindSafe(|| handler.as_mut().poll(cx))) {
-                            Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
-                            Ok(Poll::Pending) => Poll::Pending,
-                            Err(panic) => Poll::Ready(Err(panic)),
-                        }
-                    })
-                    .await
-                };
-                ctx.info = None;
-                match outcome {
-                    Ok(()) => {
-                        // Timed only for sampled messages (those with an enqueue instant).
-                        let timing = info.enqueued_at.zip(begin).map(|(sent, begin)| {
-                            (begin.saturating_duration_since(sent), begin.elapsed())
-                        });
-                        mailbox.stats.record_handled(info.priority, timing);
-                    }
-                    Err(panic) => {
-                        mailbox.record_dead_letter(&info, DropReason::HandlerFailed);
-                        // A handler that called `ctx.fail(e)` before unwinding fails with `e`.
-                        let error = match ctx.exit.take() {
-                            Some(ExitReason::Failed(e)) => e,
-                            _ => {
-                                mailbox.stats.record_failure();
-                                ActorError::from_panic(&*panic)
-                            }
-                        };
-                        tracing::error!(target: "actor_system::actor", actor = %mailbox.name, message = info.message_type, error = %error, "handler panicked");
-                        return ExitReason::Failed(error);
-                    }
+                // Set-up and wrap-up live in plain functions so that only the handler's future
+                // and `begin` are kept across the await: a smaller actor task.
+                let (handler, begin) = start_letter(mailbox, ctx, stamp, letter, actor);
+                let outcome = handler.await;
+                if let Some(reason) = finish_letter(mailbox, ctx, outcome, begin) {
+                    return reason;
                 }
             }
+        }
+    }
+}
+
+type RunningLetter<'a> = tracing::instrument::Instrumented<CatchPanic<HandlerFuture<'a>>>;
+
+/// Publish the message's info and correlation id, open its span, and start its handler
+/// (polled in place: no per-message allocation; inside the span; panics caught).
+fn start_letter<'a, A: Actor>(
+    mailbox: &Mailbox<A>,
+    ctx: &'a mut Context<A>,
+    stamp: Stamp,
+    letter: Box<dyn Letter<A>>,
+    actor: &'a mut A,
+) -> (RunningLetter<'a>, Option<Instant>) {
+    let info = stamp.info(letter.message_type());
+    current::set_correlation(info.correlation_id);
+    ctx.info = Some(info);
+    let span = tracing::debug_span!(
+        target: "actor_system::actor",
+        "handle",
+        actor = %mailbox.name,
+        message = info.message_type,
+        correlation_id = ?info.correlation_id,
+    );
+    let begin = info.enqueued_at.map(|_| Instant::now());
+    (
+        catch_panic(letter.handle(actor, ctx)).instrument(span),
+        begin,
+    )
+}
+
+/// Count the handled message (timed if sampled), or fail the actor if its handler panicked.
+fn finish_letter<A: Actor>(
+    mailbox: &Mailbox<A>,
+    ctx: &mut Context<A>,
+    outcome: Result<(), Box<dyn Any + Send>>,
+    begin: Option<Instant>,
+) -> Option<ExitReason> {
+    let info = ctx.info.take()?;
+    match outcome {
+        Ok(()) => {
+            // Timed only for sampled messages (those with an enqueue instant).
+            let timing = info
+                .enqueued_at
+                .zip(begin)
+                .map(|(sent, begin)| (begin.saturating_duration_since(sent), begin.elapsed()));
+            mailbox.stats.record_handled(info.priority, timing);
+            None
+        }
+        Err(panic) => {
+            mailbox.record_dead_letter(&info, DropReason::HandlerFailed);
+            // A handler that called `ctx.fail(e)` before unwinding fails with `e`.
+            let error = match ctx.exit.take() {
+                Some(ExitReason::Failed(e)) => e,
+                _ => {
+                    mailbox.stats.record_failure();
+                    ActorError::from_panic(&*panic)
+                }
+            };
+            tracing::error!(target: "actor_system::actor", actor = %mailbox.name, message = info.message_type, error = %error, "handler panicked");
+            Some(ExitReason::Failed(error))
         }
     }
 }

@@ -183,14 +183,13 @@ impl<A: Actor> ActorCell<A> {
 
     /// Run one incarnation until it stops or fails. `started` receives the result of its
     /// `started` hook. Queued messages stay queued for the next incarnation.
-    pub async fn run(
+    pub fn run(
         &mut self,
         actor: A,
         started: Option<oneshot::Sender<Result<(), ActorError>>>,
-    ) -> ExitReason {
-        let reason = crate::runner::run(&self.mailbox, &mut self.picker, actor, started).await;
-        self.mailbox.settle(&mut self.picker);
-        reason
+    ) -> impl Future<Output = ExitReason> + Send + '_ {
+        // Not an `async fn`: its arguments would be stored twice in every actor task.
+        crate::runner::run(&self.mailbox, &mut self.picker, actor, started)
     }
 
     /// The actor's current lifecycle state.
@@ -297,5 +296,23 @@ mod tests {
         struct Local;
         assert_eq!(super::short_type_name::<Local>(), "Local");
         assert_eq!(super::short_type_name::<Vec<u8>>(), "Vec<u8>");
+    }
+}
+#[cfg(test)]
+mod size_tests {
+    /// An idle actor's memory is mostly its task: keep the task future of a small actor small
+    /// (it holds the handler's inline future, the context and the loop's state).
+    #[test]
+    fn a_small_actors_task_stays_under_1_kib() {
+        struct Counter(#[allow(dead_code)] u64);
+        impl crate::Actor for Counter {}
+        let mut cell = super::ActorCell::<Counter>::new(super::SpawnOptions::new()).unwrap();
+        let (tx, _rx) = tokio::sync::oneshot::channel();
+        let task = async move {
+            let reason = cell.run(Counter(0), Some(tx)).await;
+            cell.finish(reason);
+        };
+        let size = std::mem::size_of_val(&task);
+        assert!(size <= 1024, "actor task future is {size} bytes");
     }
 }

@@ -54,8 +54,52 @@ impl<T> Lane<T> {
     }
 }
 
+/// The system lane: control signals are rare (a stop, a health check), so a short locked queue
+/// serves them without the ~2 KiB first block of a `SegQueue`. `len` lets the consumer see that
+/// it is empty without taking the lock.
+#[cfg(not(loom))]
+pub(crate) struct SignalLane<T> {
+    queue: parking_lot::Mutex<std::collections::VecDeque<T>>,
+    len: AtomicUsize,
+}
+
+#[cfg(not(loom))]
+impl<T> SignalLane<T> {
+    pub(crate) fn new() -> Self {
+        SignalLane {
+            queue: parking_lot::Mutex::new(std::collections::VecDeque::new()),
+            len: AtomicUsize::new(0),
+        }
+    }
+    pub(crate) fn push(&self, value: T) {
+        let mut queue = self.queue.lock();
+        queue.push_back(value);
+        self.len.store(queue.len(), Ordering::Release);
+    }
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len.load(Ordering::Acquire) == 0
+    }
+    #[inline]
+    pub(crate) fn pop(&self) -> Option<T> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut queue = self.queue.lock();
+        let value = queue.pop_front();
+        self.len.store(queue.len(), Ordering::Release);
+        value
+    }
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+}
+
 #[cfg(loom)]
 pub(crate) use loom_lane::Lane;
+/// Under loom every lane is the same mutex-protected model.
+#[cfg(loom)]
+pub(crate) use loom_lane::Lane as SignalLane;
 
 #[cfg(loom)]
 mod loom_lane {

@@ -18,7 +18,7 @@
 //! makes the consumer look once more; it never runs behind, so a parked consumer is never owed
 //! an item. This keeps the state word's cache line with the producers while the consumer is busy.
 
-use crate::sync::{AtomicUsize, AtomicWaker, Lane, Ordering};
+use crate::sync::{AtomicUsize, AtomicWaker, Lane, Ordering, SignalLane};
 
 use std::task::{Context, Poll};
 
@@ -44,7 +44,9 @@ pub(crate) enum Pushed<T> {
 }
 
 pub(crate) struct LaneQueue<T> {
-    lanes: [Lane<T>; LANES],
+    system: SignalLane<T>,
+    /// The user lanes, indexed by lane number minus one.
+    lanes: [Lane<T>; LANES - 1],
     state: AtomicUsize,
     waker: AtomicWaker,
 }
@@ -52,6 +54,7 @@ pub(crate) struct LaneQueue<T> {
 impl<T> LaneQueue<T> {
     pub(crate) fn new() -> Self {
         LaneQueue {
+            system: SignalLane::new(),
             lanes: std::array::from_fn(|_| Lane::new()),
             state: AtomicUsize::new(0),
             waker: AtomicWaker::new(),
@@ -64,7 +67,10 @@ impl<T> LaneQueue<T> {
         if self.state.load(Ordering::Acquire) & CLOSED != 0 {
             return Pushed::Closed(item);
         }
-        self.lanes[lane].push(item);
+        match lane {
+            SYSTEM_LANE => self.system.push(item),
+            _ => self.lanes[lane - 1].push(item),
+        }
         let prev = self.state.fetch_add(ONE, Ordering::AcqRel);
         if prev & PARKED != 0 {
             self.wake_parked();
@@ -85,9 +91,25 @@ impl<T> LaneQueue<T> {
     /// Take the oldest item of `lane`. Any thread may pop (overflow policies evict from the
     /// producer side); the consumer is the only one that waits.
     pub(crate) fn pop_lane(&self, lane: usize) -> Option<T> {
-        let item = self.lanes[lane].pop()?;
+        let item = self.pop_from(lane)?;
         self.state.fetch_sub(ONE, Ordering::AcqRel);
         Some(item)
+    }
+
+    #[inline]
+    fn pop_from(&self, lane: usize) -> Option<T> {
+        match lane {
+            SYSTEM_LANE => self.system.pop(),
+            _ => self.lanes[lane - 1].pop(),
+        }
+    }
+
+    #[inline]
+    fn is_empty_at(&self, lane: usize) -> bool {
+        match lane {
+            SYSTEM_LANE => self.system.is_empty(),
+            _ => self.lanes[lane - 1].is_empty(),
+        }
     }
 
     /// Take the oldest item of the first non-empty lane, in lane order.
@@ -102,9 +124,9 @@ impl<T> LaneQueue<T> {
     pub(crate) fn take(&self, lane: Option<usize>, taken: &mut usize) -> Option<T> {
         let lane = match lane {
             Some(lane) => lane,
-            None => (0..LANES).find(|&lane| !self.lanes[lane].is_empty())?,
+            None => (0..LANES).find(|&lane| !self.is_empty_at(lane))?,
         };
-        let item = self.lanes[lane].pop()?;
+        let item = self.pop_from(lane)?;
         *taken += 1;
         Some(item)
     }
@@ -119,7 +141,10 @@ impl<T> LaneQueue<T> {
 
     /// Items waiting in `lane`.
     pub(crate) fn lane_len(&self, lane: usize) -> usize {
-        self.lanes[lane].len()
+        match lane {
+            SYSTEM_LANE => self.system.len(),
+            _ => self.lanes[lane - 1].len(),
+        }
     }
 
     /// Items waiting in all lanes (plus any the consumer took and has not settled yet).

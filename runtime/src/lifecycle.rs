@@ -2,7 +2,7 @@
 
 use crate::ActorError;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 /// Unique id of an actor (of its mailbox: stable across supervised restarts).
@@ -92,7 +92,10 @@ pub(crate) struct Lifecycle {
     terminated: tokio::sync::Notify,
     /// A kill request for the running incarnation (slow path only).
     kill: parking_lot::Mutex<Option<ActorError>>,
-    kill_requested: tokio::sync::Notify,
+    /// Whether `kill` holds a request: one load per poll of the actor task.
+    kill_pending: AtomicBool,
+    /// The actor task, woken by a kill request.
+    kill_waker: atomic_waker::AtomicWaker,
 }
 
 impl Lifecycle {
@@ -102,7 +105,8 @@ impl Lifecycle {
             exit: OnceLock::new(),
             terminated: tokio::sync::Notify::const_new(),
             kill: parking_lot::Mutex::new(None),
-            kill_requested: tokio::sync::Notify::new(),
+            kill_pending: AtomicBool::new(false),
+            kill_waker: atomic_waker::AtomicWaker::new(),
         }
     }
 
@@ -122,19 +126,22 @@ impl Lifecycle {
     }
 
     /// Ask the running incarnation to be dropped at its next await point, failing with `error`.
+    /// Requested between incarnations, it ends the next one at its first poll.
     pub(crate) fn request_kill(&self, error: ActorError) {
         *self.kill.lock() = Some(error);
-        self.kill_requested.notify_one();
+        self.kill_pending.store(true, Ordering::Release);
+        self.kill_waker.wake();
     }
 
-    /// Resolves with the error of the next kill request.
-    pub(crate) async fn killed(&self) -> ActorError {
-        loop {
-            self.kill_requested.notified().await;
-            if let Some(error) = self.kill.lock().take() {
-                return error;
-            }
+    /// The pending kill request, if any; otherwise remember `waker` to be woken by one.
+    #[inline]
+    pub(crate) fn poll_kill(&self, waker: &std::task::Waker) -> Option<ActorError> {
+        self.kill_waker.register(waker);
+        if !self.kill_pending.load(Ordering::Acquire) {
+            return None;
         }
+        self.kill_pending.store(false, Ordering::Release);
+        self.kill.lock().take()
     }
 
     pub(crate) async fn wait(&self) -> ExitReason {

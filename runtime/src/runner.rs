@@ -40,6 +40,30 @@ impl<F: Future> Future for CatchPanic<F> {
     }
 }
 
+pin_project_lite::pin_project! {
+    /// An incarnation that a kill request ends at its next poll ([`Addr::kill`]): the request
+    /// wakes the task, and each poll checks one flag before polling the incarnation.
+    ///
+    /// [`Addr::kill`]: crate::Addr::kill
+    struct Killable<'a, F> {
+        lifecycle: &'a crate::lifecycle::Lifecycle,
+        #[pin]
+        incarnation: F,
+    }
+}
+
+impl<F: Future> Future for Killable<'_, F> {
+    type Output = Result<F::Output, ActorError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Some(error) = this.lifecycle.poll_kill(cx.waker()) {
+            return Poll::Ready(Err(error));
+        }
+        this.incarnation.poll(cx).map(Ok)
+    }
+}
+
 /// Poll `fut`, turning a panic into an error.
 fn catch_panic<F: Future>(fut: F) -> CatchPanic<F> {
     CatchPanic { fut }
@@ -53,12 +77,14 @@ pub(crate) async fn run<A: Actor>(
     mut actor: A,
     started: Option<oneshot::Sender<Result<(), ActorError>>>,
 ) -> ExitReason {
-    let incarnation = current::scope(mailbox.id, run_scoped(mailbox, picker, &mut actor, started));
-    let reason = tokio::select! {
-        biased;
-        reason = incarnation => reason,
-        error = mailbox.lifecycle.killed() => {
-            // The incarnation (its handler future, context, timers) is dropped here.
+    let incarnation = Killable {
+        lifecycle: &mailbox.lifecycle,
+        incarnation: current::scope(mailbox.id, run_scoped(mailbox, picker, &mut actor, started)),
+    };
+    let reason = match incarnation.await {
+        Ok(reason) => reason,
+        Err(error) => {
+            // The incarnation (its handler future, context, timers) was dropped.
             mailbox.stats.record_failure();
             tracing::warn!(target: "actor_system::actor", actor = %mailbox.name, error = %error, "actor killed");
             ExitReason::Failed(error)

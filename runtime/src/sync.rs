@@ -22,9 +22,9 @@ pub(crate) fn register(slot: &AtomicWaker, waker: &std::task::Waker) {
     slot.register_by_ref(waker);
 }
 
-/// One FIFO lane of the mailbox: a crossbeam `SegQueue`, allocated on first use. A `SegQueue`
-/// is two cache-padded words (256 bytes on x86_64); most actors use one or two of their five
-/// lanes, so allocating lazily keeps an idle actor small.
+/// One user lane of the mailbox: a crossbeam `SegQueue`, allocated on first use. A `SegQueue`
+/// is two cache-padded words (256 bytes on x86_64); most actors use one or two of their four
+/// user lanes, so allocating lazily keeps an idle actor small.
 #[cfg(not(loom))]
 pub(crate) struct Lane<T>(std::sync::OnceLock<Box<crossbeam_queue::SegQueue<T>>>);
 

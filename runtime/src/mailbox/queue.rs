@@ -1,5 +1,7 @@
-//! The lock-free core of a mailbox: five FIFO lanes (one system lane for control signals, then one
-//! per [`Priority`](crate::Priority)), a single state word and one registered waker.
+//! The core of a mailbox: five FIFO lanes (a system lane for control signals, then one lock-free
+//! lane per [`Priority`](crate::Priority)), a single state word and one registered waker. The
+//! system lane is a small locked queue (signals are rare); the message path only reads its
+//! atomic length.
 //!
 //! The state word packs the number of queued items with two flags:
 //! - `CLOSED`: no more pushes are accepted;

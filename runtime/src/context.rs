@@ -1,6 +1,6 @@
 //! [`Context`]: what a running actor can do besides handling its message.
 
-use crate::envelope::MessageInfo;
+use crate::envelope::{MessageInfo, Stamp};
 use crate::mailbox::Mailbox;
 use crate::spawn::{spawn_task, ChildLink, SpawnOptions};
 use crate::timer::{TimerHandle, Timers};
@@ -43,7 +43,8 @@ use uuid::Uuid;
 /// ```
 pub struct Context<A: Actor> {
     pub(crate) mailbox: Arc<Mailbox<A>>,
-    pub(crate) info: Option<MessageInfo>,
+    /// The message being handled: its stamp and type name.
+    pub(crate) handling: Option<(Stamp, &'static str)>,
     pub(crate) exit: Option<ExitReason>,
     pub(crate) timers: Timers<A>,
     pub(crate) children: Vec<ChildLink>,
@@ -63,7 +64,7 @@ impl<A: Actor> Context<A> {
     pub(crate) fn new(mailbox: Arc<Mailbox<A>>) -> Self {
         Context {
             mailbox,
-            info: None,
+            handling: None,
             exit: None,
             timers: Timers::new(),
             children: Vec::new(),
@@ -98,16 +99,16 @@ impl<A: Actor> Context<A> {
     /// Priority, correlation id and enqueue time of the message being handled (`None` in
     /// lifecycle hooks and timer callbacks).
     pub fn message_info(&self) -> Option<MessageInfo> {
-        self.info.map(|info| MessageInfo {
-            correlation_id: current::correlation().or(info.correlation_id),
-            ..info
+        self.handling.map(|(stamp, message_type)| MessageInfo {
+            correlation_id: current::correlation().or(stamp.correlation_id()),
+            ..stamp.info(message_type)
         })
     }
 
     /// Correlation id of the message being handled; messages sent from this handler inherit it
     /// (one is created on first use if the message had none).
     pub fn correlation_id(&self) -> Option<Uuid> {
-        self.info?;
+        self.handling?;
         current::inherited_correlation()
     }
 

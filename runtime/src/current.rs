@@ -74,7 +74,10 @@ impl Drop for Frame<'_> {
 /// Called by the runner as each message starts.
 #[inline]
 pub(crate) fn set_correlation(id: Option<Uuid>) {
-    CORRELATION.set(id);
+    // Most messages carry none: skip the store when there is nothing to change.
+    if id.is_some() || CORRELATION.get().is_some() {
+        CORRELATION.set(id);
+    }
 }
 
 /// The correlation id a message sent from here inherits: the one of the message being handled,

@@ -1,7 +1,7 @@
 //! The loop that runs one incarnation of an actor on its mailbox.
 
 use crate::current;
-use crate::envelope::{Control, Envelope, HandlerFuture, Letter, Payload, Signal, Stamp};
+use crate::envelope::{Control, Envelope, HandlerFuture, Payload, Signal, Stamp};
 use crate::mailbox::{LanePicker, Mailbox};
 use crate::{Actor, ActorError, ActorState, Context, DropReason, ExitReason, FailureKind};
 use std::any::Any;
@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 use tokio::sync::oneshot;
-use tracing::Instrument;
 
 /// Messages handled per wake-up before yielding to the scheduler: the mailbox is invisible to
 /// tokio's cooperative budget, so a busy actor yields by itself.
@@ -188,6 +187,12 @@ async fn handle_messages<A: Actor>(
         if let Some(reason) = ctx.exit.take() {
             return reason;
         }
+        batch += 1;
+        if batch > BATCH {
+            batch = 0;
+            tokio::task::yield_now().await;
+        }
+        // Nothing popped is kept across an await: the envelope stays out of the task's state.
         let Some(env) = mailbox.pop(picker) else {
             if mailbox.senders.load(Ordering::Acquire) == 0 {
                 return ExitReason::Normal;
@@ -196,11 +201,6 @@ async fn handle_messages<A: Actor>(
             poll_fn(|cx| mailbox.poll_ready(picker, cx)).await;
             continue;
         };
-        batch += 1;
-        if batch >= BATCH {
-            batch = 0;
-            tokio::task::yield_now().await;
-        }
         let Envelope { stamp, payload } = env;
         match payload {
             Payload::Control(control) => {
@@ -209,10 +209,13 @@ async fn handle_messages<A: Actor>(
                 }
             }
             Payload::Letter(letter) => {
-                // Set-up and wrap-up live in plain functions so that only the handler's future
-                // and `begin` are kept across the await: a smaller actor task.
-                let (handler, begin) = start_letter(mailbox, ctx, stamp, letter, actor);
-                let outcome = handler.await;
+                let (span, begin) = start_letter(mailbox, ctx, stamp, letter.message_type());
+                // Built in place and awaited at once: the handler's future is not moved around.
+                let outcome = Handling {
+                    span,
+                    fut: letter.handle(actor, ctx),
+                }
+                .await;
                 if let Some(reason) = finish_letter(mailbox, ctx, outcome, begin) {
                     return reason;
                 }
@@ -221,32 +224,51 @@ async fn handle_messages<A: Actor>(
     }
 }
 
-type RunningLetter<'a> = tracing::instrument::Instrumented<CatchPanic<HandlerFuture<'a>>>;
+pin_project_lite::pin_project! {
+    /// A running handler (inline in the actor task when it fits, see [`HandlerFuture`]): polled
+    /// inside its span, with a panic turned into an error.
+    struct Handling<'a> {
+        span: tracing::Span,
+        #[pin]
+        fut: HandlerFuture<'a>,
+    }
+}
 
-/// Publish the message's info and correlation id, open its span, and start its handler
-/// (polled in place: no per-message allocation; inside the span; panics caught).
-fn start_letter<'a, A: Actor>(
+impl Future for Handling<'_> {
+    type Output = Result<(), Box<dyn Any + Send>>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let _entered = this.span.enter();
+        match catch_unwind(AssertUnwindSafe(|| this.fut.poll(cx))) {
+            Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}
+
+/// Publish the message's stamp and correlation id and open its span; note when handling began,
+/// if the message's timing is sampled.
+#[inline]
+fn start_letter<A: Actor>(
     mailbox: &Mailbox<A>,
-    ctx: &'a mut Context<A>,
+    ctx: &mut Context<A>,
     stamp: Stamp,
-    letter: Box<dyn Letter<A>>,
-    actor: &'a mut A,
-) -> (RunningLetter<'a>, Option<Instant>) {
-    let info = stamp.info(letter.message_type());
-    current::set_correlation(info.correlation_id);
-    ctx.info = Some(info);
+    message_type: &'static str,
+) -> (tracing::Span, Option<Instant>) {
+    let correlation_id = stamp.correlation_id();
+    current::set_correlation(correlation_id);
+    ctx.handling = Some((stamp, message_type));
     let span = tracing::debug_span!(
         target: "actor_system::actor",
         "handle",
         actor = %mailbox.name,
-        message = info.message_type,
-        correlation_id = ?info.correlation_id,
+        message = message_type,
+        correlation_id = ?correlation_id,
     );
-    let begin = info.enqueued_at.map(|_| Instant::now());
-    (
-        catch_panic(letter.handle(actor, ctx)).instrument(span),
-        begin,
-    )
+    (span, stamp.enqueued_at().map(|_| Instant::now()))
 }
 
 /// Count the handled message (timed if sampled), or fail the actor if its handler panicked.
@@ -256,18 +278,19 @@ fn finish_letter<A: Actor>(
     outcome: Result<(), Box<dyn Any + Send>>,
     begin: Option<Instant>,
 ) -> Option<ExitReason> {
-    let info = ctx.info.take()?;
+    let (stamp, message_type) = ctx.handling.take()?;
     match outcome {
         Ok(()) => {
             // Timed only for sampled messages (those with an enqueue instant).
-            let timing = info
-                .enqueued_at
+            let timing = stamp
+                .enqueued_at()
                 .zip(begin)
                 .map(|(sent, begin)| (begin.saturating_duration_since(sent), begin.elapsed()));
-            mailbox.stats.record_handled(info.priority, timing);
+            mailbox.stats.record_handled(stamp.priority(), timing);
             None
         }
         Err(panic) => {
+            let info = stamp.info(message_type);
             mailbox.record_dead_letter(&info, DropReason::HandlerFailed);
             // A handler that called `ctx.fail(e)` before unwinding fails with `e`.
             let error = match ctx.exit.take() {

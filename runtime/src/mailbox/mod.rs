@@ -143,7 +143,7 @@ impl<A: Actor> Mailbox<A> {
     /// Push a message whose slot was reserved. Hands the envelope back if the mailbox closed.
     #[inline]
     pub(crate) fn push_reserved(&self, env: Envelope<A>) -> Result<(), Envelope<A>> {
-        let lane = lane_of(env.stamp.priority);
+        let lane = lane_of(env.stamp.priority());
         match self.queue.push(lane, env) {
             Pushed::Queued => Ok(()),
             Pushed::QueuedAfterClose => {

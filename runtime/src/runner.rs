@@ -210,12 +210,11 @@ async fn handle_messages<A: Actor>(
             }
             Payload::Letter(letter) => {
                 let (span, begin) = start_letter(mailbox, ctx, stamp, letter.message_type());
-                // Built in place and awaited at once: the handler's future is not moved around.
-                let outcome = Handling {
-                    span,
-                    fut: letter.handle(actor, ctx),
-                }
-                .await;
+                // Pinned where it is built: the handler's future is not moved around.
+                let outcome = {
+                    let mut handler = std::pin::pin!(letter.handle(actor, ctx));
+                    poll_fn(|cx| poll_handler(&span, handler.as_mut(), cx)).await
+                };
                 if let Some(reason) = finish_letter(mailbox, ctx, outcome, begin) {
                     return reason;
                 }
@@ -224,28 +223,18 @@ async fn handle_messages<A: Actor>(
     }
 }
 
-pin_project_lite::pin_project! {
-    /// A running handler (inline in the actor task when it fits, see [`HandlerFuture`]): polled
-    /// inside its span, with a panic turned into an error.
-    struct Handling<'a> {
-        span: tracing::Span,
-        #[pin]
-        fut: HandlerFuture<'a>,
-    }
-}
-
-impl Future for Handling<'_> {
-    type Output = Result<(), Box<dyn Any + Send>>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let _entered = this.span.enter();
-        match catch_unwind(AssertUnwindSafe(|| this.fut.poll(cx))) {
-            Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(panic) => Poll::Ready(Err(panic)),
-        }
+/// Poll a running handler inside its span, turning a panic into an error.
+#[inline]
+fn poll_handler(
+    span: &tracing::Span,
+    handler: Pin<&mut HandlerFuture<'_>>,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Result<(), Box<dyn Any + Send>>> {
+    let _entered = span.enter();
+    match catch_unwind(AssertUnwindSafe(|| handler.poll(cx))) {
+        Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(panic) => Poll::Ready(Err(panic)),
     }
 }
 

@@ -1,6 +1,6 @@
 //! [`Addr`]: the typed, cloneable address of an actor, and [`Outgoing`]: a send with options.
 
-use crate::envelope::{Ask, Letter, MessageInfo, Signal, Tell};
+use crate::envelope::{Envelope, MessageInfo, Signal};
 use crate::mailbox::{Admit, Mailbox, OverflowStrategy, Refused};
 use crate::{
     current, Actor, ActorId, ActorState, AskError, ExitReason, Handler, Message, Priority,
@@ -81,13 +81,9 @@ fn try_admit<A: Actor, M: Message>(
 
 /// Push into a reserved slot; if the mailbox closed meanwhile, hand the message back.
 #[inline]
-fn push<A: Actor, M: Message>(
-    mailbox: &Mailbox<A>,
-    info: MessageInfo,
-    letter: Box<dyn Letter<A>>,
-) -> Result<(), SendError<M>> {
+fn push<A: Actor, M: Message>(mailbox: &Mailbox<A>, env: Envelope<A>) -> Result<(), SendError<M>> {
     mailbox
-        .push_reserved(crate::envelope::Envelope::letter(&info, letter))
+        .push_reserved(env)
         .map_err(|env| {
             SendError::Stopped(
                 env.into_message()
@@ -104,7 +100,7 @@ pub(crate) fn tell_to<A: Handler<M>, M: Message>(
 ) -> Result<(), SendError<M>> {
     if mailbox.config().capacity.is_none() {
         // Unbounded: no slot to reserve; a closed mailbox hands the message back on push.
-        return push(mailbox, info, Box::new(Tell(msg)));
+        return push(mailbox, Envelope::tell(&info, msg));
     }
     let admitted = try_admit(mailbox, msg, &info).inspect_err(|e| {
         if let SendError::Full(_) = e {
@@ -112,7 +108,7 @@ pub(crate) fn tell_to<A: Handler<M>, M: Message>(
         }
     })?;
     match admitted {
-        Some(msg) => push(mailbox, info, Box::new(Tell(msg))),
+        Some(msg) => push(mailbox, Envelope::tell(&info, msg)),
         None => Ok(()),
     }
 }
@@ -372,7 +368,7 @@ impl<A: Actor> Outgoing<'_, A> {
         let info = self.options.info::<M>();
         let mailbox = &self.addr.mailbox;
         match admit(mailbox, msg, &info, true).await? {
-            Some(msg) => push(mailbox, info, Box::new(Tell(msg))),
+            Some(msg) => push(mailbox, Envelope::tell(&info, msg)),
             None => Ok(()),
         }
     }
@@ -394,7 +390,7 @@ impl<A: Actor> Outgoing<'_, A> {
             Err(SendError::Stopped(_)) => return Err(AskError::Stopped),
         };
         let (reply, response) = oneshot::channel();
-        if push::<A, M>(mailbox, info, Box::new(Ask(msg, reply))).is_err() {
+        if push::<A, M>(mailbox, Envelope::ask(&info, msg, reply)).is_err() {
             return Err(AskError::Stopped);
         }
         response.await.unwrap_or(Err(AskError::NoReply))

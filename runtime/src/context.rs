@@ -99,10 +99,9 @@ impl<A: Actor> Context<A> {
     /// Priority, correlation id and enqueue time of the message being handled (`None` in
     /// lifecycle hooks and timer callbacks).
     pub fn message_info(&self) -> Option<MessageInfo> {
-        self.handling.map(|(stamp, message_type)| MessageInfo {
-            correlation_id: current::correlation().or(stamp.correlation_id()),
-            ..stamp.info(message_type)
-        })
+        // The runner published the message's correlation id as it started the handler.
+        self.handling
+            .map(|(stamp, message_type)| stamp.info(message_type, current::correlation()))
     }
 
     /// Correlation id of the message being handled; messages sent from this handler inherit it

@@ -5,7 +5,6 @@ use crate::{Actor, AskError, Context, Handler, Message, Priority};
 use stackfuture::StackFuture;
 use std::any::Any;
 use std::future::Future;
-use std::num::NonZeroU64;
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::Poll;
@@ -29,26 +28,15 @@ pub struct MessageInfo {
     pub message_type: &'static str,
 }
 
-/// The part of [`MessageInfo`] that is queued with a message, packed small and word-aligned: the
-/// type name comes from the letter itself, the enqueue instant takes 8 bytes instead of 16, and
-/// the correlation id is kept as two words (a byte-aligned `Option<Uuid>` made every copy of an
-/// envelope a mix of narrow stores and wide loads, which the CPU cannot forward: a stall per
-/// message on the consumer's path).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Stamp {
-    correlation: [u64; 2],
-    enqueued_at: Option<SentAt>,
-    /// The priority's lane, plus [`HAS_CORRELATION`]: one whole word, so that a stamp has no
-    /// padding bytes and copies stay whole-word moves.
-    meta: u64,
-}
+/// The part of [`MessageInfo`] that is queued with a message, packed in one word: the lane in the
+/// low two bits, the enqueue instant (nanoseconds after a process-wide epoch, plus one; zero when
+/// not sampled) above them. The type name and correlation id travel in the letter, so an
+/// envelope is three words: the queue holds less and copies it in whole words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp(u64);
 
-/// Set in [`Stamp::meta`] when the message carries a correlation id.
-const HAS_CORRELATION: u64 = 1 << 8;
-
-/// An instant as nanoseconds after a process-wide epoch, plus one (so `Option` is free).
-#[derive(Debug, Clone, Copy)]
-struct SentAt(NonZeroU64);
+const LANE_BITS: u32 = 2;
+const LANE_MASK: u64 = (1 << LANE_BITS) - 1;
 
 /// An hour before the first stamp, so instants taken just before it still fit.
 fn epoch() -> Instant {
@@ -59,48 +47,45 @@ fn epoch() -> Instant {
     })
 }
 
-impl SentAt {
-    fn new(at: Instant) -> Self {
-        let nanos = at.saturating_duration_since(epoch()).as_nanos();
-        SentAt(NonZeroU64::MIN.saturating_add(nanos.min(u64::MAX as u128 - 1) as u64))
-    }
-
-    fn instant(self) -> Instant {
-        epoch() + Duration::from_nanos(self.0.get() - 1)
-    }
-}
-
 impl Stamp {
-    /// A stamp without correlation id or enqueue instant.
+    /// A stamp without enqueue instant.
     pub(crate) const fn plain(priority: Priority) -> Self {
-        Stamp {
-            correlation: [0; 2],
-            enqueued_at: None,
-            meta: priority.lane() as u64,
+        Stamp(priority.lane() as u64)
+    }
+
+    /// A stamp for `priority`, with `enqueued_at` if the message's timing is sampled.
+    #[inline]
+    pub(crate) fn new(priority: Priority, enqueued_at: Option<Instant>) -> Self {
+        let at = enqueued_at.map_or(0, |at| {
+            let nanos = at.saturating_duration_since(epoch()).as_nanos();
+            // 62 bits of nanoseconds: over a century after the epoch.
+            nanos.min(u128::from(u64::MAX >> LANE_BITS) - 1) as u64 + 1
+        });
+        Stamp(at << LANE_BITS | priority.lane() as u64)
+    }
+
+    #[inline]
+    pub(crate) fn priority(self) -> Priority {
+        Priority::ALL[(self.0 & LANE_MASK) as usize]
+    }
+
+    #[inline]
+    pub(crate) fn enqueued_at(self) -> Option<Instant> {
+        match self.0 >> LANE_BITS {
+            0 => None,
+            at => Some(epoch() + Duration::from_nanos(at - 1)),
         }
     }
 
     #[inline]
-    pub(crate) fn priority(&self) -> Priority {
-        Priority::ALL[(self.meta & 0b11) as usize]
-    }
-
-    #[inline]
-    pub(crate) fn correlation_id(&self) -> Option<Uuid> {
-        let [high, low] = self.correlation;
-        (self.meta & HAS_CORRELATION != 0).then(|| Uuid::from_u64_pair(high, low))
-    }
-
-    #[inline]
-    pub(crate) fn enqueued_at(&self) -> Option<Instant> {
-        self.enqueued_at.map(SentAt::instant)
-    }
-
-    #[inline]
-    pub(crate) fn info(self, message_type: &'static str) -> MessageInfo {
+    pub(crate) fn info(
+        self,
+        message_type: &'static str,
+        correlation_id: Option<Uuid>,
+    ) -> MessageInfo {
         MessageInfo {
             priority: self.priority(),
-            correlation_id: self.correlation_id(),
+            correlation_id,
             enqueued_at: self.enqueued_at(),
             message_type,
         }
@@ -110,17 +95,7 @@ impl Stamp {
 impl MessageInfo {
     #[inline]
     pub(crate) fn stamp(&self) -> Stamp {
-        let (high, low) = self.correlation_id.map_or((0, 0), |id| id.as_u64_pair());
-        Stamp {
-            correlation: [high, low],
-            enqueued_at: self.enqueued_at.map(SentAt::new),
-            meta: self.priority.lane() as u64
-                | if self.correlation_id.is_some() {
-                    HAS_CORRELATION
-                } else {
-                    0
-                },
-        }
+        Stamp::new(self.priority, self.enqueued_at)
     }
 }
 
@@ -139,9 +114,11 @@ pub(crate) trait Letter<A: Actor>: Send {
     fn handle<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandlerFuture<'a>;
     /// Rust type name of the message.
     fn message_type(&self) -> &'static str;
+    /// The message's correlation id, if any.
+    fn correlation_id(&self) -> Option<Uuid>;
     /// Give up on the message: an ask resolves with `error`.
     fn reject(self: Box<Self>, error: AskError);
-    /// Unwrap back to the concrete letter (used to hand a message back to its sender).
+    /// Unwrap back to the boxed message (used to hand a message back to its sender).
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
 
@@ -170,15 +147,33 @@ impl<F: Future<Output = M::Result>, M: Message> Future for Replying<F, M> {
     }
 }
 
-/// A message that wants no reply.
-pub(crate) struct Tell<M>(pub(crate) M);
+/// Where a letter keeps its correlation id: `()` when it has none (so a zero-sized message is
+/// sent without allocating), or the id itself.
+pub(crate) trait CorrelationSlot: Send + 'static {
+    fn get(&self) -> Option<Uuid>;
+}
 
-/// A message whose reply goes to a waiting asker.
-pub(crate) struct Ask<M: Message>(pub(crate) M, pub(crate) ReplySender<M>);
+impl CorrelationSlot for () {
+    fn get(&self) -> Option<Uuid> {
+        None
+    }
+}
 
-impl<A: Handler<M>, M: Message> Letter<A> for Tell<M> {
+impl CorrelationSlot for Uuid {
+    fn get(&self) -> Option<Uuid> {
+        Some(*self)
+    }
+}
+
+/// A message that wants no reply, with its correlation id slot.
+pub(crate) struct Tell<M, C>(M, C);
+
+/// A message whose reply goes to a waiting asker, with its correlation id.
+pub(crate) struct Ask<M: Message>(M, ReplySender<M>, Option<Uuid>);
+
+impl<A: Handler<M>, M: Message, C: CorrelationSlot> Letter<A> for Tell<M, C> {
     fn handle<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandlerFuture<'a> {
-        let Tell(msg) = *self;
+        let Tell(msg, _) = *self;
         StackFuture::from_or_box(Replying::<_, M> {
             handler: actor.handle(msg, ctx),
             reply: None,
@@ -189,16 +184,20 @@ impl<A: Handler<M>, M: Message> Letter<A> for Tell<M> {
         std::any::type_name::<M>()
     }
 
+    fn correlation_id(&self) -> Option<Uuid> {
+        self.1.get()
+    }
+
     fn reject(self: Box<Self>, _error: AskError) {}
 
     fn into_any(self: Box<Self>) -> Box<dyn Any> {
-        self
+        Box::new(self.0)
     }
 }
 
 impl<A: Handler<M>, M: Message> Letter<A> for Ask<M> {
     fn handle<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandlerFuture<'a> {
-        let Ask(msg, reply) = *self;
+        let Ask(msg, reply, _) = *self;
         StackFuture::from_or_box(Replying::<_, M> {
             handler: actor.handle(msg, ctx),
             reply: Some(reply),
@@ -207,6 +206,10 @@ impl<A: Handler<M>, M: Message> Letter<A> for Ask<M> {
 
     fn message_type(&self) -> &'static str {
         std::any::type_name::<M>()
+    }
+
+    fn correlation_id(&self) -> Option<Uuid> {
+        self.2
     }
 
     fn reject(self: Box<Self>, error: AskError) {
@@ -253,10 +256,29 @@ pub(crate) struct Envelope<A: Actor> {
 }
 
 impl<A: Actor> Envelope<A> {
-    pub(crate) fn letter(info: &MessageInfo, letter: Box<dyn Letter<A>>) -> Self {
+    /// A message that wants no reply.
+    pub(crate) fn tell<M: Message>(info: &MessageInfo, msg: M) -> Self
+    where
+        A: Handler<M>,
+    {
+        let letter: Box<dyn Letter<A>> = match info.correlation_id {
+            None => Box::new(Tell(msg, ())),
+            Some(id) => Box::new(Tell(msg, id)),
+        };
         Envelope {
             stamp: info.stamp(),
             payload: Payload::Letter(letter),
+        }
+    }
+
+    /// A message whose handler's result goes to `reply`.
+    pub(crate) fn ask<M: Message>(info: &MessageInfo, msg: M, reply: ReplySender<M>) -> Self
+    where
+        A: Handler<M>,
+    {
+        Envelope {
+            stamp: info.stamp(),
+            payload: Payload::Letter(Box::new(Ask(msg, reply, info.correlation_id))),
         }
     }
 
@@ -269,26 +291,25 @@ impl<A: Actor> Envelope<A> {
 
     /// The full description of the queued item.
     pub(crate) fn info(&self) -> MessageInfo {
-        self.stamp.info(match &self.payload {
-            Payload::Letter(letter) => letter.message_type(),
-            Payload::Control(control) => match **control {
-                Control::Timer(_) => "timer",
-                Control::Signal(_) => "signal",
-            },
-        })
+        match &self.payload {
+            Payload::Letter(letter) => self
+                .stamp
+                .info(letter.message_type(), letter.correlation_id()),
+            Payload::Control(control) => self.stamp.info(
+                match **control {
+                    Control::Timer(_) => "timer",
+                    Control::Signal(_) => "signal",
+                },
+                None,
+            ),
+        }
     }
 
-    /// The message of a `Tell` or `Ask` letter, for handing back to a sender after a failed push.
+    /// The message of a letter, for handing back to a sender after a failed push.
     pub(crate) fn into_message<M: Message>(self) -> Option<M> {
         match self.payload {
-            Payload::Letter(letter) => {
-                let any = letter.into_any();
-                match any.downcast::<Tell<M>>() {
-                    Ok(tell) => Some(tell.0),
-                    Err(any) => any.downcast::<M>().ok().map(|m| *m),
-                }
-            }
-            _ => None,
+            Payload::Letter(letter) => letter.into_any().downcast::<M>().ok().map(|m| *m),
+            Payload::Control(_) => None,
         }
     }
 }
@@ -303,25 +324,60 @@ mod tests {
     /// Every queued message occupies one envelope in a queue block (31 per block, zeroed on
     /// allocation, copied in and out): keep it small.
     #[test]
-    fn an_envelope_takes_48_bytes() {
+    fn an_envelope_takes_three_words() {
         assert_eq!(std::mem::size_of::<Payload<Probe>>(), 16);
-        assert_eq!(std::mem::size_of::<Envelope<Probe>>(), 48);
+        assert_eq!(std::mem::size_of::<Envelope<Probe>>(), 24);
     }
 
     #[test]
-    fn packed_enqueue_instants_round_trip() {
+    fn packed_stamps_round_trip() {
         let now = Instant::now();
-        let info = MessageInfo {
-            priority: Priority::High,
-            correlation_id: Some(Uuid::from_u128(7)),
-            enqueued_at: Some(now),
-            message_type: "m",
+        for priority in Priority::ALL {
+            let info = MessageInfo {
+                priority,
+                correlation_id: Some(Uuid::from_u128(7)),
+                enqueued_at: Some(now),
+                message_type: "m",
+            };
+            assert_eq!(info.stamp().info("m", info.correlation_id), info);
+            let early = MessageInfo {
+                enqueued_at: Some(epoch()),
+                ..info
+            };
+            assert_eq!(early.stamp().info("m", info.correlation_id), early);
+            let unsampled = MessageInfo {
+                enqueued_at: None,
+                ..info
+            };
+            assert_eq!(unsampled.stamp().info("m", info.correlation_id), unsampled);
+        }
+    }
+
+    struct Ping;
+    impl Message for Ping {
+        type Result = ();
+    }
+    impl Handler<Ping> for Probe {
+        async fn handle(&mut self, _: Ping, _: &mut Context<Self>) {}
+    }
+
+    #[test]
+    fn letters_carry_their_correlation_id_and_hand_the_message_back() {
+        let info = |correlation_id| MessageInfo {
+            priority: Priority::Normal,
+            correlation_id,
+            enqueued_at: None,
+            message_type: "Ping",
         };
-        assert_eq!(info.stamp().info("m"), info);
-        let early = MessageInfo {
-            enqueued_at: Some(epoch()),
-            ..info
-        };
-        assert_eq!(early.stamp().info("m"), early);
+        let id = Uuid::from_u128(42);
+        for correlation_id in [None, Some(id)] {
+            let env = Envelope::<Probe>::tell(&info(correlation_id), Ping);
+            assert_eq!(env.info().correlation_id, correlation_id);
+            assert!(env.into_message::<Ping>().is_some());
+            let (reply, _response) = oneshot::channel();
+            let env = Envelope::<Probe>::ask(&info(correlation_id), Ping, reply);
+            assert_eq!(env.info().correlation_id, correlation_id);
+            assert!(env.into_message::<Ping>().is_some());
+        }
     }
 }

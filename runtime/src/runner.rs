@@ -1,7 +1,9 @@
 //! The loop that runs one incarnation of an actor on its mailbox.
 
 use crate::current;
-use crate::envelope::{Control, Envelope, HandlerFuture, Payload, Signal, Stamp};
+use crate::envelope::{
+    Control, Envelope, HandlerFuture, Letter, MessageInfo, Payload, Signal, Stamp,
+};
 use crate::mailbox::{LanePicker, Mailbox};
 use crate::{Actor, ActorError, ActorState, Context, DropReason, ExitReason, FailureKind};
 use std::any::Any;
@@ -209,7 +211,7 @@ async fn handle_messages<A: Actor>(
                 }
             }
             Payload::Letter(letter) => {
-                let (span, begin) = start_letter(mailbox, ctx, stamp, letter.message_type());
+                let (span, begin) = start_letter(mailbox, ctx, stamp, &*letter);
                 // Pinned where it is built: the handler's future is not moved around.
                 let outcome = {
                     let mut handler = std::pin::pin!(letter.handle(actor, ctx));
@@ -245,9 +247,9 @@ fn start_letter<A: Actor>(
     mailbox: &Mailbox<A>,
     ctx: &mut Context<A>,
     stamp: Stamp,
-    message_type: &'static str,
+    letter: &dyn Letter<A>,
 ) -> (tracing::Span, Option<Instant>) {
-    let correlation_id = stamp.correlation_id();
+    let (message_type, correlation_id) = (letter.message_type(), letter.correlation_id());
     current::set_correlation(correlation_id);
     ctx.handling = Some((stamp, message_type));
     let span = tracing::debug_span!(
@@ -261,6 +263,7 @@ fn start_letter<A: Actor>(
 }
 
 /// Count the handled message (timed if sampled), or fail the actor if its handler panicked.
+#[inline]
 fn finish_letter<A: Actor>(
     mailbox: &Mailbox<A>,
     ctx: &mut Context<A>,
@@ -268,31 +271,37 @@ fn finish_letter<A: Actor>(
     begin: Option<Instant>,
 ) -> Option<ExitReason> {
     let (stamp, message_type) = ctx.handling.take()?;
-    match outcome {
-        Ok(()) => {
-            // Timed only for sampled messages (those with an enqueue instant).
-            let timing = stamp
-                .enqueued_at()
-                .zip(begin)
-                .map(|(sent, begin)| (begin.saturating_duration_since(sent), begin.elapsed()));
-            mailbox.stats.record_handled(stamp.priority(), timing);
-            None
-        }
-        Err(panic) => {
-            let info = stamp.info(message_type);
-            mailbox.record_dead_letter(&info, DropReason::HandlerFailed);
-            // A handler that called `ctx.fail(e)` before unwinding fails with `e`.
-            let error = match ctx.exit.take() {
-                Some(ExitReason::Failed(e)) => e,
-                _ => {
-                    mailbox.stats.record_failure();
-                    ActorError::from_panic(&*panic)
-                }
-            };
-            tracing::error!(target: "actor_system::actor", actor = %mailbox.name, message = info.message_type, error = %error, "handler panicked");
-            Some(ExitReason::Failed(error))
-        }
+    if let Err(panic) = outcome {
+        return Some(handler_panicked(mailbox, ctx, stamp.info(message_type, current::correlation()), panic));
     }
+    // Timed only for sampled messages (those with an enqueue instant).
+    let timing = begin.and_then(|begin| {
+        let sent = stamp.enqueued_at()?;
+        Some((begin.saturating_duration_since(sent), begin.elapsed()))
+    });
+    mailbox.stats.record_handled(stamp.priority(), timing);
+    None
+}
+
+/// A handler panicked: dead-letter its message and fail the actor.
+#[cold]
+fn handler_panicked<A: Actor>(
+    mailbox: &Mailbox<A>,
+    ctx: &mut Context<A>,
+    info: MessageInfo,
+    panic: Box<dyn Any + Send>,
+) -> ExitReason {
+    mailbox.record_dead_letter(&info, DropReason::HandlerFailed);
+    // A handler that called `ctx.fail(e)` before unwinding fails with `e`.
+    let error = match ctx.exit.take() {
+        Some(ExitReason::Failed(e)) => e,
+        _ => {
+            mailbox.stats.record_failure();
+            ActorError::from_panic(&*panic)
+        }
+    };
+    tracing::error!(target: "actor_system::actor", actor = %mailbox.name, message = info.message_type, error = %error, "handler panicked");
+    ExitReason::Failed(error)
 }
 
 /// Act on a timer tick or a control signal; `Some` ends the incarnation.

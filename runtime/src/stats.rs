@@ -46,6 +46,14 @@ impl TimingSummary {
     }
 }
 
+/// Add `by` to a counter that only the actor's own task writes (one message at a time): a plain
+/// load and store instead of a locked read-modify-write. Readers on other threads see whole values.
+#[inline]
+fn bump(counter: &AtomicU64, by: u64) {
+    counter.store(counter.load(Relaxed).wrapping_add(by), Relaxed);
+}
+
+/// Written only by the actor's own task (see [`bump`]).
 #[derive(Default)]
 pub(crate) struct Timing {
     count: AtomicU64,
@@ -56,9 +64,11 @@ pub(crate) struct Timing {
 impl Timing {
     pub(crate) fn record(&self, d: Duration) {
         let ns = d.as_nanos().min(u64::MAX as u128) as u64;
-        self.count.fetch_add(1, Relaxed);
-        self.total_ns.fetch_add(ns, Relaxed);
-        self.max_ns.fetch_max(ns, Relaxed);
+        bump(&self.count, 1);
+        bump(&self.total_ns, ns);
+        if ns > self.max_ns.load(Relaxed) {
+            self.max_ns.store(ns, Relaxed);
+        }
     }
 
     fn summary(&self) -> TimingSummary {
@@ -72,6 +82,7 @@ impl Timing {
 
 /// Live counters of one actor (shared by all its incarnations).
 pub(crate) struct ActorStats {
+    /// Written only by the actor's own task.
     pub(crate) processed: AtomicU64,
     pub(crate) failed: AtomicU64,
     pub(crate) dropped: AtomicU64,
@@ -153,7 +164,7 @@ impl ActorStats {
     /// Count a handled message; `timing` is (mailbox wait, handling time) for sampled ones.
     #[inline]
     pub(crate) fn record_handled(&self, priority: Priority, timing: Option<(Duration, Duration)>) {
-        self.processed.fetch_add(1, Relaxed);
+        bump(&self.processed, 1);
         let Some(handles) = self.handles.as_deref() else {
             if let Some((wait, handling)) = timing {
                 self.handling.record(handling);

@@ -39,15 +39,20 @@ impl<T> Lane<T> {
             .get_or_init(|| Box::new(crossbeam_queue::SegQueue::new()))
             .push(value);
     }
-    /// Whether the lane holds nothing (two plain loads; `SegQueue::pop` on an empty queue would
-    /// also issue a SeqCst fence).
-    #[inline]
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.get().is_none_or(|q| q.is_empty())
-    }
     #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
         self.0.get()?.pop()
+    }
+    /// [`pop`](Self::pop), but an empty lane costs two plain loads (`SegQueue::pop` on an empty
+    /// queue would also issue a SeqCst fence).
+    #[inline]
+    pub(crate) fn pop_if_any(&self) -> Option<T> {
+        let queue = self.0.get()?;
+        if queue.is_empty() {
+            None
+        } else {
+            queue.pop()
+        }
     }
     pub(crate) fn len(&self) -> usize {
         self.0.get().map_or(0, |q| q.len())
@@ -117,6 +122,9 @@ mod loom_lane {
         }
         pub(crate) fn pop(&self) -> Option<T> {
             self.0.lock().unwrap().pop_front()
+        }
+        pub(crate) fn pop_if_any(&self) -> Option<T> {
+            self.pop()
         }
         pub(crate) fn is_empty(&self) -> bool {
             self.0.lock().unwrap().is_empty()

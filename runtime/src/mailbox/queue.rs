@@ -106,13 +106,6 @@ impl<T> LaneQueue<T> {
         }
     }
 
-    #[inline]
-    fn is_empty_at(&self, lane: usize) -> bool {
-        match lane {
-            SYSTEM_LANE => self.system.is_empty(),
-            _ => self.lanes[lane - 1].is_empty(),
-        }
-    }
 
     /// Take the oldest item of the first non-empty lane, in lane order.
     pub(crate) fn pop_first(&self) -> Option<T> {
@@ -124,11 +117,11 @@ impl<T> LaneQueue<T> {
     /// [`poll_ready`](Self::poll_ready) or [`settle`](Self::settle).
     #[inline]
     pub(crate) fn take(&self, lane: Option<usize>, taken: &mut usize) -> Option<T> {
-        let lane = match lane {
-            Some(lane) => lane,
-            None => (0..LANES).find(|&lane| !self.is_empty_at(lane))?,
-        };
-        let item = self.pop_from(lane)?;
+        let item = match lane {
+            Some(lane) => self.pop_from(lane),
+            None if !self.system.is_empty() => self.system.pop(),
+            None => self.lanes.iter().find_map(Lane::pop_if_any),
+        }?;
         *taken += 1;
         Some(item)
     }

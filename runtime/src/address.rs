@@ -92,6 +92,20 @@ fn push<A: Actor, M: Message>(mailbox: &Mailbox<A>, env: Envelope<A>) -> Result<
         })
 }
 
+/// Queue an ask (its slot, if any, reserved) and return where its reply will arrive.
+#[inline]
+fn post_ask<A: Handler<M>, M: Message>(
+    mailbox: &Mailbox<A>,
+    msg: M,
+    info: &MessageInfo,
+) -> Result<oneshot::Receiver<Result<M::Result, AskError>>, AskError> {
+    let (reply, response) = oneshot::channel();
+    match push::<A, M>(mailbox, Envelope::ask(info, msg, reply)) {
+        Ok(()) => Ok(response),
+        Err(_) => Err(AskError::Stopped),
+    }
+}
+
 #[inline]
 pub(crate) fn tell_to<A: Handler<M>, M: Message>(
     mailbox: &Mailbox<A>,
@@ -383,16 +397,17 @@ impl<A: Actor> Outgoing<'_, A> {
             return Err(AskError::SelfAsk);
         }
         let info = self.options.info::<M>();
-        let msg = match admit(mailbox, msg, &info, true).await {
-            Ok(Some(msg)) => msg,
-            Ok(None) => return Err(AskError::Dropped),
-            Err(SendError::Full(_)) => return Err(AskError::Full),
-            Err(SendError::Stopped(_)) => return Err(AskError::Stopped),
+        let response = if mailbox.config().capacity.is_none() {
+            // Unbounded: no slot to reserve, nothing to wait for before the reply.
+            post_ask(mailbox, msg, &info)?
+        } else {
+            match admit(mailbox, msg, &info, true).await {
+                Ok(Some(msg)) => post_ask(mailbox, msg, &info)?,
+                Ok(None) => return Err(AskError::Dropped),
+                Err(SendError::Full(_)) => return Err(AskError::Full),
+                Err(SendError::Stopped(_)) => return Err(AskError::Stopped),
+            }
         };
-        let (reply, response) = oneshot::channel();
-        if push::<A, M>(mailbox, Envelope::ask(&info, msg, reply)).is_err() {
-            return Err(AskError::Stopped);
-        }
         response.await.unwrap_or(Err(AskError::NoReply))
     }
 

@@ -306,3 +306,44 @@ async fn chain_events_reach_registered_blockchain_actors_in_height_order() {
         })
     );
 }
+
+/// An actor that reaches the system through a weak handle (registered peers, broadcasts).
+struct Announcer {
+    system: actor_system::system::WeakActorSystem,
+}
+impl Actor for Announcer {}
+
+struct CountRegistered;
+impl Message for CountRegistered {
+    type Result = Option<usize>;
+}
+impl Handler<CountRegistered> for Announcer {
+    async fn handle(&mut self, _: CountRegistered, _: &mut Context<Self>) -> Option<usize> {
+        self.system.upgrade().map(|system| system.list().len())
+    }
+}
+
+#[tokio::test]
+async fn a_factory_holding_a_weak_handle_reaches_the_system_without_keeping_it_alive() {
+    let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
+    let weak = system.downgrade();
+    let announcer = system
+        .register_actor(
+            "announcer",
+            move || Announcer {
+                system: weak.clone(),
+            },
+            Priority::Normal,
+        )
+        .await
+        .unwrap();
+    assert_eq!(announcer.ask(CountRegistered).await, Ok(Some(1)));
+
+    let weak = system.downgrade();
+    system.shutdown().await;
+    drop(system);
+    assert!(
+        weak.upgrade().is_none(),
+        "the registered factory must not keep the system alive"
+    );
+}

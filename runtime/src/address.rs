@@ -82,14 +82,12 @@ fn try_admit<A: Actor, M: Message>(
 /// Push into a reserved slot; if the mailbox closed meanwhile, hand the message back.
 #[inline]
 fn push<A: Actor, M: Message>(mailbox: &Mailbox<A>, env: Envelope<A>) -> Result<(), SendError<M>> {
-    mailbox
-        .push_reserved(env)
-        .map_err(|env| {
-            SendError::Stopped(
-                env.into_message()
-                    .expect("a letter built from M unwraps to M"),
-            )
-        })
+    mailbox.push_reserved(env).map_err(|env| {
+        SendError::Stopped(
+            env.into_message()
+                .expect("a letter built from M unwraps to M"),
+        )
+    })
 }
 
 /// Queue an ask (its slot, if any, reserved) and return where its reply will arrive.

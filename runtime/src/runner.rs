@@ -272,7 +272,12 @@ fn finish_letter<A: Actor>(
 ) -> Option<ExitReason> {
     let (stamp, message_type) = ctx.handling.take()?;
     if let Err(panic) = outcome {
-        return Some(handler_panicked(mailbox, ctx, stamp.info(message_type, current::correlation()), panic));
+        return Some(handler_panicked(
+            mailbox,
+            ctx,
+            stamp.info(message_type, current::correlation()),
+            panic,
+        ));
     }
     // Timed only for sampled messages (those with an enqueue instant).
     let timing = begin.and_then(|begin| {

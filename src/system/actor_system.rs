@@ -273,9 +273,61 @@ impl ActorSystem {
         });
     }
 
+    /// A handle that does not keep the system alive. Give this, not a clone, to anything the
+    /// system itself owns, above all to the factory of a registered actor: the system holds its
+    /// root supervisor, which holds every child's factory, so a factory holding the system would
+    /// keep it alive forever (a reference cycle).
+    ///
+    /// ```
+    /// use actor_system::prelude::*;
+    /// use actor_system::system::{ActorSystem, SystemConfig, WeakActorSystem};
+    ///
+    /// struct Chain { system: WeakActorSystem }
+    /// impl Actor for Chain {}
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
+    /// let weak = system.downgrade();
+    /// system.register_actor("chain", move || Chain { system: weak.clone() }, Priority::Critical)
+    ///     .await
+    ///     .unwrap();
+    /// let weak = system.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// system.shutdown().await;
+    /// drop(system);
+    /// assert!(weak.upgrade().is_none(), "nothing the system owns keeps it alive");
+    /// # }
+    /// ```
+    pub fn downgrade(&self) -> WeakActorSystem {
+        WeakActorSystem {
+            inner: Arc::downgrade(&self.inner),
+        }
+    }
+
     /// Wait until the system ends: `Ok` after a shutdown, the typed error when the root
     /// supervisor gave up (restart intensity exceeded).
     pub async fn wait(&self) -> Result<(), SystemError> {
         Ok(self.inner.root.wait().await?)
+    }
+}
+
+/// A non-owning handle to an [`ActorSystem`] (see [`ActorSystem::downgrade`]).
+#[derive(Clone)]
+pub struct WeakActorSystem {
+    inner: std::sync::Weak<Inner>,
+}
+
+impl WeakActorSystem {
+    /// The system, if any strong handle to it is left.
+    pub fn upgrade(&self) -> Option<ActorSystem> {
+        self.inner.upgrade().map(|inner| ActorSystem { inner })
+    }
+}
+
+impl std::fmt::Debug for WeakActorSystem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WeakActorSystem")
+            .field("alive", &(self.inner.strong_count() > 0))
+            .finish()
     }
 }

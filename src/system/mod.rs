@@ -5,7 +5,7 @@ mod event_bus;
 mod health;
 mod registry;
 
-pub use actor_system::{ActorSystem, SystemConfig, SystemError, SystemHealth};
+pub use actor_system::{ActorSystem, SystemConfig, SystemError, SystemHealth, WeakActorSystem};
 pub use event_bus::{EventBus, PublishReport, SubscriptionId};
 pub use health::HealthConfig;
 pub use registry::{ActorInfo, Registry, RegistryError};

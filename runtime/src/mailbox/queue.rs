@@ -106,7 +106,6 @@ impl<T> LaneQueue<T> {
         }
     }
 
-
     /// Take the oldest item of the first non-empty lane, in lane order.
     pub(crate) fn pop_first(&self) -> Option<T> {
         (0..LANES).find_map(|lane| self.pop_lane(lane))

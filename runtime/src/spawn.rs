@@ -162,11 +162,13 @@ impl<A: Actor> ActorCell<A> {
     /// A new mailbox, validated, with no actor running on it yet.
     pub fn new(options: SpawnOptions) -> Result<Self, ConfigError> {
         options.mailbox.validate()?;
-        let name = options
-            .name
-            .unwrap_or_else(|| short_type_name::<A>().to_owned());
+        // Straight to `Arc<str>`: no intermediate `String` for the default name.
+        let name: Arc<str> = match options.name {
+            Some(name) => name.into(),
+            None => short_type_name::<A>().into(),
+        };
         let mailbox = Mailbox::new(
-            name.into(),
+            name,
             options.mailbox,
             options.dead_letters.unwrap_or_default(),
         );

@@ -236,7 +236,9 @@ fn finish_mailbox<A: Actor>(mailbox: &Mailbox<A>, reason: ExitReason) {
 fn short_type_name<A>() -> &'static str {
     let full = std::any::type_name::<A>();
     let base = full.split('<').next().unwrap_or(full);
-    let start = base.rfind("::").map(|i| i + 2).unwrap_or(0);
+    // A path separator is "::", so the name starts after the last ':' (a char search is a
+    // memrchr; a "::" substring search costs a few hundred instructions per spawn).
+    let start = base.rfind(':').map_or(0, |i| i + 1);
     &full[start..]
 }
 

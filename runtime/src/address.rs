@@ -1,6 +1,6 @@
 //! [`Addr`]: the typed, cloneable address of an actor, and [`Outgoing`]: a send with options.
 
-use crate::envelope::{Envelope, MessageInfo, Signal};
+use crate::envelope::{Envelope, MessageInfo, Signal, Stamp};
 use crate::mailbox::{Admit, Mailbox, OverflowStrategy, Refused};
 use crate::{
     current, Actor, ActorId, ActorState, AskError, ExitReason, Handler, Message, Priority,
@@ -23,6 +23,15 @@ pub struct SendOptions {
 }
 
 impl SendOptions {
+    /// The lane and correlation id of a send of `M` (a hot path: no `MessageInfo` is built).
+    #[inline]
+    fn route<M: Message>(&self) -> (Priority, Option<Uuid>) {
+        (
+            self.priority.unwrap_or(M::PRIORITY),
+            self.correlation_id.or_else(current::inherited_correlation),
+        )
+    }
+
     #[inline]
     fn info<M: Message>(&self) -> MessageInfo {
         let priority = self.priority.unwrap_or(M::PRIORITY);
@@ -98,29 +107,36 @@ fn post_ask<A: Handler<M>, M: Message>(
     info: &MessageInfo,
 ) -> Result<oneshot::Receiver<Result<M::Result, AskError>>, AskError> {
     let (reply, response) = oneshot::channel();
-    match push::<A, M>(mailbox, Envelope::ask(info, msg, reply)) {
+    match push::<A, M>(
+        mailbox,
+        Envelope::ask(info.stamp(), info.correlation_id, msg, reply),
+    ) {
         Ok(()) => Ok(response),
         Err(_) => Err(AskError::Stopped),
     }
 }
 
+/// Queue `msg` in `priority`'s lane without waiting (see [`Addr::tell`]).
 #[inline]
 pub(crate) fn tell_to<A: Handler<M>, M: Message>(
     mailbox: &Mailbox<A>,
     msg: M,
-    info: MessageInfo,
+    priority: Priority,
+    correlation_id: Option<Uuid>,
 ) -> Result<(), SendError<M>> {
+    let stamp = Stamp::new(priority, crate::stats::sample_clock(priority));
     if mailbox.config().capacity.is_none() {
         // Unbounded: no slot to reserve; a closed mailbox hands the message back on push.
-        return push(mailbox, Envelope::tell(&info, msg));
+        return push(mailbox, Envelope::tell(stamp, correlation_id, msg));
     }
+    let info = stamp.info(std::any::type_name::<M>(), correlation_id);
     let admitted = try_admit(mailbox, msg, &info).inspect_err(|e| {
         if let SendError::Full(_) = e {
             mailbox.stats.rejected.fetch_add(1, Ordering::Relaxed);
         }
     })?;
     match admitted {
-        Some(msg) => push(mailbox, Envelope::tell(&info, msg)),
+        Some(msg) => push(mailbox, Envelope::tell(stamp, correlation_id, msg)),
         None => Ok(()),
     }
 }
@@ -369,7 +385,8 @@ impl<A: Actor> Outgoing<'_, A> {
     where
         A: Handler<M>,
     {
-        tell_to(&self.addr.mailbox, msg, self.options.info::<M>())
+        let (priority, correlation_id) = self.options.route::<M>();
+        tell_to(&self.addr.mailbox, msg, priority, correlation_id)
     }
 
     /// See [`Addr::send`].
@@ -380,7 +397,10 @@ impl<A: Actor> Outgoing<'_, A> {
         let info = self.options.info::<M>();
         let mailbox = &self.addr.mailbox;
         match admit(mailbox, msg, &info, true).await? {
-            Some(msg) => push(mailbox, Envelope::tell(&info, msg)),
+            Some(msg) => push(
+                mailbox,
+                Envelope::tell(info.stamp(), info.correlation_id, msg),
+            ),
             None => Ok(()),
         }
     }

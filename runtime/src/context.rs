@@ -132,16 +132,7 @@ impl<A: Actor> Context<A> {
     where
         A: Handler<M>,
     {
-        crate::address::tell_to(&self.mailbox, msg, self.outgoing_info::<M>())
-    }
-
-    fn outgoing_info<M: Message>(&self) -> MessageInfo {
-        MessageInfo {
-            priority: M::PRIORITY,
-            correlation_id: self.correlation_id(),
-            enqueued_at: crate::stats::sample_clock(M::PRIORITY),
-            message_type: std::any::type_name::<M>(),
-        }
+        crate::address::tell_to(&self.mailbox, msg, M::PRIORITY, self.correlation_id())
     }
 
     /// Send `msg` to this actor after `delay`. Cancelled by the handle or when the actor stops.
@@ -151,17 +142,14 @@ impl<A: Actor> Context<A> {
     {
         let token = self.timers.child_token();
         let mailbox = self.mailbox.clone();
-        let info = self.outgoing_info::<M>();
+        let correlation_id = self.correlation_id();
         let task_token = token.clone();
         tokio::spawn(async move {
             tokio::select! {
                 _ = task_token.cancelled() => {}
                 _ = tokio::time::sleep(delay) => {
                     // A full or stopped mailbox accounts for the message itself.
-                    let _ = crate::address::tell_to(&mailbox, msg, MessageInfo {
-                        enqueued_at: crate::stats::sample_clock(info.priority),
-                        ..info
-                    });
+                    let _ = crate::address::tell_to(&mailbox, msg, M::PRIORITY, correlation_id);
                 }
             }
         });

@@ -257,28 +257,34 @@ pub(crate) struct Envelope<A: Actor> {
 
 impl<A: Actor> Envelope<A> {
     /// A message that wants no reply.
-    pub(crate) fn tell<M: Message>(info: &MessageInfo, msg: M) -> Self
+    #[inline]
+    pub(crate) fn tell<M: Message>(stamp: Stamp, correlation_id: Option<Uuid>, msg: M) -> Self
     where
         A: Handler<M>,
     {
-        let letter: Box<dyn Letter<A>> = match info.correlation_id {
+        let letter: Box<dyn Letter<A>> = match correlation_id {
             None => Box::new(Tell(msg, ())),
             Some(id) => Box::new(Tell(msg, id)),
         };
         Envelope {
-            stamp: info.stamp(),
+            stamp,
             payload: Payload::Letter(letter),
         }
     }
 
     /// A message whose handler's result goes to `reply`.
-    pub(crate) fn ask<M: Message>(info: &MessageInfo, msg: M, reply: ReplySender<M>) -> Self
+    pub(crate) fn ask<M: Message>(
+        stamp: Stamp,
+        correlation_id: Option<Uuid>,
+        msg: M,
+        reply: ReplySender<M>,
+    ) -> Self
     where
         A: Handler<M>,
     {
         Envelope {
-            stamp: info.stamp(),
-            payload: Payload::Letter(Box::new(Ask(msg, reply, info.correlation_id))),
+            stamp,
+            payload: Payload::Letter(Box::new(Ask(msg, reply, correlation_id))),
         }
     }
 
@@ -371,11 +377,12 @@ mod tests {
         };
         let id = Uuid::from_u128(42);
         for correlation_id in [None, Some(id)] {
-            let env = Envelope::<Probe>::tell(&info(correlation_id), Ping);
+            let info = info(correlation_id);
+            let env = Envelope::<Probe>::tell(info.stamp(), correlation_id, Ping);
             assert_eq!(env.info().correlation_id, correlation_id);
             assert!(env.into_message::<Ping>().is_some());
             let (reply, _response) = oneshot::channel();
-            let env = Envelope::<Probe>::ask(&info(correlation_id), Ping, reply);
+            let env = Envelope::<Probe>::ask(info.stamp(), correlation_id, Ping, reply);
             assert_eq!(env.info().correlation_id, correlation_id);
             assert!(env.into_message::<Ping>().is_some());
         }

@@ -66,7 +66,12 @@ impl Stamp {
 
     #[inline]
     pub(crate) fn priority(self) -> Priority {
-        Priority::ALL[(self.0 & LANE_MASK) as usize]
+        match self.0 & LANE_MASK {
+            0 => Priority::Critical,
+            1 => Priority::High,
+            2 => Priority::Normal,
+            _ => Priority::Background,
+        }
     }
 
     #[inline]

@@ -165,6 +165,14 @@ impl ActorStats {
     #[inline]
     pub(crate) fn record_handled(&self, priority: Priority, timing: Option<(Duration, Duration)>) {
         bump(&self.processed, 1);
+        // Most messages are neither timed nor exported: one counter, nothing else.
+        if timing.is_some() || self.handles.is_some() {
+            self.record_handled_details(priority, timing);
+        }
+    }
+
+    #[inline(never)]
+    fn record_handled_details(&self, priority: Priority, timing: Option<(Duration, Duration)>) {
         let Some(handles) = self.handles.as_deref() else {
             if let Some((wait, handling)) = timing {
                 self.handling.record(handling);

@@ -7,6 +7,7 @@ use crate::{
     Recipient, SendError, StatsSnapshot,
 };
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -236,20 +237,27 @@ impl<A: Actor> Addr<A> {
     }
 
     /// Like [`tell`](Self::tell), but waits for space in a full `Backpressure` mailbox.
-    pub async fn send<M: Message>(&self, msg: M) -> Result<(), SendError<M>>
+    pub fn send<M: Message>(
+        &self,
+        msg: M,
+    ) -> impl Future<Output = Result<(), SendError<M>>> + Send + '_
     where
         A: Handler<M>,
     {
-        self.outgoing().send(msg).await
+        self.outgoing().send(msg)
     }
 
     /// Send `msg` and wait for the handler's result. Never hangs on a dead actor: a stop, panic or
     /// drop resolves it with an [`AskError`].
-    pub async fn ask<M: Message>(&self, msg: M) -> Result<M::Result, AskError>
+    pub fn ask<M: Message>(
+        &self,
+        msg: M,
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + '_
     where
         A: Handler<M>,
     {
-        self.outgoing().ask(msg).await
+        // Not an `async fn`: the send's own future is returned as is, not wrapped in another.
+        self.outgoing().ask(msg)
     }
 
     /// [`ask`](Self::ask) with a deadline. A zero timeout fails at once without sending.

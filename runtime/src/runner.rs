@@ -91,7 +91,6 @@ pub(crate) async fn run<A: Actor>(
             ExitReason::Failed(error)
         }
     };
-    mailbox.settle(picker);
     reason
 }
 
@@ -200,7 +199,7 @@ async fn handle_messages<A: Actor>(
                 return ExitReason::Normal;
             }
             batch = 0;
-            poll_fn(|cx| mailbox.poll_ready(picker, cx)).await;
+            poll_fn(|cx| mailbox.poll_ready(cx)).await;
             continue;
         };
         let Envelope { stamp, payload } = env;

@@ -219,7 +219,6 @@ impl<A: Actor> Drop for ActorCell<A> {
     /// A cell dropped without [`finish`](Self::finish) (e.g. its task was aborted) still ends
     /// its actor: addresses see it stopped and queued asks resolve.
     fn drop(&mut self) {
-        self.mailbox.settle(&mut self.picker);
         if self.mailbox.lifecycle.state() != ActorState::Stopped {
             finish_mailbox(&self.mailbox, ExitReason::Aborted);
         }

@@ -7,12 +7,12 @@
 #[cfg(not(loom))]
 pub(crate) use atomic_waker::AtomicWaker;
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{fence, AtomicUsize, Ordering};
 
 #[cfg(loom)]
 pub(crate) use loom::future::AtomicWaker;
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{fence, AtomicUsize, Ordering};
 
 /// Register `waker` (the two `AtomicWaker`s differ in how they take it).
 pub(crate) fn register(slot: &AtomicWaker, waker: &std::task::Waker) {
@@ -33,11 +33,28 @@ impl<T> Lane<T> {
     pub(crate) fn new() -> Self {
         Lane(std::sync::OnceLock::new())
     }
+    /// Push `value`. A push into a lane that does not exist yet creates it, then issues a
+    /// `SeqCst` fence so that a consumer about to park sees the new lane (see the mailbox core's
+    /// module doc); every other push is one `SegQueue` push.
     #[inline]
     pub(crate) fn push(&self, value: T) {
-        self.0
-            .get_or_init(|| Box::new(crossbeam_queue::SegQueue::new()))
-            .push(value);
+        match self.0.get() {
+            Some(queue) => queue.push(value),
+            None => self.create_and_push(value),
+        }
+    }
+    #[cold]
+    fn create_and_push(&self, value: T) {
+        let queue = self
+            .0
+            .get_or_init(|| Box::new(crossbeam_queue::SegQueue::new()));
+        fence(Ordering::SeqCst);
+        queue.push(value);
+    }
+    /// Whether the lane holds nothing (`SeqCst` reads of the queue's indices).
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.get().is_none_or(|q| q.is_empty())
     }
     #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
@@ -76,10 +93,15 @@ impl<T> SignalLane<T> {
             len: AtomicUsize::new(0),
         }
     }
+    /// Push `value`, then issue a `SeqCst` fence: a locked push is not a `SeqCst` operation, and
+    /// the fence pairs with the one a parking consumer issues (see the mailbox core's module doc).
     pub(crate) fn push(&self, value: T) {
-        let mut queue = self.queue.lock();
-        queue.push_back(value);
-        self.len.store(queue.len(), Ordering::Release);
+        {
+            let mut queue = self.queue.lock();
+            queue.push_back(value);
+            self.len.store(queue.len(), Ordering::Release);
+        }
+        fence(Ordering::SeqCst);
     }
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {

@@ -183,19 +183,11 @@ impl<A: Actor> Mailbox<A> {
         Some(env)
     }
 
-    /// Consumer side: wait for the next envelope (see [`LaneQueue::poll_ready`]).
+    /// Consumer side, after [`pop`](Self::pop) found nothing: wait for the next envelope (see
+    /// [`LaneQueue::poll_ready`]).
     #[inline]
-    pub(crate) fn poll_ready(
-        &self,
-        picker: &mut LanePicker,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<()> {
-        self.queue.poll_ready(cx, &mut picker.taken)
-    }
-
-    /// Consumer side: account for everything `picker` took (when an incarnation ends).
-    pub(crate) fn settle(&self, picker: &mut LanePicker) {
-        self.queue.settle(&mut picker.taken);
+    pub(crate) fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        self.queue.poll_ready(cx)
     }
 
     /// A user message left the queue: free its slot and wake one waiting sender.
@@ -289,13 +281,11 @@ impl<A: Actor> Mailbox<A> {
 }
 
 /// The consumer's lane choice: strict priority, or strict with a periodic turn for lower lanes.
-/// Also counts what the consumer took and has not yet settled with the queue.
 #[derive(Debug, Default)]
 pub(crate) struct LanePicker {
     fairness: Fairness,
     picks: u32,
     next_boost: usize,
-    taken: usize,
 }
 
 impl LanePicker {
@@ -304,7 +294,6 @@ impl LanePicker {
             fairness,
             picks: 0,
             next_boost: 0,
-            taken: 0,
         }
     }
 
@@ -318,12 +307,12 @@ impl LanePicker {
                 for _ in 0..3 {
                     let lane = 2 + self.next_boost;
                     self.next_boost = (self.next_boost + 1) % 3;
-                    if let Some(item) = queue.take(Some(lane), &mut self.taken) {
+                    if let Some(item) = queue.pop_lane(lane) {
                         return Some(item);
                     }
                 }
             }
         }
-        queue.take(None, &mut self.taken)
+        queue.pop_first()
     }
 }

@@ -1,32 +1,36 @@
 //! The core of a mailbox: five FIFO lanes (a system lane for control signals, then one lock-free
-//! lane per [`Priority`](crate::Priority)), a single state word and one registered waker. The
-//! system lane is a small locked queue (signals are rare); the message path only reads its
-//! atomic length.
+//! lane per [`Priority`](crate::Priority)), a state word with two flags and one registered
+//! waker. The system lane is a small locked queue (signals are rare); the message path only
+//! reads its atomic length.
 //!
-//! The state word packs the number of queued items with two flags:
+//! The state word holds two flags:
 //! - `CLOSED`: no more pushes are accepted;
 //! - `PARKED`: the (single) consumer found nothing to do and sleeps on its waker.
 //!
-//! A producer pushes into a lane, then adds one to the count. Because the count is raised only
-//! after the item is in its lane, a consumer that reads a non-zero count will find the item. The
-//! consumer parks with a compare-and-swap from "empty, not parked" to "parked", so a push either
-//! happens before that CAS (the CAS fails and the consumer retries) or after it (the producer sees
-//! `PARKED` in the value its `fetch_add` returned and wakes the consumer). Only the producer that
-//! clears `PARKED` wakes, so a busy consumer costs a producer one push and one atomic add.
+//! A producer pushes into a lane, then *reads* the state word; if it sees `PARKED` it clears the
+//! flag and, if it was the one to clear it, wakes the consumer. The consumer parks by setting
+//! `PARKED` and then looking at every lane once more: if one holds an item it clears the flag and
+//! carries on. So a busy consumer costs a producer one push and one plain load, with no
+//! read-modify-write of a word that every producer shares.
 //!
-//! The consumer does not subtract per item: it counts what it [`take`](LaneQueue::take)s and
-//! subtracts the lot in [`poll_ready`](LaneQueue::poll_ready), before it decides to park (or in
-//! [`settle`](LaneQueue::settle)). The count may run ahead of the lanes meanwhile, which only
-//! makes the consumer look once more; it never runs behind, so a parked consumer is never owed
-//! an item. This keeps the state word's cache line with the producers while the consumer is busy.
+//! Why no wake-up is lost (the consumer's second look misses an item only if the producer's read
+//! sees `PARKED`): every step is `SeqCst`. A `SegQueue` push claims its slot with a `SeqCst`
+//! compare-and-swap on the tail index and `SegQueue::is_empty` reads the indices `SeqCst`; if
+//! the consumer's read of the tail misses the push, that read precedes the push in the single
+//! total order of `SeqCst` operations, and so does the consumer's earlier setting of `PARKED`,
+//! which the producer's later read must then see. What is not a `SeqCst` operation (creating a
+//! lane on its first push, the locked system lane) is followed by a `SeqCst` fence that pairs
+//! with the fence the consumer issues after setting `PARKED` (and the closer after `CLOSED`).
+//! `close` works the same way: a push that lands after the close sees `CLOSED` in its read and
+//! reports it, so the pusher drains what the closer may have missed. Under `loom` the lanes are
+//! modelled by a mutex, which orders the same steps; the model tests below check the protocol.
 
-use crate::sync::{AtomicUsize, AtomicWaker, Lane, Ordering, SignalLane};
+use crate::sync::{fence, AtomicUsize, AtomicWaker, Lane, Ordering, SignalLane};
 
 use std::task::{Context, Poll};
 
 const CLOSED: usize = 0b01;
 const PARKED: usize = 0b10;
-const ONE: usize = 0b100;
 
 /// Number of lanes: the system lane plus one per priority.
 pub(crate) const LANES: usize = 5;
@@ -73,11 +77,11 @@ impl<T> LaneQueue<T> {
             SYSTEM_LANE => self.system.push(item),
             _ => self.lanes[lane - 1].push(item),
         }
-        let prev = self.state.fetch_add(ONE, Ordering::AcqRel);
-        if prev & PARKED != 0 {
+        let state = self.state.load(Ordering::SeqCst);
+        if state & PARKED != 0 {
             self.wake_parked();
         }
-        if prev & CLOSED != 0 {
+        if state & CLOSED != 0 {
             Pushed::QueuedAfterClose
         } else {
             Pushed::Queued
@@ -85,21 +89,15 @@ impl<T> LaneQueue<T> {
     }
 
     fn wake_parked(&self) {
-        if self.state.fetch_and(!PARKED, Ordering::AcqRel) & PARKED != 0 {
+        if self.state.fetch_and(!PARKED, Ordering::SeqCst) & PARKED != 0 {
             self.waker.wake();
         }
     }
 
     /// Take the oldest item of `lane`. Any thread may pop (overflow policies evict from the
     /// producer side); the consumer is the only one that waits.
-    pub(crate) fn pop_lane(&self, lane: usize) -> Option<T> {
-        let item = self.pop_from(lane)?;
-        self.state.fetch_sub(ONE, Ordering::AcqRel);
-        Some(item)
-    }
-
     #[inline]
-    fn pop_from(&self, lane: usize) -> Option<T> {
+    pub(crate) fn pop_lane(&self, lane: usize) -> Option<T> {
         match lane {
             SYSTEM_LANE => self.system.pop(),
             _ => self.lanes[lane - 1].pop(),
@@ -107,30 +105,16 @@ impl<T> LaneQueue<T> {
     }
 
     /// Take the oldest item of the first non-empty lane, in lane order.
-    pub(crate) fn pop_first(&self) -> Option<T> {
-        (0..LANES).find_map(|lane| self.pop_lane(lane))
-    }
-
-    /// Consumer side: take the oldest item of `lane` (or, with `None`, of the first non-empty
-    /// lane) without lowering the count; `taken` counts it, to be settled by
-    /// [`poll_ready`](Self::poll_ready) or [`settle`](Self::settle).
     #[inline]
-    pub(crate) fn take(&self, lane: Option<usize>, taken: &mut usize) -> Option<T> {
-        let item = match lane {
-            Some(lane) => self.pop_from(lane),
-            None if !self.system.is_empty() => self.system.pop(),
-            None => self.lanes.iter().find_map(Lane::pop_if_any),
-        }?;
-        *taken += 1;
-        Some(item)
+    pub(crate) fn pop_first(&self) -> Option<T> {
+        self.system
+            .pop()
+            .or_else(|| self.lanes.iter().find_map(Lane::pop_if_any))
     }
 
-    /// Lower the count by the `taken` items the consumer took.
-    pub(crate) fn settle(&self, taken: &mut usize) {
-        if *taken > 0 {
-            self.state
-                .fetch_sub(std::mem::take(taken) * ONE, Ordering::AcqRel);
-        }
+    /// Whether every lane is empty.
+    fn is_empty(&self) -> bool {
+        self.system.is_empty() && self.lanes.iter().all(Lane::is_empty)
     }
 
     /// Items waiting in `lane`.
@@ -141,10 +125,10 @@ impl<T> LaneQueue<T> {
         }
     }
 
-    /// Items waiting in all lanes (plus any the consumer took and has not settled yet).
+    /// Items waiting in all lanes.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.state.load(Ordering::Acquire) / ONE
+        (0..LANES).map(|lane| self.lane_len(lane)).sum()
     }
 
     /// Whether [`close`](Self::close) was called.
@@ -153,36 +137,31 @@ impl<T> LaneQueue<T> {
         self.state.load(Ordering::Acquire) & CLOSED != 0
     }
 
-    /// Refuse further pushes and wake the consumer. Items already queued stay queued.
+    /// Refuse further pushes and wake the consumer. Items already queued stay queued; a caller
+    /// that drains after closing sees every item whose push did not report the close.
     pub(crate) fn close(&self) {
-        let prev = self.state.fetch_or(CLOSED, Ordering::AcqRel);
+        let prev = self.state.fetch_or(CLOSED, Ordering::SeqCst);
+        // Pairs with the fences of pushes that are not `SeqCst` operations (see the module doc).
+        fence(Ordering::SeqCst);
         if prev & PARKED != 0 {
             self.wake_parked();
         }
     }
 
-    /// Consumer side: settle what it took, then be ready when an item is queued (or the queue is
-    /// closed), otherwise park until a producer wakes us. Only one task may call this.
-    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, taken: &mut usize) -> Poll<()> {
-        self.settle(taken);
-        let state = self.state.load(Ordering::Acquire);
-        if state & !PARKED != 0 {
+    /// Consumer side, after finding every lane empty: be ready when an item is queued (or the
+    /// queue is closed), otherwise park until a producer wakes us. Only one task may call this.
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        crate::sync::register(&self.waker, cx.waker());
+        let prev = self.state.fetch_or(PARKED, Ordering::SeqCst);
+        // Pairs with the fences of pushes that are not `SeqCst` operations (see the module doc).
+        fence(Ordering::SeqCst);
+        if prev & CLOSED != 0 || !self.is_empty() {
+            // Something arrived (or the queue closed) before we parked: do not sleep. A producer
+            // that saw the flag meanwhile may have cleared it and woken us: a harmless extra poll.
+            self.state.fetch_and(!PARKED, Ordering::SeqCst);
             return Poll::Ready(());
         }
-        crate::sync::register(&self.waker, cx.waker());
-        match self
-            .state
-            .compare_exchange(state, PARKED, Ordering::AcqRel, Ordering::Acquire)
-        {
-            Ok(_) => Poll::Pending,
-            Err(_) => {
-                // Something arrived (or the queue closed) between the load and the CAS. A
-                // producer that saw PARKED from an earlier park may also clear it; either way
-                // we do not sleep, so clear our own flag.
-                self.state.fetch_and(!PARKED, Ordering::AcqRel);
-                Poll::Ready(())
-            }
-        }
+        Poll::Pending
     }
 }
 
@@ -219,7 +198,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn parked_consumer_is_woken_by_producers() {
         let q = Arc::new(LaneQueue::new());
-        let producers: Vec<_> = (0..4)
+        let producers: Vec<_> = (0..4usize)
             .map(|p| {
                 let q = q.clone();
                 tokio::spawn(async move {
@@ -232,19 +211,66 @@ mod tests {
                 })
             })
             .collect();
-        let (mut seen, mut taken) = (0, 0);
+        // The last item seen from each producer in each lane: FIFO per producer and lane.
+        let mut last = [[None::<u32>; 4]; 4];
+        let mut seen = 0;
         while seen < 40_000 {
-            poll_fn(|cx| q.poll_ready(cx, &mut taken)).await;
-            while q.take(None, &mut taken).is_some() {
+            while let Some((p, i)) = q.pop_first() {
+                let lane = i as usize % 4;
+                assert!(last[p][lane] < Some(i), "out of order: {p} {i}");
+                last[p][lane] = Some(i);
                 seen += 1;
+            }
+            if seen < 40_000 {
+                poll_fn(|cx| q.poll_ready(cx)).await;
             }
         }
         for p in producers {
             p.await.unwrap();
         }
-        assert_eq!(q.len(), taken, "taken items count until settled");
-        q.settle(&mut taken);
+        assert_eq!(seen, 40_000);
         assert_eq!(q.len(), 0);
+    }
+
+    /// Producers that pause between pushes make the consumer park and be woken thousands of
+    /// times: a lost wake-up would hang the test (bounded by the timeout).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_consumer_that_parks_after_every_item_is_always_woken() {
+        let q = Arc::new(LaneQueue::new());
+        const PER_PRODUCER: u32 = 5_000;
+        let producers: Vec<_> = (0..2u32)
+            .map(|p| {
+                let q = q.clone();
+                tokio::spawn(async move {
+                    for i in 0..PER_PRODUCER {
+                        // The first push of each lane creates it (the fenced path), then
+                        // the plain one; the system lane is the locked one.
+                        let lane = [0, 1 + p as usize, 4][i as usize % 3];
+                        q.push(lane, i);
+                        tokio::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        let consumer = async {
+            let mut seen = 0;
+            while seen < 2 * PER_PRODUCER {
+                while q.pop_first().is_some() {
+                    seen += 1;
+                }
+                if seen < 2 * PER_PRODUCER {
+                    poll_fn(|cx| q.poll_ready(cx)).await;
+                }
+            }
+            seen
+        };
+        let seen = tokio::time::timeout(std::time::Duration::from_secs(30), consumer)
+            .await
+            .expect("no lost wake-up");
+        assert_eq!(seen, 2 * PER_PRODUCER);
+        for p in producers {
+            p.await.unwrap();
+        }
     }
 }
 
@@ -270,14 +296,15 @@ mod loom_tests {
                 })
                 .collect();
             loom::future::block_on(async {
-                let (mut got, mut taken) = (Vec::new(), 0);
+                let mut got = Vec::new();
                 while got.len() < 2 {
-                    poll_fn(|cx| q.poll_ready(cx, &mut taken)).await;
-                    while let Some(v) = q.take(None, &mut taken) {
+                    while let Some(v) = q.pop_first() {
                         got.push(v);
                     }
+                    if got.len() < 2 {
+                        poll_fn(|cx| q.poll_ready(cx)).await;
+                    }
                 }
-                q.settle(&mut taken);
                 got.sort();
                 assert_eq!(got, [1, 4]);
             });
@@ -299,7 +326,7 @@ mod loom_tests {
             };
             loom::future::block_on(async {
                 q.close();
-                poll_fn(|cx| q.poll_ready(cx, &mut 0)).await;
+                poll_fn(|cx| q.poll_ready(cx)).await;
             });
             let drained_by_consumer = q.pop_first();
             let pushed = producer.join().unwrap();

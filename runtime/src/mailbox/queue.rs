@@ -272,6 +272,32 @@ mod tests {
             p.await.unwrap();
         }
     }
+    /// The first push into a lane creates it (the fenced path of the protocol): race that, on
+    /// fresh queues, against a consumer that is about to park. A lost wake-up hangs an iteration
+    /// (bounded by the timeout).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_push_that_creates_its_lane_wakes_a_parking_consumer() {
+        for round in 0..2_000usize {
+            let q = Arc::new(LaneQueue::new());
+            let lane = round % LANES;
+            let producer = {
+                let q = q.clone();
+                std::thread::spawn(move || q.push(lane, round))
+            };
+            let received = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+                loop {
+                    if let Some(item) = q.pop_first() {
+                        return item;
+                    }
+                    poll_fn(|cx| q.poll_ready(cx)).await;
+                }
+            })
+            .await
+            .expect("no lost wake-up");
+            assert_eq!(received, round);
+            assert_eq!(producer.join().unwrap(), Pushed::Queued);
+        }
+    }
 }
 
 #[cfg(all(test, loom))]

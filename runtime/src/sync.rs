@@ -7,12 +7,12 @@
 #[cfg(not(loom))]
 pub(crate) use atomic_waker::AtomicWaker;
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{fence, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[cfg(loom)]
 pub(crate) use loom::future::AtomicWaker;
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 
 /// Register `waker` (the two `AtomicWaker`s differ in how they take it).
 pub(crate) fn register(slot: &AtomicWaker, waker: &std::task::Waker) {
@@ -33,23 +33,24 @@ impl<T> Lane<T> {
     pub(crate) fn new() -> Self {
         Lane(std::sync::OnceLock::new())
     }
-    /// Push `value`. A push into a lane that does not exist yet creates it, then issues a
-    /// `SeqCst` fence so that a consumer about to park sees the new lane (see the mailbox core's
-    /// module doc); every other push is one `SegQueue` push.
+    /// Push `value`; `true` when this push created the lane (the caller must then publish the
+    /// new lane with a `SeqCst` read-modify-write, see the mailbox core's module doc).
     #[inline]
-    pub(crate) fn push(&self, value: T) {
+    pub(crate) fn push(&self, value: T) -> bool {
         match self.0.get() {
-            Some(queue) => queue.push(value),
+            Some(queue) => {
+                queue.push(value);
+                false
+            }
             None => self.create_and_push(value),
         }
     }
     #[cold]
-    fn create_and_push(&self, value: T) {
-        let queue = self
-            .0
-            .get_or_init(|| Box::new(crossbeam_queue::SegQueue::new()));
-        fence(Ordering::SeqCst);
-        queue.push(value);
+    fn create_and_push(&self, value: T) -> bool {
+        self.0
+            .get_or_init(|| Box::new(crossbeam_queue::SegQueue::new()))
+            .push(value);
+        true
     }
     /// Whether the lane holds nothing (`SeqCst` reads of the queue's indices).
     #[inline]
@@ -93,15 +94,13 @@ impl<T> SignalLane<T> {
             len: AtomicUsize::new(0),
         }
     }
-    /// Push `value`, then issue a `SeqCst` fence: a locked push is not a `SeqCst` operation, and
-    /// the fence pairs with the one a parking consumer issues (see the mailbox core's module doc).
-    pub(crate) fn push(&self, value: T) {
-        {
-            let mut queue = self.queue.lock();
-            queue.push_back(value);
-            self.len.store(queue.len(), Ordering::Release);
-        }
-        fence(Ordering::SeqCst);
+    /// Push `value`. Returns `true`: a locked push is not a `SeqCst` operation, so the caller
+    /// publishes it with a `SeqCst` read-modify-write (see the mailbox core's module doc).
+    pub(crate) fn push(&self, value: T) -> bool {
+        let mut queue = self.queue.lock();
+        queue.push_back(value);
+        self.len.store(queue.len(), Ordering::Release);
+        true
     }
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
@@ -139,8 +138,12 @@ mod loom_lane {
         pub(crate) fn new() -> Self {
             Lane(loom::sync::Mutex::new(VecDeque::new()))
         }
-        pub(crate) fn push(&self, value: T) {
+        /// Returns `false`: a locked push is ordered with the consumer's locked look at the lane,
+        /// as a `SegQueue` push's `SeqCst` claim is with its `SeqCst` reads, so the model checks
+        /// the plain-read path of the protocol.
+        pub(crate) fn push(&self, value: T) -> bool {
             self.0.lock().unwrap().push_back(value);
+            false
         }
         pub(crate) fn pop(&self) -> Option<T> {
             self.0.lock().unwrap().pop_front()

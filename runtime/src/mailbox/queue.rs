@@ -14,18 +14,21 @@
 //! read-modify-write of a word that every producer shares.
 //!
 //! Why no wake-up is lost (the consumer's second look misses an item only if the producer's read
-//! sees `PARKED`): every step is `SeqCst`. A `SegQueue` push claims its slot with a `SeqCst`
-//! compare-and-swap on the tail index and `SegQueue::is_empty` reads the indices `SeqCst`; if
-//! the consumer's read of the tail misses the push, that read precedes the push in the single
-//! total order of `SeqCst` operations, and so does the consumer's earlier setting of `PARKED`,
-//! which the producer's later read must then see. What is not a `SeqCst` operation (creating a
-//! lane on its first push, the locked system lane) is followed by a `SeqCst` fence that pairs
-//! with the fence the consumer issues after setting `PARKED` (and the closer after `CLOSED`).
-//! `close` works the same way: a push that lands after the close sees `CLOSED` in its read and
-//! reports it, so the pusher drains what the closer may have missed. Under `loom` the lanes are
-//! modelled by a mutex, which orders the same steps; the model tests below check the protocol.
+//! sees `PARKED`): a `SegQueue` push claims its slot with a `SeqCst` compare-and-swap on the tail
+//! index, the producer's read of the state word is `SeqCst`, and so are the consumer's setting of
+//! `PARKED` and `SegQueue::is_empty`'s reads of the indices. If the consumer's read of the tail
+//! misses the push, that read precedes the push in the single total order of `SeqCst`
+//! operations, and so does the consumer's setting of `PARKED`, which the producer's later read
+//! must then see. A push that is not a `SeqCst` operation (the first push into a lane, which
+//! creates it; the locked system lane) is published instead with a `SeqCst` read-modify-write of
+//! the state word: read-modify-writes of one word are totally ordered, so either it comes after
+//! the consumer's and sees `PARKED`, or the consumer's comes after it and synchronises with it,
+//! and then sees the new lane and its item. `close` works the same way: a push that lands after
+//! the close sees `CLOSED` in its read and reports it, so the pusher drains what the closer may
+//! have missed. Under `loom` the lanes are modelled by a mutex, which orders a push with the
+//! consumer's look as the `SeqCst` operations do; the model tests below check the protocol.
 
-use crate::sync::{fence, AtomicUsize, AtomicWaker, Lane, Ordering, SignalLane};
+use crate::sync::{AtomicUsize, AtomicWaker, Lane, Ordering, SignalLane};
 
 use std::task::{Context, Poll};
 
@@ -73,11 +76,16 @@ impl<T> LaneQueue<T> {
         if self.state.load(Ordering::Acquire) & CLOSED != 0 {
             return Pushed::Closed(item);
         }
-        match lane {
+        let publish = match lane {
             SYSTEM_LANE => self.system.push(item),
             _ => self.lanes[lane - 1].push(item),
-        }
-        let state = self.state.load(Ordering::SeqCst);
+        };
+        let state = if publish {
+            // A push that is not a `SeqCst` operation (see the module doc).
+            self.state.fetch_or(0, Ordering::SeqCst)
+        } else {
+            self.state.load(Ordering::SeqCst)
+        };
         if state & PARKED != 0 {
             self.wake_parked();
         }
@@ -141,8 +149,6 @@ impl<T> LaneQueue<T> {
     /// that drains after closing sees every item whose push did not report the close.
     pub(crate) fn close(&self) {
         let prev = self.state.fetch_or(CLOSED, Ordering::SeqCst);
-        // Pairs with the fences of pushes that are not `SeqCst` operations (see the module doc).
-        fence(Ordering::SeqCst);
         if prev & PARKED != 0 {
             self.wake_parked();
         }
@@ -153,8 +159,6 @@ impl<T> LaneQueue<T> {
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
         crate::sync::register(&self.waker, cx.waker());
         let prev = self.state.fetch_or(PARKED, Ordering::SeqCst);
-        // Pairs with the fences of pushes that are not `SeqCst` operations (see the module doc).
-        fence(Ordering::SeqCst);
         if prev & CLOSED != 0 || !self.is_empty() {
             // Something arrived (or the queue closed) before we parked: do not sleep. A producer
             // that saw the flag meanwhile may have cleared it and woken us: a harmless extra poll.

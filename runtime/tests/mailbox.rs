@@ -118,6 +118,15 @@ async fn drain_and_take(addr: &actor_system_runtime::Addr<Recorder>) -> Vec<(Pri
     addr.ask(Take).await.unwrap()
 }
 
+/// The values the actor recorded, once its mailbox is empty.
+async fn drain_values(addr: &actor_system_runtime::Addr<Recorder>) -> Vec<u64> {
+    drain_and_take(addr)
+        .await
+        .into_iter()
+        .map(|(_, i)| i)
+        .collect()
+}
+
 /// Fill a capacity-4 mailbox whose actor is parked, then offer more.
 async fn overflow_case(
     strategy: OverflowStrategy,
@@ -170,11 +179,7 @@ async fn drop_newest_drops_exactly_the_overflow_into_dead_letters() {
         Err(AskError::Dropped)
     );
     gate.notify_one();
-    let kept: Vec<u64> = drain_and_take(&addr)
-        .await
-        .into_iter()
-        .map(|(_, i)| i)
-        .collect();
+    let kept = drain_values(&addr).await;
     assert_eq!(kept, [0, 1, 2, 3]);
     assert_eq!(addr.stats().dropped, 7);
     assert_eq!(sink.count(), 7);
@@ -228,11 +233,7 @@ async fn drop_oldest_evicts_the_oldest_lowest_priority_messages() {
         .tell(Record(6))
         .unwrap();
     gate.notify_one();
-    let kept: Vec<u64> = drain_and_take(&addr)
-        .await
-        .into_iter()
-        .map(|(_, i)| i)
-        .collect();
+    let kept = drain_values(&addr).await;
     assert_eq!(kept, [6, 0, 4, 5]);
     assert_eq!(addr.stats().dropped, 3);
     assert_eq!(sink.count(), 3);
@@ -259,11 +260,7 @@ async fn drop_oldest_never_evicts_higher_priority_messages() {
         .tell(Record(11))
         .is_err());
     gate.notify_one();
-    let kept: Vec<u64> = drain_and_take(&addr)
-        .await
-        .into_iter()
-        .map(|(_, i)| i)
-        .collect();
+    let kept = drain_values(&addr).await;
     assert_eq!(kept, [0, 1, 2, 3]);
     assert_eq!(sink.count(), 1);
 }
@@ -283,11 +280,7 @@ async fn drop_low_priority_keeps_room_for_critical_and_high() {
     // Full now: a high message evicts the oldest normal one.
     addr.with_priority(Priority::High).tell(Record(12)).unwrap();
     gate.notify_one();
-    let kept: Vec<u64> = drain_and_take(&addr)
-        .await
-        .into_iter()
-        .map(|(_, i)| i)
-        .collect();
+    let kept = drain_values(&addr).await;
     assert_eq!(kept, [11, 10, 12, 1]);
     assert_eq!(addr.stats().dropped, 4);
     assert_eq!(sink.count(), 4);

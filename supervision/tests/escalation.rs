@@ -20,14 +20,12 @@ async fn exponential_backoff_follows_the_schedule() {
         multiplier: 2.0,
         jitter: 0.0,
     };
-    let sup = SupervisorSpec::builder("sup")
-        .intensity(RestartIntensity::new(10, Duration::from_secs(60)))
-        .child(ChildSpec::new("w", worker("w", &log)).delay(delay))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let sup = start(
+        SupervisorSpec::builder("sup")
+            .intensity(RestartIntensity::new(10, Duration::from_secs(60)))
+            .child(ChildSpec::new("w", worker("w", &log)).delay(delay)),
+    )
+    .await;
     let w = sup.child::<Worker>("w").unwrap();
     let mut failed_at = Vec::new();
     for incarnation in 1..=4 {
@@ -49,14 +47,12 @@ async fn exponential_backoff_follows_the_schedule() {
 #[tokio::test(start_paused = true)]
 async fn fixed_delay_waits_and_never_gives_up_the_child() {
     let log = Log::default();
-    let sup = SupervisorSpec::builder("sup")
-        .child(ChildSpec::new("f", worker("f", &log)).delay(RestartDelay::FixedDelay(ms(250))))
-        .child(ChildSpec::new("n", worker("n", &log)).delay(RestartDelay::Never))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let sup = start(
+        SupervisorSpec::builder("sup")
+            .child(ChildSpec::new("f", worker("f", &log)).delay(RestartDelay::FixedDelay(ms(250))))
+            .child(ChildSpec::new("n", worker("n", &log)).delay(RestartDelay::Never)),
+    )
+    .await;
     let before = tokio::time::Instant::now();
     sup.child::<Worker>("f")
         .unwrap()
@@ -150,15 +146,13 @@ async fn nested_tree_recovers_locally_then_escalates_when_a_worker_keeps_failing
         .unwrap();
     let w1 = inner.address::<Worker>("w1").unwrap();
     let w2 = inner.address::<Worker>("w2").unwrap();
-    let root = SupervisorSpec::builder("root")
-        .events(events.clone())
-        .child(ChildSpec::new("sibling", worker("sibling", &log)))
-        .child(inner.into_child())
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let root = start(
+        SupervisorSpec::builder("root")
+            .events(events.clone())
+            .child(ChildSpec::new("sibling", worker("sibling", &log)))
+            .child(inner.into_child()),
+    )
+    .await;
     // One failure: handled inside `inner`, nothing else restarts.
     log.clear();
     w1.inject_failure(ActorError::recoverable("once"));
@@ -187,13 +181,8 @@ async fn nested_tree_recovers_locally_then_escalates_when_a_worker_keeps_failing
 async fn severities_decide_restart_replace_or_escalate() {
     // Critical: escalate at once.
     let log = Log::default();
-    let root = SupervisorSpec::builder("root")
-        .child(ChildSpec::new("w", worker("w", &log)))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let root =
+        start(SupervisorSpec::builder("root").child(ChildSpec::new("w", worker("w", &log)))).await;
     root.child::<Worker>("w")
         .unwrap()
         .inject_failure(ActorError::critical("corrupt state"));
@@ -203,13 +192,11 @@ async fn severities_decide_restart_replace_or_escalate() {
     // Fatal: replaced once without backoff; a second fatal failure escalates.
     let log = Log::default();
     let backoff = RestartDelay::FixedDelay(Duration::from_secs(30));
-    let root = SupervisorSpec::builder("root")
-        .child(ChildSpec::new("w", worker("w", &log)).delay(backoff))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let root = start(
+        SupervisorSpec::builder("root")
+            .child(ChildSpec::new("w", worker("w", &log)).delay(backoff)),
+    )
+    .await;
     let w = root.child::<Worker>("w").unwrap();
     let t0 = tokio::time::Instant::now();
     w.inject_failure(ActorError::fatal("bad key"));
@@ -229,14 +216,12 @@ async fn severities_decide_restart_replace_or_escalate() {
 
     // Panics are Critical by default; `panics_as(Recoverable)` restarts them locally.
     let log = Log::default();
-    let root = SupervisorSpec::builder("root")
-        .panics_as(Severity::Recoverable)
-        .child(ChildSpec::new("w", worker("w", &log)))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let root = start(
+        SupervisorSpec::builder("root")
+            .panics_as(Severity::Recoverable)
+            .child(ChildSpec::new("w", worker("w", &log))),
+    )
+    .await;
     let w = root.child::<Worker>("w").unwrap();
     let _ = w.ask(Panic).await;
     assert_eq!(w.ask(Which).await, Ok(2));
@@ -254,16 +239,14 @@ async fn severities_decide_restart_replace_or_escalate() {
 async fn restart_cascade_dependents_wait_for_storage_instead_of_looping() {
     let log = Log::default();
     let storage_backoff = RestartDelay::FixedDelay(Duration::from_secs(2));
-    let root = SupervisorSpec::builder("root")
-        .intensity(RestartIntensity::new(10, Duration::from_secs(60)))
-        .child(ChildSpec::new("storage", worker("storage", &log)).delay(storage_backoff))
-        .child(ChildSpec::new("chain", worker("chain", &log)).depends_on(["storage"]))
-        .child(ChildSpec::new("engine", worker("engine", &log)).depends_on(["storage"]))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let root = start(
+        SupervisorSpec::builder("root")
+            .intensity(RestartIntensity::new(10, Duration::from_secs(60)))
+            .child(ChildSpec::new("storage", worker("storage", &log)).delay(storage_backoff))
+            .child(ChildSpec::new("chain", worker("chain", &log)).depends_on(["storage"]))
+            .child(ChildSpec::new("engine", worker("engine", &log)).depends_on(["storage"])),
+    )
+    .await;
     log.clear();
     let t0 = tokio::time::Instant::now();
     // Storage fails; chain and engine fail because storage is unavailable.
@@ -303,17 +286,16 @@ async fn restart_cascade_dependents_wait_for_storage_instead_of_looping() {
 #[tokio::test(start_paused = true)]
 async fn shutdown_stops_in_reverse_order_and_reports_aborted_children() {
     let log = Log::default();
-    let root = SupervisorSpec::builder("root")
-        .child(ChildSpec::new("a", worker("a", &log)))
-        .child(
-            ChildSpec::new("stuck", worker("stuck", &log)).shutdown_timeout(Duration::from_secs(1)),
-        )
-        .child(ChildSpec::new("c", worker("c", &log)))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let root = start(
+        SupervisorSpec::builder("root")
+            .child(ChildSpec::new("a", worker("a", &log)))
+            .child(
+                ChildSpec::new("stuck", worker("stuck", &log))
+                    .shutdown_timeout(Duration::from_secs(1)),
+            )
+            .child(ChildSpec::new("c", worker("c", &log))),
+    )
+    .await;
     let stuck = root.child::<Worker>("stuck").unwrap();
     stuck.tell(Hang).unwrap();
     settle().await;

@@ -102,15 +102,13 @@ async fn an_address_held_across_a_restart_reaches_the_new_incarnation() {
 #[tokio::test(start_paused = true)]
 async fn transient_and_temporary_children_are_not_restarted_after_a_normal_stop() {
     let log = Log::default();
-    let sup = SupervisorSpec::builder("sup")
-        .child(ChildSpec::new("t", worker("t", &log)).restart(RestartPolicy::Transient))
-        .child(ChildSpec::new("tmp", worker("tmp", &log)).restart(RestartPolicy::Temporary))
-        .child(ChildSpec::new("p", worker("p", &log)))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let sup = start(
+        SupervisorSpec::builder("sup")
+            .child(ChildSpec::new("t", worker("t", &log)).restart(RestartPolicy::Transient))
+            .child(ChildSpec::new("tmp", worker("tmp", &log)).restart(RestartPolicy::Temporary))
+            .child(ChildSpec::new("p", worker("p", &log))),
+    )
+    .await;
     log.clear();
     sup.child::<Worker>("t").unwrap().tell(Quit).unwrap();
     sup.child::<Worker>("p").unwrap().tell(Quit).unwrap();
@@ -136,13 +134,11 @@ async fn transient_and_temporary_children_are_not_restarted_after_a_normal_stop(
     assert!(!sup.child::<Worker>("t").unwrap().is_alive());
     // A transient child that fails is restarted.
     let log2 = Log::default();
-    let sup2 = SupervisorSpec::builder("sup2")
-        .child(ChildSpec::new("t", worker("t", &log2)).restart(RestartPolicy::Transient))
-        .build()
-        .unwrap()
-        .start()
-        .await
-        .unwrap();
+    let sup2 = start(
+        SupervisorSpec::builder("sup2")
+            .child(ChildSpec::new("t", worker("t", &log2)).restart(RestartPolicy::Transient)),
+    )
+    .await;
     sup2.child::<Worker>("t")
         .unwrap()
         .inject_failure(ActorError::recoverable("boom"));

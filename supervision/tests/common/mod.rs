@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use actor_system_runtime::{Actor, ActorResult, Context, ExitReason, Handler, Message};
+use actor_system_supervision::{SupervisorBuilder, SupervisorRef};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -119,4 +120,14 @@ pub async fn settle() {
             tokio::task::yield_now().await;
         }
     }
+}
+
+/// Build and start a supervisor whose spec the test knows to be valid.
+pub async fn start(builder: SupervisorBuilder) -> SupervisorRef {
+    builder
+        .build()
+        .expect("a valid spec")
+        .start()
+        .await
+        .expect("the supervisor starts")
 }

@@ -199,7 +199,7 @@ async fn handle_messages<A: Actor>(
                 return ExitReason::Normal;
             }
             batch = 0;
-            poll_fn(|cx| mailbox.poll_ready(cx)).await;
+            mailbox.ready().await;
             continue;
         };
         let Envelope { stamp, payload } = env;

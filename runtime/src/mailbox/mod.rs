@@ -184,10 +184,10 @@ impl<A: Actor> Mailbox<A> {
     }
 
     /// Consumer side, after [`pop`](Self::pop) found nothing: wait for the next envelope (see
-    /// [`LaneQueue::poll_ready`]).
+    /// [`LaneQueue::ready`]).
     #[inline]
-    pub(crate) fn poll_ready(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
-        self.queue.poll_ready(cx)
+    pub(crate) async fn ready(&self) {
+        self.queue.ready().await
     }
 
     /// A user message left the queue: free its slot and wake one waiting sender.

@@ -154,9 +154,26 @@ impl<T> LaneQueue<T> {
         }
     }
 
+    /// Consumer side, after finding every lane empty: wait until an item is queued or the queue
+    /// is closed. Only one task may wait.
+    pub(crate) async fn ready(&self) {
+        let mut woken = false;
+        std::future::poll_fn(|cx| {
+            let poll = self.poll_ready(cx, woken);
+            woken = true;
+            poll
+        })
+        .await
+    }
+
     /// Consumer side, after finding every lane empty: be ready when an item is queued (or the
     /// queue is closed), otherwise park until a producer wakes us. Only one task may call this.
-    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+    /// Polled again after a wake-up, it returns at once if there is work: the producer that woke
+    /// us has already cleared `PARKED`, so there is nothing to register or undo.
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, woken: bool) -> Poll<()> {
+        if woken && !self.is_empty() {
+            return Poll::Ready(());
+        }
         crate::sync::register(&self.waker, cx.waker());
         let prev = self.state.fetch_or(PARKED, Ordering::SeqCst);
         if prev & CLOSED != 0 || !self.is_empty() {
@@ -172,7 +189,6 @@ impl<T> LaneQueue<T> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::future::poll_fn;
     use std::sync::Arc;
 
     #[test]
@@ -226,7 +242,7 @@ mod tests {
                 seen += 1;
             }
             if seen < 40_000 {
-                poll_fn(|cx| q.poll_ready(cx)).await;
+                q.ready().await;
             }
         }
         for p in producers {
@@ -263,7 +279,7 @@ mod tests {
                     seen += 1;
                 }
                 if seen < 2 * PER_PRODUCER {
-                    poll_fn(|cx| q.poll_ready(cx)).await;
+                    q.ready().await;
                 }
             }
             seen
@@ -293,7 +309,7 @@ mod tests {
                     if let Some(item) = q.pop_first() {
                         return item;
                     }
-                    poll_fn(|cx| q.poll_ready(cx)).await;
+                    q.ready().await;
                 }
             })
             .await
@@ -308,7 +324,6 @@ mod tests {
 mod loom_tests {
     use super::*;
     use loom::sync::Arc;
-    use std::future::poll_fn;
 
     /// Two producers on different lanes, one consumer that parks: every item is received exactly
     /// once and the consumer never sleeps through a push.
@@ -332,7 +347,7 @@ mod loom_tests {
                         got.push(v);
                     }
                     if got.len() < 2 {
-                        poll_fn(|cx| q.poll_ready(cx)).await;
+                        q.ready().await;
                     }
                 }
                 got.sort();
@@ -356,7 +371,7 @@ mod loom_tests {
             };
             loom::future::block_on(async {
                 q.close();
-                poll_fn(|cx| q.poll_ready(cx)).await;
+                q.ready().await;
             });
             let drained_by_consumer = q.pop_first();
             let pushed = producer.join().unwrap();

@@ -56,9 +56,15 @@ struct Frame<'a> {
 
 impl<'a> Frame<'a> {
     fn enter(actor: ActorId, kept: &'a mut Option<Uuid>) -> Self {
+        // Most actors never use correlation ids: leave that cell alone when both are empty.
+        let correlation = if kept.is_none() && CORRELATION.get().is_none() {
+            None
+        } else {
+            CORRELATION.replace(*kept)
+        };
         Frame {
             actor: ACTOR.replace(Some(actor)),
-            correlation: CORRELATION.replace(*kept),
+            correlation,
             kept,
         }
     }
@@ -66,7 +72,11 @@ impl<'a> Frame<'a> {
 
 impl Drop for Frame<'_> {
     fn drop(&mut self) {
-        *self.kept = CORRELATION.replace(self.correlation);
+        *self.kept = if self.correlation.is_none() && CORRELATION.get().is_none() {
+            None
+        } else {
+            CORRELATION.replace(self.correlation)
+        };
         ACTOR.set(self.actor);
     }
 }

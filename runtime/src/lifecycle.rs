@@ -8,17 +8,18 @@ use std::sync::OnceLock;
 /// Unique id of an actor (of its mailbox: stable across supervised restarts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct ActorId(u64);
+pub struct ActorId(std::num::NonZeroU64);
 
 impl ActorId {
     pub(crate) fn next() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        ActorId(NEXT.fetch_add(1, Ordering::Relaxed))
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        // Ids start at 1; non-zero, so an `Option<ActorId>` is one word.
+        ActorId(std::num::NonZeroU64::MIN.saturating_add(NEXT.fetch_add(1, Ordering::Relaxed)))
     }
 
     /// The numeric value.
     pub fn as_u64(self) -> u64 {
-        self.0
+        self.0.get()
     }
 }
 

@@ -310,7 +310,7 @@ impl<A: Actor> Addr<A> {
     /// queued for a restart (or are dead-lettered when the actor ends).
     /// A handler that blocks its thread without awaiting cannot be killed.
     pub fn kill(&self, error: crate::ActorError) {
-        self.mailbox.lifecycle.request_kill(error);
+        self.mailbox.kill(error);
     }
 
     /// Wait until the actor has stopped for good; returns why.

@@ -95,8 +95,6 @@ pub(crate) struct Lifecycle {
     kill: parking_lot::Mutex<Option<ActorError>>,
     /// Whether `kill` holds a request: one load per poll of the actor task.
     kill_pending: AtomicBool,
-    /// The actor task, woken by a kill request.
-    kill_waker: atomic_waker::AtomicWaker,
 }
 
 impl Lifecycle {
@@ -107,7 +105,6 @@ impl Lifecycle {
             terminated: tokio::sync::Notify::const_new(),
             kill: parking_lot::Mutex::new(None),
             kill_pending: AtomicBool::new(false),
-            kill_waker: atomic_waker::AtomicWaker::new(),
         }
     }
 
@@ -127,17 +124,16 @@ impl Lifecycle {
     }
 
     /// Ask the running incarnation to be dropped at its next await point, failing with `error`.
-    /// Requested between incarnations, it ends the next one at its first poll.
+    /// Requested between incarnations, it ends the next one at its first poll. The caller wakes
+    /// the actor task (see [`Mailbox::kill`](crate::mailbox::Mailbox::kill)).
     pub(crate) fn request_kill(&self, error: ActorError) {
         *self.kill.lock() = Some(error);
         self.kill_pending.store(true, Ordering::Release);
-        self.kill_waker.wake();
     }
 
-    /// The pending kill request, if any; otherwise remember `waker` to be woken by one.
+    /// The pending kill request, if any.
     #[inline]
-    pub(crate) fn poll_kill(&self, waker: &std::task::Waker) -> Option<ActorError> {
-        self.kill_waker.register(waker);
+    pub(crate) fn take_kill(&self) -> Option<ActorError> {
         if !self.kill_pending.load(Ordering::Acquire) {
             return None;
         }

@@ -42,26 +42,37 @@ impl<F: Future> Future for CatchPanic<F> {
 }
 
 pin_project_lite::pin_project! {
-    /// An incarnation that a kill request ends at its next poll ([`Addr::kill`]): the request
-    /// wakes the task, and each poll checks one flag before polling the incarnation.
+    /// An incarnation that a kill request ends at its next poll ([`Addr::kill`]): each poll
+    /// checks one flag before polling the incarnation and, if it ends pending, again after making
+    /// sure the request can wake the task (a parked actor's waker is registered with its
+    /// mailbox already; one waiting inside a handler registers it then).
     ///
     /// [`Addr::kill`]: crate::Addr::kill
-    struct Killable<'a, F> {
-        lifecycle: &'a crate::lifecycle::Lifecycle,
+    struct Killable<'a, A: Actor, F> {
+        mailbox: &'a Mailbox<A>,
         #[pin]
         incarnation: F,
     }
 }
 
-impl<F: Future> Future for Killable<'_, F> {
+impl<A: Actor, F: Future> Future for Killable<'_, A, F> {
     type Output = Result<F::Output, ActorError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if let Some(error) = this.lifecycle.poll_kill(cx.waker()) {
+        if let Some(error) = this.mailbox.lifecycle.take_kill() {
             return Poll::Ready(Err(error));
         }
-        this.incarnation.poll(cx).map(Ok)
+        if let Poll::Ready(output) = this.incarnation.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        // A request that came before the waker was registered is seen here; one that comes
+        // after wakes the task (the registration and the wake-up are ordered on one atomic).
+        this.mailbox.keep_killable(cx.waker());
+        match this.mailbox.lifecycle.take_kill() {
+            Some(error) => Poll::Ready(Err(error)),
+            None => Poll::Pending,
+        }
     }
 }
 
@@ -79,7 +90,7 @@ pub(crate) async fn run<A: Actor>(
     started: Option<oneshot::Sender<Result<(), ActorError>>>,
 ) -> ExitReason {
     let incarnation = Killable {
-        lifecycle: &mailbox.lifecycle,
+        mailbox,
         incarnation: current::scope(mailbox.id, run_scoped(mailbox, picker, &mut actor, started)),
     };
     let reason = match incarnation.await {

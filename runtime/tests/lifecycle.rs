@@ -224,3 +224,21 @@ async fn kill_aborts_a_stuck_handler_and_keeps_the_queue_for_the_next_incarnatio
     addr.stop();
     assert_eq!(second.await.unwrap(), ExitReason::Normal);
 }
+
+#[tokio::test]
+async fn kill_ends_an_idle_actor_waiting_for_messages() {
+    use actor_system_runtime::ActorError;
+    let addr = spawn(Recorder::default()).await.unwrap();
+    // Let it park on its empty mailbox.
+    for _ in 0..3 {
+        tokio::task::yield_now().await;
+    }
+    addr.kill(ActorError::recoverable("unresponsive"));
+    let reason = tokio::time::timeout(Duration::from_secs(5), addr.wait_for_stop())
+        .await
+        .expect("a kill wakes a parked actor");
+    assert_eq!(
+        reason,
+        ExitReason::Failed(ActorError::recoverable("unresponsive"))
+    );
+}

@@ -183,6 +183,23 @@ impl<A: Actor> Mailbox<A> {
         Some(env)
     }
 
+    /// Ask the running incarnation to end at its next await point, failing with `error` (see
+    /// [`Addr::kill`](crate::Addr::kill)), and wake its task wherever it waits.
+    pub(crate) fn kill(&self, error: crate::ActorError) {
+        self.lifecycle.request_kill(error);
+        self.queue.wake_consumer();
+    }
+
+    /// Consumer side, while the incarnation waits: make sure a kill request can wake the task.
+    /// A parked consumer's waker is registered already; one that waits inside a handler (on
+    /// anything else) registers it here, once per poll that ends pending.
+    #[inline]
+    pub(crate) fn keep_killable(&self, waker: &std::task::Waker) {
+        if !self.queue.is_parked() {
+            self.queue.register_consumer(waker);
+        }
+    }
+
     /// Consumer side, after [`pop`](Self::pop) found nothing: wait for the next envelope (see
     /// [`LaneQueue::ready`]).
     #[inline]

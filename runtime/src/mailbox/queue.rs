@@ -154,6 +154,25 @@ impl<T> LaneQueue<T> {
         }
     }
 
+    /// Whether the consumer is parked in [`ready`](Self::ready) (its waker is registered).
+    #[inline]
+    pub(crate) fn is_parked(&self) -> bool {
+        self.state.load(Ordering::Acquire) & PARKED != 0
+    }
+
+    /// Register the consumer's waker while it waits on something other than the queue, so that
+    /// [`wake_consumer`](Self::wake_consumer) reaches it (the queue itself only wakes a parked
+    /// consumer).
+    pub(crate) fn register_consumer(&self, waker: &std::task::Waker) {
+        crate::sync::register(&self.waker, waker);
+    }
+
+    /// Wake the consumer wherever it waits (parked, or registered with
+    /// [`register_consumer`](Self::register_consumer)): used to deliver a kill request.
+    pub(crate) fn wake_consumer(&self) {
+        self.waker.wake();
+    }
+
     /// Consumer side, after finding every lane empty: wait until an item is queued or the queue
     /// is closed. Only one task may wait.
     pub(crate) async fn ready(&self) {

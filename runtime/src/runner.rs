@@ -32,12 +32,20 @@ impl<F: Future> Future for CatchPanic<F> {
     type Output = Result<F::Output, Box<dyn Any + Send>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
-        let fut = self.project().fut;
-        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(panic) => Poll::Ready(Err(panic)),
-        }
+        poll_catching(self.project().fut, cx)
+    }
+}
+
+/// Poll `fut` once, turning a panic into an error.
+#[inline]
+fn poll_catching<F: Future>(
+    fut: Pin<&mut F>,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Result<F::Output, Box<dyn Any + Send>>> {
+    match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+        Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(panic) => Poll::Ready(Err(panic)),
     }
 }
 
@@ -243,11 +251,7 @@ fn poll_handler(
     cx: &mut std::task::Context<'_>,
 ) -> Poll<Result<(), Box<dyn Any + Send>>> {
     let _entered = span.enter();
-    match catch_unwind(AssertUnwindSafe(|| handler.poll(cx))) {
-        Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
-        Ok(Poll::Pending) => Poll::Pending,
-        Err(panic) => Poll::Ready(Err(panic)),
-    }
+    poll_catching(handler, cx)
 }
 
 /// Publish the message's stamp and correlation id and open its span; note when handling began,

@@ -74,6 +74,12 @@ impl Stamp {
         }
     }
 
+    /// Whether the message's timing is sampled (it carries an enqueue instant).
+    #[inline]
+    pub(crate) fn is_sampled(self) -> bool {
+        self.0 >> LANE_BITS != 0
+    }
+
     #[inline]
     pub(crate) fn enqueued_at(self) -> Option<Instant> {
         match self.0 >> LANE_BITS {
@@ -121,6 +127,10 @@ pub(crate) trait Letter<A: Actor>: Send {
     fn message_type(&self) -> &'static str;
     /// The message's correlation id, if any.
     fn correlation_id(&self) -> Option<Uuid>;
+    /// Both, in one call (the runner's per-message path).
+    fn describe(&self) -> (&'static str, Option<Uuid>) {
+        (self.message_type(), self.correlation_id())
+    }
     /// Give up on the message: an ask resolves with `error`.
     fn reject(self: Box<Self>, error: AskError);
     /// Unwrap back to the boxed message (used to hand a message back to its sender).

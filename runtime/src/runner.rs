@@ -263,7 +263,7 @@ fn start_letter<A: Actor>(
     stamp: Stamp,
     letter: &dyn Letter<A>,
 ) -> (tracing::Span, Option<Instant>) {
-    let (message_type, correlation_id) = (letter.message_type(), letter.correlation_id());
+    let (message_type, correlation_id) = letter.describe();
     current::set_correlation(correlation_id);
     ctx.handling = Some((stamp, message_type));
     let span = tracing::debug_span!(
@@ -273,7 +273,7 @@ fn start_letter<A: Actor>(
         message = message_type,
         correlation_id = ?correlation_id,
     );
-    (span, stamp.enqueued_at().map(|_| Instant::now()))
+    (span, stamp.is_sampled().then(Instant::now))
 }
 
 /// Count the handled message (timed if sampled), or fail the actor if its handler panicked.

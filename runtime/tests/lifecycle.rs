@@ -242,3 +242,62 @@ async fn kill_ends_an_idle_actor_waiting_for_messages() {
         ExitReason::Failed(ActorError::recoverable("unresponsive"))
     );
 }
+
+/// Starts normally the first time; every later `started` hook never finishes.
+struct StuckOnRestart {
+    starts: Arc<std::sync::atomic::AtomicU32>,
+}
+impl actor_system_runtime::Actor for StuckOnRestart {
+    async fn started(&mut self, _: &mut Context<Self>) -> actor_system_runtime::ActorResult<()> {
+        if self
+            .starts
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            > 0
+        {
+            std::future::pending::<()>().await;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_kill_reaches_the_next_incarnation_after_one_that_was_killed_while_idle() {
+    use actor_system_runtime::{ActorCell, ActorError};
+    let starts = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let mut cell = ActorCell::<StuckOnRestart>::new(SpawnOptions::new()).unwrap();
+    let addr = cell.address();
+    let actor = || StuckOnRestart {
+        starts: starts.clone(),
+    };
+    let first = {
+        let actor = actor();
+        tokio::spawn(async move {
+            let reason = cell.run(actor, None).await;
+            (cell, reason)
+        })
+    };
+    for _ in 0..3 {
+        tokio::task::yield_now().await; // parked on its empty mailbox
+    }
+    addr.kill(ActorError::recoverable("first"));
+    let (mut cell, reason) = first.await.unwrap();
+    assert_eq!(reason, ExitReason::Failed(ActorError::recoverable("first")));
+
+    // The next incarnation hangs in `started`, with no message sent since the kill.
+    let second = {
+        let actor = actor();
+        tokio::spawn(async move { cell.run(actor, None).await })
+    };
+    while starts.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+        tokio::task::yield_now().await;
+    }
+    addr.kill(ActorError::recoverable("second"));
+    let reason = tokio::time::timeout(Duration::from_secs(5), second)
+        .await
+        .expect("the second kill wakes the task")
+        .unwrap();
+    assert_eq!(
+        reason,
+        ExitReason::Failed(ActorError::recoverable("second"))
+    );
+}

@@ -176,10 +176,26 @@ impl<T> LaneQueue<T> {
     /// Consumer side, after finding every lane empty: wait until an item is queued or the queue
     /// is closed. Only one task may wait.
     pub(crate) async fn ready(&self) {
-        let mut woken = false;
+        /// Clears `PARKED` if the wait is dropped while parked (a killed incarnation), so that
+        /// the flag always means "a consumer is waiting in `ready`".
+        struct Parked<'a, T> {
+            queue: &'a LaneQueue<T>,
+            pending: bool,
+        }
+        impl<T> Drop for Parked<'_, T> {
+            fn drop(&mut self) {
+                if self.pending {
+                    self.queue.state.fetch_and(!PARKED, Ordering::SeqCst);
+                }
+            }
+        }
+        let mut parked = Parked {
+            queue: self,
+            pending: false,
+        };
         std::future::poll_fn(|cx| {
-            let poll = self.poll_ready(cx, woken);
-            woken = true;
+            let poll = self.poll_ready(cx, parked.pending);
+            parked.pending = poll.is_pending();
             poll
         })
         .await

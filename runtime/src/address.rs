@@ -35,10 +35,10 @@ impl SendOptions {
 
     #[inline]
     fn info<M: Message>(&self) -> MessageInfo {
-        let priority = self.priority.unwrap_or(M::PRIORITY);
+        let (priority, correlation_id) = self.route::<M>();
         MessageInfo {
             priority,
-            correlation_id: self.correlation_id.or_else(current::inherited_correlation),
+            correlation_id,
             enqueued_at: crate::stats::sample_clock(priority),
             message_type: std::any::type_name::<M>(),
         }

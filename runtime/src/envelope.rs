@@ -66,12 +66,8 @@ impl Stamp {
 
     #[inline]
     pub(crate) fn priority(self) -> Priority {
-        match self.0 & LANE_MASK {
-            0 => Priority::Critical,
-            1 => Priority::High,
-            2 => Priority::Normal,
-            _ => Priority::Background,
-        }
+        // The mask keeps the lane in 0..=3, which every priority covers.
+        Priority::from_lane((self.0 & LANE_MASK) as usize).unwrap_or(Priority::Background)
     }
 
     /// Whether the message's timing is sampled (it carries an enqueue instant).
@@ -313,9 +309,10 @@ impl<A: Actor> Envelope<A> {
     /// The full description of the queued item.
     pub(crate) fn info(&self) -> MessageInfo {
         match &self.payload {
-            Payload::Letter(letter) => self
-                .stamp
-                .info(letter.message_type(), letter.correlation_id()),
+            Payload::Letter(letter) => {
+                let (message_type, correlation_id) = letter.describe();
+                self.stamp.info(message_type, correlation_id)
+            }
             Payload::Control(control) => self.stamp.info(
                 match **control {
                     Control::Timer(_) => "timer",

@@ -173,17 +173,15 @@ impl ActorStats {
 
     #[inline(never)]
     fn record_handled_details(&self, priority: Priority, timing: Option<(Duration, Duration)>) {
+        if let Some((wait, handling)) = timing {
+            self.handling.record(handling);
+            self.mailbox_wait.record(wait);
+        }
         let Some(handles) = self.handles.as_deref() else {
-            if let Some((wait, handling)) = timing {
-                self.handling.record(handling);
-                self.mailbox_wait.record(wait);
-            }
             return;
         };
         handles.processed.increment(1);
         if let Some((wait, handling)) = timing {
-            self.handling.record(handling);
-            self.mailbox_wait.record(wait);
             handles.handling.record(handling.as_secs_f64());
             handles.mailbox_wait[priority.lane()].record(wait.as_secs_f64());
         }

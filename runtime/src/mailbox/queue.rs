@@ -298,8 +298,8 @@ mod tests {
                 let q = q.clone();
                 tokio::spawn(async move {
                     for i in 0..PER_PRODUCER {
-                        // The first push of each lane creates it (the fenced path), then
-                        // the plain one; the system lane is the locked one.
+                        // The first push of each lane creates it (published with a
+                        // read-modify-write), then plain pushes; the system lane is the locked one.
                         let lane = [0, 1 + p as usize, 4][i as usize % 3];
                         q.push(lane, i);
                         tokio::task::yield_now().await;
@@ -327,7 +327,7 @@ mod tests {
             p.await.unwrap();
         }
     }
-    /// The first push into a lane creates it (the fenced path of the protocol): race that, on
+    /// The first push into a lane creates it (published with a read-modify-write): race that, on
     /// fresh queues, against a consumer that is about to park. A lost wake-up hangs an iteration
     /// (bounded by the timeout).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,9 @@ use crate::envelope::{
     Control, Envelope, HandlerFuture, Letter, MessageInfo, Payload, Signal, Stamp,
 };
 use crate::mailbox::{LanePicker, Mailbox};
-use crate::{Actor, ActorError, ActorState, Context, DropReason, ExitReason, FailureKind};
+use crate::{
+    Actor, ActorError, ActorState, Context, DropReason, ExitReason, FailureKind, HealthStatus,
+};
 use std::any::Any;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -15,6 +17,9 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 use tokio::sync::oneshot;
+
+/// Where an incarnation reports the result of its `started` hook.
+pub(crate) type StartedSender = oneshot::Sender<Result<(), ActorError>>;
 
 /// Messages handled per wake-up before yielding to the scheduler: the mailbox is invisible to
 /// tokio's cooperative budget, so a busy actor yields by itself.
@@ -91,47 +96,120 @@ fn catch_panic<F: Future>(fut: F) -> CatchPanic<F> {
 
 /// Run `actor` on `mailbox` until it stops or fails; report the `started` result on `started`.
 /// The mailbox is left open: the caller decides whether to restart on it or close it.
-pub(crate) async fn run<A: Actor>(
-    mailbox: &Arc<Mailbox<A>>,
-    picker: &mut LanePicker,
+pub(crate) fn run<'a, A: Actor>(
+    mailbox: &'a Arc<Mailbox<A>>,
+    picker: &'a mut LanePicker,
     mut actor: A,
-    started: Option<oneshot::Sender<Result<(), ActorError>>>,
-) -> ExitReason {
-    let incarnation = Killable {
-        mailbox,
-        incarnation: current::scope(mailbox.id, run_scoped(mailbox, picker, &mut actor, started)),
-    };
-    let reason = match incarnation.await {
-        Ok(reason) => reason,
-        Err(error) => {
-            // The incarnation (its handler future, context, timers) was dropped.
-            mailbox.stats.record_failure();
-            tracing::warn!(target: "actor_system::actor", actor = %mailbox.name, error = %error, "actor killed");
-            ExitReason::Failed(error)
+    started: Option<StartedSender>,
+) -> impl Future<Output = ExitReason> + Send + 'a {
+    // Async blocks rather than `async fn`s here and in `incarnation`: an `async fn` stores its
+    // arguments twice (as given and as locals), in every actor's task.
+    async move {
+        let incarnation = Killable {
+            mailbox,
+            incarnation: current::scope(
+                mailbox.id,
+                incarnation(mailbox, picker, &mut actor, started),
+            ),
+        };
+        match incarnation.await {
+            Ok(reason) => reason,
+            Err(error) => {
+                // The incarnation (its handler future, context, timers) was dropped.
+                mailbox.stats.record_failure();
+                tracing::warn!(target: "actor_system::actor", actor = %mailbox.name, error = %error, "actor killed");
+                ExitReason::Failed(error)
+            }
         }
-    };
-    reason
+    }
 }
 
-async fn run_scoped<A: Actor>(
-    mailbox: &Arc<Mailbox<A>>,
-    picker: &mut LanePicker,
-    actor: &mut A,
-    started: Option<oneshot::Sender<Result<(), ActorError>>>,
-) -> ExitReason {
-    let mut ctx = Context::new(mailbox.clone());
-    let reason = start_and_handle(mailbox, picker, actor, &mut ctx, started).await;
-    finish(actor, &mut ctx, reason).await
+/// One incarnation: `started`, messages, `stopping`, then the final cleanup.
+///
+/// One future on purpose: each nested `async fn` keeps its own copies of the references it is
+/// given, and its states do not share space with the caller's, so an idle actor's task would be
+/// hundreds of bytes larger (see `spawn::size_tests`).
+fn incarnation<'a, A: Actor>(
+    mailbox: &'a Arc<Mailbox<A>>,
+    picker: &'a mut LanePicker,
+    actor: &'a mut A,
+    started: Option<StartedSender>,
+) -> impl Future<Output = ExitReason> + Send + 'a {
+    async move {
+        let mut ctx = Context::new(mailbox.clone());
+        // A failed start leaves its reason in `ctx.exit` (a result matched here would be kept in
+        // the task for the actor's whole life).
+        let reason = if start(actor, &mut ctx, started).await {
+            mailbox.lifecycle.set_state(ActorState::Running);
+            tracing::debug!(target: "actor_system::actor", actor = %mailbox.name, id = %mailbox.id, "started");
+            let mut batch = 0u32;
+            let reason = loop {
+                if let Some(reason) = ctx.exit.take() {
+                    break reason;
+                }
+                batch += 1;
+                if batch > BATCH {
+                    batch = 0;
+                    tokio::task::yield_now().await;
+                }
+                // Nothing popped is kept across an await: the envelope stays out of the task's state.
+                let Some(Envelope { stamp, payload }) = mailbox.pop(picker) else {
+                    if mailbox.senders.load(Ordering::Acquire) == 0 {
+                        break ExitReason::Normal;
+                    }
+                    batch = 0;
+                    mailbox.ready().await;
+                    continue;
+                };
+                let ended = match payload {
+                    Payload::Letter(letter) => {
+                        let (span, begin) = start_letter(mailbox, &mut ctx, stamp, &*letter);
+                        // Pinned where it is built: the handler's future is not moved around.
+                        let outcome = {
+                            let mut handler = std::pin::pin!(letter.handle(actor, &mut ctx));
+                            poll_fn(|cx| poll_handler(&span, handler.as_mut(), cx)).await
+                        };
+                        finish_letter(mailbox, &mut ctx, outcome, begin)
+                    }
+                    Payload::Control(control) => {
+                        match handle_control(mailbox, actor, &mut ctx, *control) {
+                            Controlled::Done(ended) => ended,
+                            // Boxed: health checks are rare, and their future would widen
+                            // every actor's task.
+                            Controlled::CheckHealth(reply) => {
+                                Box::pin(health_check(mailbox, actor, &mut ctx, reply)).await
+                            }
+                        }
+                    }
+                };
+                if let Some(reason) = ended {
+                    break reason;
+                }
+            };
+            mailbox.lifecycle.set_state(ActorState::Stopping);
+            if matches!(&reason, ExitReason::Failed(e) if e.kind() == FailureKind::Panic) {
+                reason
+            } else {
+                match catch_panic(actor.stopping(&mut ctx)).await {
+                    Ok(()) => reason,
+                    Err(panic) => stopping_panicked(mailbox, reason, panic),
+                }
+            }
+        } else {
+            ctx.exit.take().unwrap_or(ExitReason::Normal)
+        };
+        finish(actor, &mut ctx, reason).await
+    }
 }
 
-/// Run the `started` hook and report its result to the spawner, if it waits.
+/// Run the `started` hook and report its result to the spawner, if it waits. On failure, the
+/// reason is left in `ctx.exit` and this returns `false`.
 async fn start<A: Actor>(
-    mailbox: &Mailbox<A>,
     actor: &mut A,
     ctx: &mut Context<A>,
-    started: Option<oneshot::Sender<Result<(), ActorError>>>,
-) -> Result<(), ActorError> {
-    mailbox.lifecycle.set_state(ActorState::Starting);
+    started: Option<StartedSender>,
+) -> bool {
+    ctx.mailbox.lifecycle.set_state(ActorState::Starting);
     let start = match catch_panic(actor.started(ctx)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(e.with_kind(FailureKind::StartFailed)),
@@ -140,40 +218,29 @@ async fn start<A: Actor>(
     if let Some(tx) = started {
         let _ = tx.send(start.clone());
     }
-    start
+    match start {
+        Ok(()) => true,
+        Err(e) => {
+            ctx.mailbox.stats.record_failure();
+            ctx.exit = Some(ExitReason::Failed(e));
+            false
+        }
+    }
 }
 
-/// Run `started`, then handle messages, then `stopping`: everything of an incarnation up to
-/// its final cleanup. Returns why it ended.
-async fn start_and_handle<A: Actor>(
-    mailbox: &Arc<Mailbox<A>>,
-    picker: &mut LanePicker,
-    actor: &mut A,
-    ctx: &mut Context<A>,
-    started: Option<oneshot::Sender<Result<(), ActorError>>>,
+/// The `stopping` hook panicked: the actor fails, unless it was failing already.
+#[cold]
+fn stopping_panicked<A: Actor>(
+    mailbox: &Mailbox<A>,
+    reason: ExitReason,
+    panic: Box<dyn Any + Send>,
 ) -> ExitReason {
-    if let Err(e) = start(mailbox, actor, ctx, started).await {
-        mailbox.stats.record_failure();
-        return ExitReason::Failed(e);
-    }
-    mailbox.lifecycle.set_state(ActorState::Running);
-    tracing::debug!(target: "actor_system::actor", actor = %mailbox.name, id = %mailbox.id, "started");
-    let reason = handle_messages(mailbox, picker, actor, ctx).await;
-    mailbox.lifecycle.set_state(ActorState::Stopping);
-    if matches!(&reason, ExitReason::Failed(e) if e.kind() == FailureKind::Panic) {
-        return reason;
-    }
-    match catch_panic(actor.stopping(ctx)).await {
-        Ok(()) => reason,
-        Err(panic) => {
-            tracing::warn!(target: "actor_system::actor", actor = %mailbox.name, "stopping hook panicked");
-            mailbox.stats.record_failure();
-            if reason.is_failure() {
-                reason
-            } else {
-                ExitReason::Failed(ActorError::from_panic(&*panic))
-            }
-        }
+    tracing::warn!(target: "actor_system::actor", actor = %mailbox.name, "stopping hook panicked");
+    mailbox.stats.record_failure();
+    if reason.is_failure() {
+        reason
+    } else {
+        ExitReason::Failed(ActorError::from_panic(&*panic))
     }
 }
 
@@ -194,53 +261,6 @@ async fn finish<A: Actor>(actor: &mut A, ctx: &mut Context<A>, reason: ExitReaso
         _ => tracing::debug!(target: "actor_system::actor", actor = %ctx.mailbox.name, "stopped"),
     }
     reason
-}
-
-async fn handle_messages<A: Actor>(
-    mailbox: &Arc<Mailbox<A>>,
-    picker: &mut LanePicker,
-    actor: &mut A,
-    ctx: &mut Context<A>,
-) -> ExitReason {
-    let mut batch = 0u32;
-    loop {
-        if let Some(reason) = ctx.exit.take() {
-            return reason;
-        }
-        batch += 1;
-        if batch > BATCH {
-            batch = 0;
-            tokio::task::yield_now().await;
-        }
-        // Nothing popped is kept across an await: the envelope stays out of the task's state.
-        let Some(env) = mailbox.pop(picker) else {
-            if mailbox.senders.load(Ordering::Acquire) == 0 {
-                return ExitReason::Normal;
-            }
-            batch = 0;
-            mailbox.ready().await;
-            continue;
-        };
-        let Envelope { stamp, payload } = env;
-        match payload {
-            Payload::Control(control) => {
-                if let Some(reason) = handle_control(mailbox, actor, ctx, *control).await {
-                    return reason;
-                }
-            }
-            Payload::Letter(letter) => {
-                let (span, begin) = start_letter(mailbox, ctx, stamp, &*letter);
-                // Pinned where it is built: the handler's future is not moved around.
-                let outcome = {
-                    let mut handler = std::pin::pin!(letter.handle(actor, ctx));
-                    poll_fn(|cx| poll_handler(&span, handler.as_mut(), cx)).await
-                };
-                if let Some(reason) = finish_letter(mailbox, ctx, outcome, begin) {
-                    return reason;
-                }
-            }
-        }
-    }
 }
 
 /// Poll a running handler inside its span, turning a panic into an error.
@@ -323,28 +343,25 @@ fn handler_panicked<A: Actor>(
     ExitReason::Failed(error)
 }
 
-/// Act on a timer tick or a control signal; `Some` ends the incarnation.
-async fn handle_control<A: Actor>(
+/// What [`handle_control`] did with a control message.
+enum Controlled {
+    /// Handled; `Some` ends the incarnation.
+    Done(Option<ExitReason>),
+    /// A health check, for the runner to await.
+    CheckHealth(oneshot::Sender<HealthStatus>),
+}
+
+/// Act on a timer tick or a control signal (health checks are handed back: they await).
+fn handle_control<A: Actor>(
     mailbox: &Mailbox<A>,
     actor: &mut A,
     ctx: &mut Context<A>,
     control: Control,
-) -> Option<ExitReason> {
-    match control {
+) -> Controlled {
+    Controlled::Done(match control {
         Control::Signal(Signal::Stop) => Some(ExitReason::Normal),
         Control::Signal(Signal::SendersGone) => None,
-        Control::Signal(Signal::Health(reply)) => {
-            match catch_panic(actor.health_check(ctx)).await {
-                Ok(status) => {
-                    let _ = reply.send(status);
-                    None
-                }
-                Err(panic) => {
-                    mailbox.stats.record_failure();
-                    Some(ExitReason::Failed(ActorError::from_panic(&*panic)))
-                }
-            }
-        }
+        Control::Signal(Signal::Health(reply)) => return Controlled::CheckHealth(reply),
         Control::Signal(Signal::Fail(error)) => {
             mailbox.stats.record_failure();
             Some(ExitReason::Failed(error))
@@ -357,6 +374,25 @@ async fn handle_control<A: Actor>(
                     Some(ExitReason::Failed(ActorError::from_panic(&*panic)))
                 }
             }
+        }
+    })
+}
+
+/// Run the actor's health check and send its answer; a panic ends the incarnation.
+async fn health_check<A: Actor>(
+    mailbox: &Mailbox<A>,
+    actor: &mut A,
+    ctx: &mut Context<A>,
+    reply: oneshot::Sender<HealthStatus>,
+) -> Option<ExitReason> {
+    match catch_panic(actor.health_check(ctx)).await {
+        Ok(status) => {
+            let _ = reply.send(status);
+            None
+        }
+        Err(panic) => {
+            mailbox.stats.record_failure();
+            Some(ExitReason::Failed(ActorError::from_panic(&*panic)))
         }
     }
 }

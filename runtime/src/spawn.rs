@@ -312,7 +312,7 @@ mod size_tests {
     /// An idle actor's memory is mostly its task: keep the task future of a small actor small
     /// (it holds the handler's inline future, the context and the loop's state).
     #[test]
-    fn a_small_actors_task_stays_under_1_kib() {
+    fn a_small_actors_task_stays_small() {
         struct Counter(#[allow(dead_code)] u64);
         impl crate::Actor for Counter {}
         let mut cell = super::ActorCell::<Counter>::new(super::SpawnOptions::new()).unwrap();
@@ -322,6 +322,7 @@ mod size_tests {
             cell.finish(reason);
         };
         let size = std::mem::size_of_val(&task);
-        assert!(size <= 1024, "actor task future is {size} bytes");
+        // 560 bytes when written (it was ~830 with one `async fn` per phase of the loop).
+        assert!(size <= 600, "actor task future is {size} bytes");
     }
 }

@@ -6,7 +6,7 @@
 use crate::envelope::MessageInfo;
 use crate::mailbox::Mailbox;
 use crate::{Actor, Context, Priority};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,7 +67,9 @@ struct Entry<A: Actor> {
 /// The timers of one incarnation; all are cancelled when it ends.
 pub(crate) struct Timers<A: Actor> {
     next_id: u64,
-    entries: HashMap<u64, Entry<A>>,
+    /// A B-tree rather than a hash map: it is smaller in every actor's context and needs no
+    /// random hasher state at spawn.
+    entries: BTreeMap<u64, Entry<A>>,
     /// Created with the first timer: most actors have none.
     root: Option<CancellationToken>,
 }
@@ -76,7 +78,7 @@ impl<A: Actor> Timers<A> {
     pub(crate) fn new() -> Self {
         Timers {
             next_id: 0,
-            entries: HashMap::new(),
+            entries: BTreeMap::new(),
             root: None,
         }
     }

@@ -96,6 +96,7 @@ fn catch_panic<F: Future>(fut: F) -> CatchPanic<F> {
 
 /// Run `actor` on `mailbox` until it stops or fails; report the `started` result on `started`.
 /// The mailbox is left open: the caller decides whether to restart on it or close it.
+#[allow(clippy::manual_async_fn)] // see the comment in the body
 pub(crate) fn run<'a, A: Actor>(
     mailbox: &'a Arc<Mailbox<A>>,
     picker: &'a mut LanePicker,
@@ -129,6 +130,7 @@ pub(crate) fn run<'a, A: Actor>(
 /// One future on purpose: each nested `async fn` keeps its own copies of the references it is
 /// given, and its states do not share space with the caller's, so an idle actor's task would be
 /// hundreds of bytes larger (see `spawn::size_tests`).
+#[allow(clippy::manual_async_fn)] // see `run`
 fn incarnation<'a, A: Actor>(
     mailbox: &'a Arc<Mailbox<A>>,
     picker: &'a mut LanePicker,

@@ -1,7 +1,7 @@
 //! [`Addr`]: the typed, cloneable address of an actor, and [`Outgoing`]: a send with options.
 
 use crate::envelope::{Envelope, MessageInfo, Signal, Stamp};
-use crate::mailbox::{Admit, Mailbox, OverflowStrategy, Refused};
+use crate::mailbox::{Admit, Mailbox, Refused};
 use crate::{
     current, Actor, ActorId, ActorState, AskError, ExitReason, Handler, Message, Priority,
     Recipient, SendError, StatsSnapshot,
@@ -56,15 +56,13 @@ async fn admit<A: Actor, M: Message>(
     let mut msg = msg;
     loop {
         match try_admit(mailbox, msg, info) {
-            Err(SendError::Full(m))
-                if wait && mailbox.config().overflow == OverflowStrategy::Backpressure =>
-            {
+            Err(SendError::Full(m)) if wait && mailbox.applies_backpressure() => {
                 msg = m;
                 mailbox.wait_for_space().await;
             }
             other => {
                 if let Err(SendError::Full(_)) = other {
-                    mailbox.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                    mailbox.stats.record_rejected();
                 }
                 return other;
             }
@@ -126,14 +124,14 @@ pub(crate) fn tell_to<A: Handler<M>, M: Message>(
     correlation_id: Option<Uuid>,
 ) -> Result<(), SendError<M>> {
     let stamp = Stamp::new(priority, crate::stats::sample_clock(priority));
-    if mailbox.config().capacity.is_none() {
+    if !mailbox.is_bounded() {
         // Unbounded: no slot to reserve; a closed mailbox hands the message back on push.
         return push(mailbox, Envelope::tell(stamp, correlation_id, msg));
     }
     let info = stamp.info(std::any::type_name::<M>(), correlation_id);
     let admitted = try_admit(mailbox, msg, &info).inspect_err(|e| {
         if let SendError::Full(_) = e {
-            mailbox.stats.rejected.fetch_add(1, Ordering::Relaxed);
+            mailbox.stats.record_rejected();
         }
     })?;
     match admitted {
@@ -171,7 +169,7 @@ pub struct Addr<A: Actor> {
 
 impl<A: Actor> Addr<A> {
     pub(crate) fn new(mailbox: Arc<Mailbox<A>>) -> Self {
-        mailbox.senders.fetch_add(1, Ordering::Relaxed);
+        mailbox.lifecycle.addresses.fetch_add(1, Ordering::Relaxed);
         Addr { mailbox }
     }
 
@@ -182,12 +180,12 @@ impl<A: Actor> Addr<A> {
 
     /// The actor's name.
     pub fn name(&self) -> &str {
-        &self.mailbox.name
+        self.mailbox.name()
     }
 
     /// Rust type name of the actor.
     pub fn actor_type(&self) -> &'static str {
-        self.mailbox.actor_type
+        std::any::type_name::<A>()
     }
 
     /// Where the actor is in its life.
@@ -327,7 +325,7 @@ impl<A: Actor> Clone for Addr<A> {
 
 impl<A: Actor> Drop for Addr<A> {
     fn drop(&mut self) {
-        if self.mailbox.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if (self.mailbox.lifecycle.addresses).fetch_sub(1, Ordering::AcqRel) == 1 {
             self.mailbox.push_signal(Signal::SendersGone);
         }
     }
@@ -423,7 +421,7 @@ impl<A: Actor> Outgoing<'_, A> {
             return Err(AskError::SelfAsk);
         }
         let info = self.options.info::<M>();
-        let response = if mailbox.config().capacity.is_none() {
+        let response = if !mailbox.is_bounded() {
             // Unbounded: no slot to reserve, nothing to wait for before the reply.
             post_ask(mailbox, msg, &info)?
         } else {

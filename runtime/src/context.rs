@@ -47,14 +47,17 @@ pub struct Context<A: Actor> {
     pub(crate) handling: Option<(Stamp, &'static str)>,
     pub(crate) exit: Option<ExitReason>,
     pub(crate) timers: Timers<A>,
-    pub(crate) children: Vec<ChildLink>,
+    /// Boxed on first use: most actors have no children, and this sits in every actor's task
+    /// (one word instead of a `Vec`'s three).
+    #[allow(clippy::box_collection)]
+    pub(crate) children: Option<Box<Vec<ChildLink>>>,
 }
 
 impl<A: Actor> Drop for Context<A> {
     /// Children still linked when a context is dropped without a graceful stop (a killed
     /// incarnation) are asked to stop.
     fn drop(&mut self) {
-        for child in &self.children {
+        for child in self.children.iter().flat_map(|c| c.iter()) {
             child.request_stop();
         }
     }
@@ -67,7 +70,7 @@ impl<A: Actor> Context<A> {
             handling: None,
             exit: None,
             timers: Timers::new(),
-            children: Vec::new(),
+            children: None,
         }
     }
 
@@ -83,7 +86,7 @@ impl<A: Actor> Context<A> {
 
     /// This actor's name.
     pub fn name(&self) -> &str {
-        &self.mailbox.name
+        self.mailbox.name()
     }
 
     /// A copy of this actor's counters.
@@ -203,8 +206,9 @@ impl<A: Actor> Context<A> {
     ) -> Result<Addr<B>, SpawnError> {
         let options = options.default_dead_letters(self.mailbox.dead_letters.clone());
         let (addr, link) = spawn_task(child, options).await?;
-        self.children.retain(|c| !c.is_finished());
-        self.children.push(link);
+        let children = self.children.get_or_insert_with(Box::default);
+        children.retain(|c| !c.is_finished());
+        children.push(link);
         Ok(addr)
     }
 }

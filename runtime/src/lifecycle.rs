@@ -1,8 +1,9 @@
 //! Actor identity, lifecycle state and exit reasons.
 
 use crate::ActorError;
+use once_cell::race::OnceBox;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 /// Unique id of an actor (of its mailbox: stable across supervised restarts).
@@ -88,24 +89,37 @@ impl fmt::Display for ExitReason {
 
 /// Shared lifecycle of an actor's mailbox: state, final exit reason, termination signal.
 pub(crate) struct Lifecycle {
+    /// Live `Addr`s; when it reaches zero the actor stops once idle. (32 bits: it shares a word
+    /// with the two flags.)
+    pub(crate) addresses: AtomicU32,
     state: AtomicU8,
+    /// Whether a kill request is pending: one load per poll of the actor task.
+    kill_pending: AtomicBool,
+    /// Created the first time it is needed: an idle actor carries one pointer for it.
+    ending: OnceBox<Ending>,
+}
+
+/// The parts of a lifecycle used only around an actor's end.
+#[derive(Default)]
+struct Ending {
     exit: OnceLock<ExitReason>,
     terminated: tokio::sync::Notify,
-    /// A kill request for the running incarnation (slow path only).
+    /// A kill request for the running incarnation.
     kill: parking_lot::Mutex<Option<ActorError>>,
-    /// Whether `kill` holds a request: one load per poll of the actor task.
-    kill_pending: AtomicBool,
 }
 
 impl Lifecycle {
     pub(crate) fn new() -> Self {
         Lifecycle {
+            addresses: AtomicU32::new(0),
             state: AtomicU8::new(0),
-            exit: OnceLock::new(),
-            terminated: tokio::sync::Notify::const_new(),
-            kill: parking_lot::Mutex::new(None),
             kill_pending: AtomicBool::new(false),
+            ending: OnceBox::new(),
         }
+    }
+
+    fn ending(&self) -> &Ending {
+        self.ending.get_or_init(Box::default)
     }
 
     pub(crate) fn state(&self) -> ActorState {
@@ -119,15 +133,16 @@ impl Lifecycle {
     /// Record the final exit and wake everyone waiting for it.
     pub(crate) fn terminate(&self, reason: ExitReason) {
         self.set_state(ActorState::Stopped);
-        let _ = self.exit.set(reason);
-        self.terminated.notify_waiters();
+        let ending = self.ending();
+        let _ = ending.exit.set(reason);
+        ending.terminated.notify_waiters();
     }
 
     /// Ask the running incarnation to be dropped at its next await point, failing with `error`.
     /// Requested between incarnations, it ends the next one at its first poll. The caller wakes
     /// the actor task (see [`Mailbox::kill`](crate::mailbox::Mailbox::kill)).
     pub(crate) fn request_kill(&self, error: ActorError) {
-        *self.kill.lock() = Some(error);
+        *self.ending().kill.lock() = Some(error);
         self.kill_pending.store(true, Ordering::Release);
     }
 
@@ -138,15 +153,16 @@ impl Lifecycle {
             return None;
         }
         self.kill_pending.store(false, Ordering::Release);
-        self.kill.lock().take()
+        self.ending().kill.lock().take()
     }
 
     pub(crate) async fn wait(&self) -> ExitReason {
+        let ending = self.ending();
         loop {
-            let notified = self.terminated.notified();
+            let notified = ending.terminated.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if let Some(reason) = self.exit.get() {
+            if let Some(reason) = ending.exit.get() {
                 return reason.clone();
             }
             notified.await;

@@ -118,7 +118,7 @@ pub(crate) fn run<'a, A: Actor>(
             Err(error) => {
                 // The incarnation (its handler future, context, timers) was dropped.
                 mailbox.stats.record_failure();
-                tracing::warn!(target: "actor_system::actor", actor = %mailbox.name, error = %error, "actor killed");
+                tracing::warn!(target: "actor_system::actor", actor = %mailbox.name(), error = %error, "actor killed");
                 ExitReason::Failed(error)
             }
         }
@@ -143,7 +143,7 @@ fn incarnation<'a, A: Actor>(
         // the task for the actor's whole life).
         let reason = if start(actor, &mut ctx, started).await {
             mailbox.lifecycle.set_state(ActorState::Running);
-            tracing::debug!(target: "actor_system::actor", actor = %mailbox.name, id = %mailbox.id, "started");
+            tracing::debug!(target: "actor_system::actor", actor = %mailbox.name(), id = %mailbox.id, "started");
             let mut batch = 0u32;
             let reason = loop {
                 if let Some(reason) = ctx.exit.take() {
@@ -156,7 +156,7 @@ fn incarnation<'a, A: Actor>(
                 }
                 // Nothing popped is kept across an await: the envelope stays out of the task's state.
                 let Some(Envelope { stamp, payload }) = mailbox.pop(picker) else {
-                    if mailbox.senders.load(Ordering::Acquire) == 0 {
+                    if mailbox.lifecycle.addresses.load(Ordering::Acquire) == 0 {
                         break ExitReason::Normal;
                     }
                     batch = 0;
@@ -237,7 +237,7 @@ fn stopping_panicked<A: Actor>(
     reason: ExitReason,
     panic: Box<dyn Any + Send>,
 ) -> ExitReason {
-    tracing::warn!(target: "actor_system::actor", actor = %mailbox.name, "stopping hook panicked");
+    tracing::warn!(target: "actor_system::actor", actor = %mailbox.name(), "stopping hook panicked");
     mailbox.stats.record_failure();
     if reason.is_failure() {
         reason
@@ -249,30 +249,34 @@ fn stopping_panicked<A: Actor>(
 /// Cancel timers, stop children, run `stopped`.
 async fn finish<A: Actor>(actor: &mut A, ctx: &mut Context<A>, reason: ExitReason) -> ExitReason {
     ctx.timers.cancel_all();
-    for child in std::mem::take(&mut ctx.children) {
+    for child in ctx.children.take().map(|c| *c).unwrap_or_default() {
         // Boxed: most actors have no children, and an inline timeout would widen every task.
         Box::pin(child.shutdown()).await;
     }
     if catch_panic(actor.stopped(&reason)).await.is_err() {
-        tracing::warn!(target: "actor_system::actor", actor = %ctx.mailbox.name, "stopped hook panicked");
+        tracing::warn!(target: "actor_system::actor", actor = %ctx.mailbox.name(), "stopped hook panicked");
     }
     match &reason {
         ExitReason::Failed(e) => {
-            tracing::warn!(target: "actor_system::actor", actor = %ctx.mailbox.name, error = %e, "actor failed")
+            tracing::warn!(target: "actor_system::actor", actor = %ctx.mailbox.name(), error = %e, "actor failed")
         }
-        _ => tracing::debug!(target: "actor_system::actor", actor = %ctx.mailbox.name, "stopped"),
+        _ => tracing::debug!(target: "actor_system::actor", actor = %ctx.mailbox.name(), "stopped"),
     }
     reason
 }
 
+/// The span a handler runs in, if enabled. Boxed: a `Span` is 40 bytes that would widen every
+/// actor's task, and with the actor target's debug level off (the usual case) there is none.
+type HandlerSpan = Option<Box<tracing::Span>>;
+
 /// Poll a running handler inside its span, turning a panic into an error.
 #[inline]
 fn poll_handler(
-    span: &tracing::Span,
+    span: &HandlerSpan,
     handler: Pin<&mut HandlerFuture<'_>>,
     cx: &mut std::task::Context<'_>,
 ) -> Poll<Result<(), Box<dyn Any + Send>>> {
-    let _entered = span.enter();
+    let _entered = span.as_deref().map(tracing::Span::enter);
     poll_catching(handler, cx)
 }
 
@@ -284,17 +288,18 @@ fn start_letter<A: Actor>(
     ctx: &mut Context<A>,
     stamp: Stamp,
     letter: &dyn Letter<A>,
-) -> (tracing::Span, Option<Instant>) {
+) -> (HandlerSpan, Option<Instant>) {
     let (message_type, correlation_id) = letter.describe();
     current::set_correlation(correlation_id);
     ctx.handling = Some((stamp, message_type));
     let span = tracing::debug_span!(
         target: "actor_system::actor",
         "handle",
-        actor = %mailbox.name,
+        actor = %mailbox.name(),
         message = message_type,
         correlation_id = ?correlation_id,
     );
+    let span = (!span.is_disabled()).then(|| Box::new(span));
     (span, stamp.is_sampled().then(Instant::now))
 }
 
@@ -341,7 +346,7 @@ fn handler_panicked<A: Actor>(
             ActorError::from_panic(&*panic)
         }
     };
-    tracing::error!(target: "actor_system::actor", actor = %mailbox.name, message = info.message_type, error = %error, "handler panicked");
+    tracing::error!(target: "actor_system::actor", actor = %mailbox.name(), message = info.message_type, error = %error, "handler panicked");
     ExitReason::Failed(error)
 }
 

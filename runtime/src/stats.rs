@@ -2,6 +2,7 @@
 //! mirrored into the `metrics` facade (labels `actor`, `actor_type`).
 
 use crate::Priority;
+use once_cell::race::OnceBox;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
@@ -53,16 +54,30 @@ fn bump(counter: &AtomicU64, by: u64) {
     counter.store(counter.load(Relaxed).wrapping_add(by), Relaxed);
 }
 
+/// The counters that change rarely or only for sampled messages, and the metric handles.
+#[derive(Default)]
+struct RareStats {
+    /// Registered at spawn if metrics are exported then.
+    handles: Option<MetricHandles>,
+    failed: AtomicU64,
+    dropped: AtomicU64,
+    rejected: AtomicU64,
+    restarts: AtomicU64,
+    /// Handling time and mailbox wait of sampled messages.
+    handling: Timing,
+    mailbox_wait: Timing,
+}
+
 /// Written only by the actor's own task (see [`bump`]).
 #[derive(Default)]
-pub(crate) struct Timing {
+struct Timing {
     count: AtomicU64,
     total_ns: AtomicU64,
     max_ns: AtomicU64,
 }
 
 impl Timing {
-    pub(crate) fn record(&self, d: Duration) {
+    fn record(&self, d: Duration) {
         let ns = d.as_nanos().min(u64::MAX as u128) as u64;
         bump(&self.count, 1);
         bump(&self.total_ns, ns);
@@ -83,14 +98,10 @@ impl Timing {
 /// Live counters of one actor (shared by all its incarnations).
 pub(crate) struct ActorStats {
     /// Written only by the actor's own task.
-    pub(crate) processed: AtomicU64,
-    pub(crate) failed: AtomicU64,
-    pub(crate) dropped: AtomicU64,
-    pub(crate) rejected: AtomicU64,
-    pub(crate) restarts: AtomicU64,
-    pub(crate) handling: Timing,
-    pub(crate) mailbox_wait: Timing,
-    handles: Option<Box<MetricHandles>>,
+    processed: AtomicU64,
+    /// Created with the first sampled message, failure, drop, refusal or restart (or at spawn
+    /// when metrics are exported): an idle actor carries one pointer for them.
+    rare: OnceBox<RareStats>,
 }
 
 static EXPORT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -149,15 +160,17 @@ impl MetricHandles {
 
 impl ActorStats {
     pub(crate) fn new(name: &str, actor_type: &'static str) -> Self {
+        let rare = OnceBox::new();
+        if metrics_exported() {
+            let handles = Some(MetricHandles::new(name, actor_type));
+            let _ = rare.set(Box::new(RareStats {
+                handles,
+                ..RareStats::default()
+            }));
+        }
         ActorStats {
             processed: AtomicU64::new(0),
-            failed: AtomicU64::new(0),
-            dropped: AtomicU64::new(0),
-            rejected: AtomicU64::new(0),
-            restarts: AtomicU64::new(0),
-            handling: Timing::default(),
-            mailbox_wait: Timing::default(),
-            handles: metrics_exported().then(|| Box::new(MetricHandles::new(name, actor_type))),
+            rare,
         }
     }
 
@@ -166,18 +179,19 @@ impl ActorStats {
     pub(crate) fn record_handled(&self, priority: Priority, timing: Option<(Duration, Duration)>) {
         bump(&self.processed, 1);
         // Most messages are neither timed nor exported: one counter, nothing else.
-        if timing.is_some() || self.handles.is_some() {
+        if timing.is_some() || metrics_exported() {
             self.record_handled_details(priority, timing);
         }
     }
 
     #[inline(never)]
     fn record_handled_details(&self, priority: Priority, timing: Option<(Duration, Duration)>) {
+        let rare = self.rare();
         if let Some((wait, handling)) = timing {
-            self.handling.record(handling);
-            self.mailbox_wait.record(wait);
+            rare.handling.record(handling);
+            rare.mailbox_wait.record(wait);
         }
-        let Some(handles) = self.handles.as_deref() else {
+        let Some(handles) = &rare.handles else {
             return;
         };
         handles.processed.increment(1);
@@ -187,30 +201,53 @@ impl ActorStats {
         }
     }
 
+    fn rare(&self) -> &RareStats {
+        self.rare.get_or_init(Box::default)
+    }
+
     pub(crate) fn record_failure(&self) {
-        self.failed.fetch_add(1, Relaxed);
-        if let Some(h) = &self.handles {
+        let rare = self.rare();
+        rare.failed.fetch_add(1, Relaxed);
+        if let Some(h) = &rare.handles {
             h.failed.increment(1);
         }
     }
 
     pub(crate) fn record_dropped(&self) {
-        self.dropped.fetch_add(1, Relaxed);
-        if let Some(h) = &self.handles {
+        let rare = self.rare();
+        rare.dropped.fetch_add(1, Relaxed);
+        if let Some(h) = &rare.handles {
             h.dropped.increment(1);
         }
     }
 
+    /// A message was refused with an error returned to its sender.
+    pub(crate) fn record_rejected(&self) {
+        self.rare().rejected.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn record_restart(&self) {
+        self.rare().restarts.fetch_add(1, Relaxed);
+    }
+
     pub(crate) fn snapshot(&self, queue_depth: [usize; 4]) -> StatsSnapshot {
+        let processed = self.processed.load(Relaxed);
+        let Some(rare) = self.rare.get() else {
+            return StatsSnapshot {
+                processed,
+                queue_depth,
+                ..StatsSnapshot::default()
+            };
+        };
         StatsSnapshot {
-            processed: self.processed.load(Relaxed),
-            failed: self.failed.load(Relaxed),
-            dropped: self.dropped.load(Relaxed),
-            rejected: self.rejected.load(Relaxed),
-            restarts: self.restarts.load(Relaxed),
+            processed,
+            failed: rare.failed.load(Relaxed),
+            dropped: rare.dropped.load(Relaxed),
+            rejected: rare.rejected.load(Relaxed),
+            restarts: rare.restarts.load(Relaxed),
             queue_depth,
-            handling: self.handling.summary(),
-            mailbox_wait: self.mailbox_wait.summary(),
+            handling: rare.handling.summary(),
+            mailbox_wait: rare.mailbox_wait.summary(),
         }
     }
 }

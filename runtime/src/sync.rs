@@ -7,6 +7,8 @@
 #[cfg(not(loom))]
 pub(crate) use atomic_waker::AtomicWaker;
 #[cfg(not(loom))]
+use once_cell::race::OnceBox;
+#[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[cfg(loom)]
@@ -26,12 +28,12 @@ pub(crate) fn register(slot: &AtomicWaker, waker: &std::task::Waker) {
 /// is two cache-padded words (256 bytes on x86_64); most actors use one or two of their four
 /// user lanes, so allocating lazily keeps an idle actor small.
 #[cfg(not(loom))]
-pub(crate) struct Lane<T>(std::sync::OnceLock<Box<crossbeam_queue::SegQueue<T>>>);
+pub(crate) struct Lane<T>(OnceBox<crossbeam_queue::SegQueue<T>>);
 
 #[cfg(not(loom))]
 impl<T> Lane<T> {
     pub(crate) fn new() -> Self {
-        Lane(std::sync::OnceLock::new())
+        Lane(OnceBox::new())
     }
     /// Push `value`; `true` when this push created the lane (the caller must then publish the
     /// new lane with a `SeqCst` read-modify-write, see the mailbox core's module doc).
@@ -47,6 +49,7 @@ impl<T> Lane<T> {
     }
     #[cold]
     fn create_and_push(&self, value: T) -> bool {
+        // Two first pushes may race to create the lane: one box wins, the other is dropped.
         self.0
             .get_or_init(|| Box::new(crossbeam_queue::SegQueue::new()))
             .push(value);
@@ -82,7 +85,8 @@ impl<T> Lane<T> {
 /// it is empty without taking the lock.
 #[cfg(not(loom))]
 pub(crate) struct SignalLane<T> {
-    queue: parking_lot::Mutex<std::collections::VecDeque<T>>,
+    /// Created with the first signal: an idle actor carries one pointer for it.
+    queue: OnceBox<parking_lot::Mutex<std::collections::VecDeque<T>>>,
     len: AtomicUsize,
 }
 
@@ -90,14 +94,14 @@ pub(crate) struct SignalLane<T> {
 impl<T> SignalLane<T> {
     pub(crate) fn new() -> Self {
         SignalLane {
-            queue: parking_lot::Mutex::new(std::collections::VecDeque::new()),
+            queue: OnceBox::new(),
             len: AtomicUsize::new(0),
         }
     }
     /// Push `value`. Returns `true`: a locked push is not a `SeqCst` operation, so the caller
     /// publishes it with a `SeqCst` read-modify-write (see the mailbox core's module doc).
     pub(crate) fn push(&self, value: T) -> bool {
-        let mut queue = self.queue.lock();
+        let mut queue = self.queue.get_or_init(Box::default).lock();
         queue.push_back(value);
         self.len.store(queue.len(), Ordering::Release);
         true
@@ -111,7 +115,7 @@ impl<T> SignalLane<T> {
         if self.is_empty() {
             return None;
         }
-        let mut queue = self.queue.lock();
+        let mut queue = self.queue.get()?.lock();
         let value = queue.pop_front();
         self.len.store(queue.len(), Ordering::Release);
         value

@@ -64,37 +64,45 @@ struct Entry<A: Actor> {
     token: CancellationToken,
 }
 
-/// The timers of one incarnation; all are cancelled when it ends.
+/// The timers of one incarnation; all are cancelled when it ends. The table is created with the
+/// first timer: most actors have none, and every actor's task carries this.
 pub(crate) struct Timers<A: Actor> {
+    table: Option<Box<TimerTable<A>>>,
+}
+
+struct TimerTable<A: Actor> {
     next_id: u64,
     /// A B-tree rather than a hash map: it is smaller in every actor's context and needs no
     /// random hasher state at spawn.
     entries: BTreeMap<u64, Entry<A>>,
-    /// Created with the first timer: most actors have none.
-    root: Option<CancellationToken>,
+    root: CancellationToken,
 }
 
 impl<A: Actor> Timers<A> {
     pub(crate) fn new() -> Self {
-        Timers {
-            next_id: 0,
-            entries: BTreeMap::new(),
-            root: None,
-        }
+        Timers { table: None }
+    }
+
+    fn table(&mut self) -> &mut TimerTable<A> {
+        self.table.get_or_insert_with(|| {
+            Box::new(TimerTable {
+                next_id: 0,
+                entries: BTreeMap::new(),
+                root: CancellationToken::new(),
+            })
+        })
     }
 
     /// A token cancelled with this incarnation's timers.
     pub(crate) fn child_token(&mut self) -> CancellationToken {
-        self.root
-            .get_or_insert_with(CancellationToken::new)
-            .child_token()
+        self.table().root.child_token()
     }
 
     pub(crate) fn cancel_all(&mut self) {
-        if let Some(root) = &self.root {
-            root.cancel();
+        if let Some(table) = &mut self.table {
+            table.root.cancel();
+            table.entries.clear();
         }
-        self.entries.clear();
     }
 
     fn schedule(
@@ -105,11 +113,12 @@ impl<A: Actor> Timers<A> {
         priority: Priority,
         callback: Callback<A>,
     ) -> TimerHandle {
-        let id = self.next_id;
-        self.next_id += 1;
-        let token = self.child_token();
+        let table = self.table();
+        let id = table.next_id;
+        table.next_id += 1;
+        let token = table.root.child_token();
         let queued = Arc::new(AtomicBool::new(false));
-        self.entries.insert(
+        table.entries.insert(
             id,
             Entry {
                 callback,
@@ -171,7 +180,7 @@ impl<A: Actor> Timers<A> {
 
     /// Take timer `id`'s callback out to run it; `None` if it was cancelled.
     fn take(&mut self, id: u64) -> Option<Entry<A>> {
-        let entry = self.entries.remove(&id)?;
+        let entry = self.table.as_mut()?.entries.remove(&id)?;
         entry.queued.store(false, Ordering::Release);
         (!entry.token.is_cancelled()).then_some(entry)
     }
@@ -180,8 +189,8 @@ impl<A: Actor> Timers<A> {
 impl<A: Actor> Drop for Timers<A> {
     /// An incarnation that is dropped (killed) takes its timers with it.
     fn drop(&mut self) {
-        if let Some(root) = &self.root {
-            root.cancel();
+        if let Some(table) = &self.table {
+            table.root.cancel();
         }
     }
 }
@@ -196,7 +205,7 @@ pub(crate) fn fire<A: Actor>(actor: &mut A, ctx: &mut Context<A>, id: u64) {
         Callback::Repeat(mut f) => {
             f(actor, ctx);
             if !entry.token.is_cancelled() {
-                ctx.timers.entries.insert(
+                ctx.timers.table().entries.insert(
                     id,
                     Entry {
                         callback: Callback::Repeat(f),

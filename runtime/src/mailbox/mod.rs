@@ -16,6 +16,28 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
+/// `my_crate::module::Type<T>` -> `Type<T>`.
+pub(crate) fn short_type_name<A>() -> &'static str {
+    let full = std::any::type_name::<A>();
+    let base = full.split('<').next().unwrap_or(full);
+    // A path separator is "::", so the name starts after the last ':' (a char search is a
+    // memrchr; a "::" substring search costs a few hundred instructions).
+    let start = base.rfind(':').map_or(0, |i| i + 1);
+    &full[start..]
+}
+
+/// Capacity bookkeeping of a bounded mailbox; boxed, so that unbounded mailboxes (the common
+/// case) carry one pointer instead.
+struct Bound {
+    capacity: usize,
+    overflow: OverflowStrategy,
+    /// Slots taken (reserved before the push, released after the pop).
+    reserved: AtomicUsize,
+    /// Senders waiting for space (backpressure).
+    waiters: AtomicUsize,
+    space: Notify,
+}
+
 /// The lane index of a user priority (lane 0 is the system lane).
 fn lane_of(priority: Priority) -> usize {
     priority.lane() + 1
@@ -36,43 +58,57 @@ pub(crate) enum Refused {
 
 pub(crate) struct Mailbox<A: Actor> {
     queue: LaneQueue<Envelope<A>>,
-    config: MailboxConfig,
-    /// Slots taken in a bounded mailbox (reserved before the push, released after the pop).
-    reserved: AtomicUsize,
-    /// Senders waiting for space (backpressure).
-    waiters: AtomicUsize,
-    space: Notify,
+    /// Capacity and overflow policy, for bounded mailboxes only.
+    bound: Option<Box<Bound>>,
     pub(crate) id: ActorId,
-    pub(crate) name: Arc<str>,
-    pub(crate) actor_type: &'static str,
+    /// `None`: named after the actor's type (no allocation per actor).
+    name: Option<Arc<str>>,
     pub(crate) dead_letters: DeadLetters,
     pub(crate) stats: ActorStats,
-    /// Live `Addr`s; when it reaches zero the actor stops once idle.
-    pub(crate) senders: AtomicUsize,
     pub(crate) lifecycle: crate::lifecycle::Lifecycle,
 }
 
 impl<A: Actor> Mailbox<A> {
-    pub(crate) fn new(name: Arc<str>, config: MailboxConfig, dead_letters: DeadLetters) -> Self {
-        let actor_type = std::any::type_name::<A>();
+    pub(crate) fn new(
+        name: Option<Arc<str>>,
+        config: MailboxConfig,
+        dead_letters: DeadLetters,
+    ) -> Self {
         Mailbox {
             queue: LaneQueue::new(),
-            config,
-            reserved: AtomicUsize::new(0),
-            waiters: AtomicUsize::new(0),
-            space: Notify::new(),
+            bound: config.capacity.map(|capacity| {
+                Box::new(Bound {
+                    capacity,
+                    overflow: config.overflow,
+                    reserved: AtomicUsize::new(0),
+                    waiters: AtomicUsize::new(0),
+                    space: Notify::new(),
+                })
+            }),
             id: ActorId::next(),
-            stats: ActorStats::new(&name, actor_type),
+            stats: ActorStats::new(
+                name.as_deref().unwrap_or(short_type_name::<A>()),
+                std::any::type_name::<A>(),
+            ),
             name,
-            actor_type,
             dead_letters,
-            senders: AtomicUsize::new(0),
             lifecycle: crate::lifecycle::Lifecycle::new(),
         }
     }
 
-    pub(crate) fn config(&self) -> &MailboxConfig {
-        &self.config
+    /// The actor's name: given at spawn, or its type's.
+    pub(crate) fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or(short_type_name::<A>())
+    }
+
+    /// Whether the mailbox has a capacity.
+    pub(crate) fn is_bounded(&self) -> bool {
+        self.bound.is_some()
+    }
+
+    /// Whether a full mailbox makes `send` wait for space.
+    pub(crate) fn applies_backpressure(&self) -> bool {
+        matches!(&self.bound, Some(b) if b.overflow == OverflowStrategy::Backpressure)
     }
 
     /// Decide whether a message of `priority` may be queued, evicting under `DropOldest` and
@@ -82,19 +118,20 @@ impl<A: Actor> Mailbox<A> {
         if self.queue.is_closed() {
             return Err(Refused::Closed);
         }
-        let Some(capacity) = self.config.capacity else {
+        let Some(bound) = &self.bound else {
             return Ok(Admit::Slot);
         };
+        let capacity = bound.capacity;
         let protected = matches!(priority, Priority::Critical | Priority::High);
         loop {
-            let taken = self.reserved.load(Ordering::SeqCst);
-            if let OverflowStrategy::DropLowPriority { threshold } = self.config.overflow {
+            let taken = bound.reserved.load(Ordering::SeqCst);
+            if let OverflowStrategy::DropLowPriority { threshold } = bound.overflow {
                 if !protected && taken as f64 >= threshold * capacity as f64 {
                     return Ok(Admit::Drop(DropReason::DroppedNewest));
                 }
             }
             if taken < capacity {
-                if self
+                if bound
                     .reserved
                     .compare_exchange_weak(taken, taken + 1, Ordering::SeqCst, Ordering::SeqCst)
                     .is_ok()
@@ -103,7 +140,7 @@ impl<A: Actor> Mailbox<A> {
                 }
                 continue;
             }
-            match self.config.overflow {
+            match bound.overflow {
                 OverflowStrategy::Backpressure | OverflowStrategy::Reject => {
                     return Err(Refused::Full)
                 }
@@ -210,27 +247,32 @@ impl<A: Actor> Mailbox<A> {
     /// A user message left the queue: free its slot and wake one waiting sender.
     #[inline]
     fn release_slot(&self, env: &Envelope<A>) {
-        if self.config.capacity.is_none() || !matches!(env.payload, Payload::Letter(_)) {
+        let Some(bound) = &self.bound else {
+            return;
+        };
+        if !matches!(env.payload, Payload::Letter(_)) {
             return;
         }
-        self.reserved.fetch_sub(1, Ordering::SeqCst);
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            self.space.notify_one();
+        bound.reserved.fetch_sub(1, Ordering::SeqCst);
+        if bound.waiters.load(Ordering::SeqCst) > 0 {
+            bound.space.notify_one();
         }
     }
 
     /// Wait until a slot may be free (or the mailbox closed). Callers retry `reserve` after.
     pub(crate) async fn wait_for_space(&self) {
-        let notified = self.space.notified();
+        let Some(bound) = &self.bound else {
+            return;
+        };
+        let notified = bound.space.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        self.waiters.fetch_add(1, Ordering::SeqCst);
-        let full =
-            self.reserved.load(Ordering::SeqCst) >= self.config.capacity.unwrap_or(usize::MAX);
+        bound.waiters.fetch_add(1, Ordering::SeqCst);
+        let full = bound.reserved.load(Ordering::SeqCst) >= bound.capacity;
         if full && !self.queue.is_closed() {
             notified.await;
         }
-        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        bound.waiters.fetch_sub(1, Ordering::SeqCst);
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -240,7 +282,9 @@ impl<A: Actor> Mailbox<A> {
     /// Refuse further messages; wake everyone waiting.
     pub(crate) fn close(&self) {
         self.queue.close();
-        self.space.notify_waiters();
+        if let Some(bound) = &self.bound {
+            bound.space.notify_waiters();
+        }
     }
 
     /// Dead-letter everything still queued (user messages; signals and ticks are discarded).
@@ -270,7 +314,7 @@ impl<A: Actor> Mailbox<A> {
         self.stats.record_dropped();
         self.dead_letters.publish(DeadLetter {
             actor_id: self.id,
-            actor_name: self.name.clone(),
+            actor_name: (self.name.clone()).unwrap_or_else(|| short_type_name::<A>().into()),
             message_type: info.message_type,
             priority: info.priority,
             correlation_id: info.correlation_id,
@@ -290,8 +334,8 @@ impl<A: Actor> Mailbox<A> {
 
     /// Fraction of a bounded mailbox in use (0.0 for unbounded ones).
     pub(crate) fn saturation(&self) -> f64 {
-        match self.config.capacity {
-            Some(c) => self.reserved.load(Ordering::Relaxed) as f64 / c as f64,
+        match &self.bound {
+            Some(bound) => bound.reserved.load(Ordering::Relaxed) as f64 / bound.capacity as f64,
             None => 0.0,
         }
     }
@@ -331,5 +375,15 @@ impl LanePicker {
             }
         }
         queue.pop_first()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_names_drop_the_module_path() {
+        struct Local;
+        assert_eq!(super::short_type_name::<Local>(), "Local");
+        assert_eq!(super::short_type_name::<Vec<u8>>(), "Vec<u8>");
     }
 }

@@ -71,7 +71,9 @@ impl fmt::Display for FailureKind {
 pub struct ActorError {
     kind: FailureKind,
     severity: Severity,
-    message: String,
+    /// Boxed `str` rather than `String`: an exit reason (which holds an error) sits in every
+    /// actor's context, and one word less there is one word less per actor.
+    message: Box<str>,
 }
 
 impl ActorError {
@@ -80,7 +82,7 @@ impl ActorError {
         ActorError {
             kind,
             severity,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
         }
     }
 

@@ -335,3 +335,31 @@ async fn small_and_large_handler_futures_both_suspend_and_report_panics() {
     assert_eq!(addr.ask(PanicAfterAwait).await, Err(AskError::NoReply));
     assert!(addr.wait_for_stop().await.is_failure());
 }
+
+struct Napper;
+impl Actor for Napper {}
+
+struct Nap(Duration);
+impl Message for Nap {
+    type Result = ();
+}
+impl Handler<Nap> for Napper {
+    async fn handle(&mut self, msg: Nap, _: &mut Context<Self>) {
+        tokio::time::sleep(msg.0).await;
+    }
+}
+
+#[tokio::test]
+async fn critical_messages_are_timed_from_queueing_to_the_end_of_their_handler() {
+    let addr = spawn(Napper).await.unwrap();
+    let critical = || addr.with_priority(Priority::Critical);
+    critical().tell(Nap(Duration::from_millis(30))).unwrap();
+    // Queued behind the first nap: waits about as long as it sleeps.
+    critical().ask(Nap(Duration::ZERO)).await.unwrap();
+    let stats = addr.stats();
+    assert_eq!(stats.handling.count, 2);
+    assert!(stats.handling.max >= Duration::from_millis(30), "{stats:?}");
+    assert!(stats.handling.total < Duration::from_secs(5), "{stats:?}");
+    assert_eq!(stats.mailbox_wait.count, 2);
+    assert!(stats.mailbox_wait.max >= Duration::from_millis(25), "{stats:?}");
+}

@@ -361,5 +361,8 @@ async fn critical_messages_are_timed_from_queueing_to_the_end_of_their_handler()
     assert!(stats.handling.max >= Duration::from_millis(30), "{stats:?}");
     assert!(stats.handling.total < Duration::from_secs(5), "{stats:?}");
     assert_eq!(stats.mailbox_wait.count, 2);
-    assert!(stats.mailbox_wait.max >= Duration::from_millis(25), "{stats:?}");
+    assert!(
+        stats.mailbox_wait.max >= Duration::from_millis(25),
+        "{stats:?}"
+    );
 }

@@ -94,14 +94,23 @@ fn catch_panic<F: Future>(fut: F) -> CatchPanic<F> {
     CatchPanic { fut }
 }
 
-/// Run `actor` on `mailbox` until it stops or fails; report the `started` result on `started`.
-/// The mailbox is left open: the caller decides whether to restart on it or close it.
+/// How an incarnation begins.
+pub(crate) enum Begin {
+    /// Run the `started` hook first; report its result on the sender, if any.
+    Start(Option<StartedSender>),
+    /// The `started` hook already ran (see [`start_in_caller`]).
+    Started,
+}
+
+/// Run `actor` on `mailbox` with `ctx` until it stops or fails. The mailbox is left open: the
+/// caller decides whether to restart on it or close it.
 #[allow(clippy::manual_async_fn)] // see the comment in the body
 pub(crate) fn run<'a, A: Actor>(
     mailbox: &'a Arc<Mailbox<A>>,
     picker: &'a mut LanePicker,
     mut actor: A,
-    started: Option<StartedSender>,
+    mut ctx: Context<A>,
+    begin: Begin,
 ) -> impl Future<Output = ExitReason> + Send + 'a {
     // Async blocks rather than `async fn`s here and in `incarnation`: an `async fn` stores its
     // arguments twice (as given and as locals), in every actor's task.
@@ -110,7 +119,7 @@ pub(crate) fn run<'a, A: Actor>(
             mailbox,
             incarnation: current::scope(
                 mailbox.id,
-                incarnation(mailbox, picker, &mut actor, started),
+                incarnation(mailbox, picker, &mut actor, &mut ctx, begin),
             ),
         };
         match incarnation.await {
@@ -135,13 +144,23 @@ fn incarnation<'a, A: Actor>(
     mailbox: &'a Arc<Mailbox<A>>,
     picker: &'a mut LanePicker,
     actor: &'a mut A,
-    started: Option<StartedSender>,
+    ctx: &'a mut Context<A>,
+    begin: Begin,
 ) -> impl Future<Output = ExitReason> + Send + 'a {
     async move {
-        let mut ctx = Context::new(mailbox.clone());
         // A failed start leaves its reason in `ctx.exit` (a result matched here would be kept in
         // the task for the actor's whole life).
-        let reason = if start(actor, &mut ctx, started).await {
+        let started = match begin {
+            Begin::Start(started) => match start(actor, ctx, started).await {
+                Ok(()) => true,
+                Err(error) => {
+                    ctx.exit = Some(ExitReason::Failed(error));
+                    false
+                }
+            },
+            Begin::Started => true,
+        };
+        let reason = if started {
             mailbox.lifecycle.set_state(ActorState::Running);
             tracing::debug!(target: "actor_system::actor", actor = %mailbox.name(), id = %mailbox.id, "started");
             let mut batch = 0u32;
@@ -165,21 +184,21 @@ fn incarnation<'a, A: Actor>(
                 };
                 let ended = match payload {
                     Payload::Letter(letter) => {
-                        let (span, began) = start_letter(mailbox, &mut ctx, stamp, &*letter);
+                        let (span, began) = start_letter(mailbox, ctx, stamp, &*letter);
                         // Pinned where it is built: the handler's future is not moved around.
                         let outcome = {
-                            let mut handler = std::pin::pin!(letter.handle(actor, &mut ctx));
+                            let mut handler = std::pin::pin!(letter.handle(actor, ctx));
                             poll_fn(|cx| poll_handler(&span, handler.as_mut(), cx)).await
                         };
-                        finish_letter(mailbox, &mut ctx, outcome, began)
+                        finish_letter(mailbox, ctx, outcome, began)
                     }
                     Payload::Control(control) => {
-                        match handle_control(mailbox, actor, &mut ctx, *control) {
+                        match handle_control(mailbox, actor, ctx, *control) {
                             Controlled::Done(ended) => ended,
                             // Boxed: health checks are rare, and their future would widen
                             // every actor's task.
                             Controlled::CheckHealth(reply) => {
-                                Box::pin(health_check(mailbox, actor, &mut ctx, reply)).await
+                                Box::pin(health_check(mailbox, actor, ctx, reply)).await
                             }
                         }
                     }
@@ -192,7 +211,7 @@ fn incarnation<'a, A: Actor>(
             if matches!(&reason, ExitReason::Failed(e) if e.kind() == FailureKind::Panic) {
                 reason
             } else {
-                match catch_panic(actor.stopping(&mut ctx)).await {
+                match catch_panic(actor.stopping(ctx)).await {
                     Ok(()) => reason,
                     Err(panic) => stopping_panicked(mailbox, reason, panic),
                 }
@@ -200,17 +219,39 @@ fn incarnation<'a, A: Actor>(
         } else {
             ctx.exit.take().unwrap_or(ExitReason::Normal)
         };
-        finish(actor, &mut ctx, reason).await
+        finish(actor, ctx, reason).await
     }
 }
 
-/// Run the `started` hook and report its result to the spawner, if it waits. On failure, the
-/// reason is left in `ctx.exit` and this returns `false`.
+/// Run the `started` hook in the caller's task, before the actor's task exists: `spawn` then
+/// returns without a hand-off to the new task and back. On success, the context to run the
+/// actor with (see [`Begin::Started`]); on failure, the incarnation is over (its `stopped` hook
+/// ran) and this is why.
+pub(crate) async fn start_in_caller<A: Actor>(
+    mailbox: &Arc<Mailbox<A>>,
+    actor: &mut A,
+) -> Result<Context<A>, ActorError> {
+    let mut ctx = Context::new(mailbox.clone());
+    match current::scope(mailbox.id, start(actor, &mut ctx, None)).await {
+        Ok(()) => {
+            // Running from the spawner's point of view as soon as `spawn` returns.
+            mailbox.lifecycle.set_state(ActorState::Running);
+            Ok(ctx)
+        }
+        Err(error) => {
+            let reason = ExitReason::Failed(error.clone());
+            current::scope(mailbox.id, finish(actor, &mut ctx, reason)).await;
+            Err(error)
+        }
+    }
+}
+
+/// Run the `started` hook and report its result to the spawner, if it waits.
 async fn start<A: Actor>(
     actor: &mut A,
     ctx: &mut Context<A>,
     started: Option<StartedSender>,
-) -> bool {
+) -> Result<(), ActorError> {
     ctx.mailbox.lifecycle.set_state(ActorState::Starting);
     let start = match catch_panic(actor.started(ctx)).await {
         Ok(Ok(())) => Ok(()),
@@ -220,14 +261,10 @@ async fn start<A: Actor>(
     if let Some(tx) = started {
         let _ = tx.send(start.clone());
     }
-    match start {
-        Ok(()) => true,
-        Err(e) => {
-            ctx.mailbox.stats.record_failure();
-            ctx.exit = Some(ExitReason::Failed(e));
-            false
-        }
+    if start.is_err() {
+        ctx.mailbox.stats.record_failure();
     }
+    start
 }
 
 /// The `stopping` hook panicked: the actor fails, unless it was failing already.

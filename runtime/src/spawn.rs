@@ -2,8 +2,9 @@
 
 use crate::envelope::Signal;
 use crate::mailbox::{LanePicker, Mailbox};
+use crate::runner::{self, Begin};
 use crate::{
-    Actor, ActorError, ActorState, Addr, ConfigError, DeadLetters, DropReason, ExitReason,
+    Actor, ActorError, ActorState, Addr, ConfigError, Context, DeadLetters, DropReason, ExitReason,
     MailboxConfig, SpawnError,
 };
 use std::future::Future;
@@ -70,6 +71,10 @@ impl SpawnOptions {
 
 /// Spawn `actor` on the current tokio runtime; resolves once its `started` hook succeeded.
 ///
+/// The hook runs in the calling task (with the actor's context, as the actor); the actor's own
+/// task is spawned after it, to handle messages. Dropping the returned future while `started`
+/// runs ends the actor (its addresses see it stopped).
+///
 /// # Panics
 /// Outside a tokio runtime (like `tokio::spawn`).
 pub async fn spawn<A: Actor>(actor: A) -> Result<Addr<A>, SpawnError> {
@@ -87,7 +92,16 @@ pub(crate) async fn spawn_task<A: Actor>(
 ) -> Result<(Addr<A>, ChildLink), SpawnError> {
     let mut cell = ActorCell::new(options)?;
     let addr = cell.address();
-    let (tx, rx) = oneshot::channel();
+    let mut actor = actor;
+    // `started` runs here, in the caller's task: spawn returns as soon as it succeeded, without
+    // a hand-off to the new task and back (the task could run on another worker).
+    let ctx = match runner::start_in_caller(&cell.mailbox, &mut actor).await {
+        Ok(ctx) => ctx,
+        Err(error) => {
+            cell.finish(ExitReason::Failed(error.clone()));
+            return Err(SpawnError::StartFailed(error));
+        }
+    };
     // Boxed: tokio aligns a task's cell to 128 bytes, so a cell holding the future rounds up to
     // a multiple of 128 and its aligned allocation leaves gaps; boxed, the cell is 128 bytes and
     // the future an ordinary allocation (and is not copied around while the task is set up).
@@ -95,23 +109,18 @@ pub(crate) async fn spawn_task<A: Actor>(
     let task = spawn_actor_task(
         addr.name(),
         Box::pin(async move {
-            let reason = cell.run(actor, Some(tx)).await;
+            let mailbox = &cell.mailbox;
+            let reason = runner::run(mailbox, &mut cell.picker, actor, ctx, Begin::Started).await;
             cell.finish(reason);
         }),
     );
-    match rx.await {
-        Ok(Ok(())) => Ok((
-            addr.clone(),
-            ChildLink {
-                control: addr.mailbox.clone(),
-                task,
-            },
-        )),
-        Ok(Err(e)) => Err(SpawnError::StartFailed(e)),
-        Err(_) => Err(SpawnError::StartFailed(ActorError::panicked(
-            "the actor task ended before reporting its start",
-        ))),
-    }
+    Ok((
+        addr.clone(),
+        ChildLink {
+            control: addr.mailbox.clone(),
+            task,
+        },
+    ))
 }
 
 /// Spawn the task that runs an actor named `name`. Built with `--cfg tokio_unstable`, the task
@@ -193,7 +202,14 @@ impl<A: Actor> ActorCell<A> {
         started: Option<oneshot::Sender<Result<(), ActorError>>>,
     ) -> impl Future<Output = ExitReason> + Send + '_ {
         // Not an `async fn`: its arguments would be stored twice in every actor task.
-        crate::runner::run(&self.mailbox, &mut self.picker, actor, started)
+        let ctx = Context::new(self.mailbox.clone());
+        runner::run(
+            &self.mailbox,
+            &mut self.picker,
+            actor,
+            ctx,
+            Begin::Start(started),
+        )
     }
 
     /// The actor's current lifecycle state.

@@ -301,3 +301,26 @@ async fn a_kill_reaches_the_next_incarnation_after_one_that_was_killed_while_idl
         ExitReason::Failed(ActorError::recoverable("second"))
     );
 }
+
+/// Hands its address out from `started`, then never finishes starting.
+struct StuckStarting(Option<tokio::sync::oneshot::Sender<actor_system_runtime::Addr<Self>>>);
+impl Actor for StuckStarting {
+    async fn started(&mut self, ctx: &mut Context<Self>) -> actor_system_runtime::ActorResult<()> {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(ctx.address());
+        }
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn dropping_spawn_while_started_runs_ends_the_actor() {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawning = spawn(StuckStarting(Some(tx)));
+    assert!(tokio::time::timeout(Duration::from_millis(20), spawning)
+        .await
+        .is_err());
+    let addr = rx.await.unwrap();
+    assert_eq!(addr.wait_for_stop().await, ExitReason::Aborted);
+    assert!(!addr.is_alive());
+}

@@ -104,12 +104,25 @@ pub(crate) enum Begin {
 
 /// Run `actor` on `mailbox` with `ctx` until it stops or fails. The mailbox is left open: the
 /// caller decides whether to restart on it or close it.
-#[allow(clippy::manual_async_fn)] // see the comment in the body
+#[allow(clippy::manual_async_fn)] // see `run_killable`
 pub(crate) fn run<'a, A: Actor>(
     mailbox: &'a Arc<Mailbox<A>>,
     picker: &'a mut LanePicker,
     mut actor: A,
     mut ctx: Context<A>,
+    begin: Begin,
+) -> impl Future<Output = ExitReason> + Send + 'a {
+    async move { run_killable(mailbox, picker, &mut actor, &mut ctx, begin).await }
+}
+
+/// [`run`], on an actor and context owned by the caller's future. (A future that owns them and
+/// passes them on by value would hold them twice, in every actor's task.)
+#[allow(clippy::manual_async_fn)] // see the comment in the body
+pub(crate) fn run_killable<'a, A: Actor>(
+    mailbox: &'a Arc<Mailbox<A>>,
+    picker: &'a mut LanePicker,
+    actor: &'a mut A,
+    ctx: &'a mut Context<A>,
     begin: Begin,
 ) -> impl Future<Output = ExitReason> + Send + 'a {
     // Async blocks rather than `async fn`s here and in `incarnation`: an `async fn` stores its
@@ -119,7 +132,7 @@ pub(crate) fn run<'a, A: Actor>(
             mailbox,
             incarnation: current::scope(
                 mailbox.id,
-                incarnation(mailbox, picker, &mut actor, &mut ctx, begin),
+                incarnation(mailbox, picker, actor, ctx, begin),
             ),
         };
         match incarnation.await {
@@ -139,7 +152,7 @@ pub(crate) fn run<'a, A: Actor>(
 /// One future on purpose: each nested `async fn` keeps its own copies of the references it is
 /// given, and its states do not share space with the caller's, so an idle actor's task would be
 /// hundreds of bytes larger (see `spawn::size_tests`).
-#[allow(clippy::manual_async_fn)] // see `run`
+#[allow(clippy::manual_async_fn)] // see `run_killable`
 fn incarnation<'a, A: Actor>(
     mailbox: &'a Arc<Mailbox<A>>,
     picker: &'a mut LanePicker,

@@ -346,7 +346,9 @@ impl<A: Actor> Mailbox<A> {
 pub(crate) struct LanePicker {
     fairness: Fairness,
     picks: u32,
-    next_boost: usize,
+    /// 0..3: which of High, Normal, Background gets the next boost. (Small: the picker sits in
+    /// every actor's task.)
+    next_boost: u8,
 }
 
 impl LanePicker {
@@ -366,7 +368,7 @@ impl LanePicker {
                 self.picks = 0;
                 // Rotate over High, Normal, Background (lanes 2..=4).
                 for _ in 0..3 {
-                    let lane = 2 + self.next_boost;
+                    let lane = 2 + usize::from(self.next_boost);
                     self.next_boost = (self.next_boost + 1) % 3;
                     if let Some(item) = queue.pop_lane(lane) {
                         return Some(item);

@@ -314,7 +314,10 @@ impl<A: Actor> Mailbox<A> {
         self.stats.record_dropped();
         self.dead_letters.publish(DeadLetter {
             actor_id: self.id,
-            actor_name: (self.name.clone()).unwrap_or_else(|| short_type_name::<A>().into()),
+            actor_name: self
+                .name
+                .clone()
+                .unwrap_or_else(|| short_type_name::<A>().into()),
             message_type: info.message_type,
             priority: info.priority,
             correlation_id: info.correlation_id,

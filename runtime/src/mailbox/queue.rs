@@ -353,6 +353,33 @@ mod tests {
             assert_eq!(producer.join().unwrap(), Pushed::Queued);
         }
     }
+
+    /// Several first pushes into the same fresh lane race to create it: one lane wins, the
+    /// others' are dropped, and every item lands in the winner (none is lost or duplicated).
+    #[test]
+    fn first_pushes_racing_to_create_a_lane_all_land_in_it() {
+        const PRODUCERS: usize = 4;
+        for round in 0..500usize {
+            let q = Arc::new(LaneQueue::new());
+            let lane = 1 + round % (LANES - 1);
+            let start = Arc::new(std::sync::Barrier::new(PRODUCERS));
+            let producers: Vec<_> = (0..PRODUCERS)
+                .map(|p| {
+                    let (q, start) = (q.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        q.push(lane, p)
+                    })
+                })
+                .collect();
+            for p in producers {
+                assert_eq!(p.join().unwrap(), Pushed::Queued);
+            }
+            let mut seen: Vec<_> = std::iter::from_fn(|| q.pop_first()).collect();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..PRODUCERS).collect::<Vec<_>>(), "round {round}");
+        }
+    }
 }
 
 #[cfg(all(test, loom))]

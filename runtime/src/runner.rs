@@ -102,23 +102,12 @@ pub(crate) enum Begin {
     Started,
 }
 
-/// Run `actor` on `mailbox` with `ctx` until it stops or fails. The mailbox is left open: the
-/// caller decides whether to restart on it or close it.
-#[allow(clippy::manual_async_fn)] // see `run_killable`
-pub(crate) fn run<'a, A: Actor>(
-    mailbox: &'a Arc<Mailbox<A>>,
-    picker: &'a mut LanePicker,
-    mut actor: A,
-    mut ctx: Context<A>,
-    begin: Begin,
-) -> impl Future<Output = ExitReason> + Send + 'a {
-    async move { run_killable(mailbox, picker, &mut actor, &mut ctx, begin).await }
-}
-
-/// [`run`], on an actor and context owned by the caller's future. (A future that owns them and
-/// passes them on by value would hold them twice, in every actor's task.)
+/// Run `actor` on `mailbox` with `ctx` until it stops or fails; a kill request ends it at its
+/// next poll. The mailbox is left open: the caller decides whether to restart on it or close it.
+/// The actor and context are borrowed from the caller's future, which owns them once (a future
+/// that owned them and passed them on by value would hold them twice, in every actor's task).
 #[allow(clippy::manual_async_fn)] // see the comment in the body
-pub(crate) fn run_killable<'a, A: Actor>(
+pub(crate) fn run<'a, A: Actor>(
     mailbox: &'a Arc<Mailbox<A>>,
     picker: &'a mut LanePicker,
     actor: &'a mut A,
@@ -152,7 +141,7 @@ pub(crate) fn run_killable<'a, A: Actor>(
 /// One future on purpose: each nested `async fn` keeps its own copies of the references it is
 /// given, and its states do not share space with the caller's, so an idle actor's task would be
 /// hundreds of bytes larger (see `spawn::size_tests`).
-#[allow(clippy::manual_async_fn)] // see `run_killable`
+#[allow(clippy::manual_async_fn)] // see `run`
 fn incarnation<'a, A: Actor>(
     mailbox: &'a Arc<Mailbox<A>>,
     picker: &'a mut LanePicker,

@@ -281,7 +281,7 @@ impl<A: Actor> Addr<A> {
     /// Ask the actor to stop after the message it is handling; queued messages are dead-lettered.
     /// The request travels ahead of all user messages and ignores capacity.
     pub fn stop(&self) {
-        self.mailbox.push_signal(Signal::Stop);
+        self.mailbox.request_stop();
     }
 
     /// Make the actor fail with `error` after the message it is handling, as if a handler had
@@ -326,7 +326,7 @@ impl<A: Actor> Clone for Addr<A> {
 impl<A: Actor> Drop for Addr<A> {
     fn drop(&mut self) {
         if (self.mailbox.lifecycle.addresses).fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.mailbox.push_signal(Signal::SendersGone);
+            self.mailbox.senders_gone();
         }
     }
 }

@@ -232,13 +232,11 @@ impl<A: Handler<M>, M: Message> Letter<A> for Ask<M> {
     }
 }
 
-/// Control signals, carried in the system lane ahead of all user traffic.
+/// Control signals that carry something, queued in the system lane ahead of all user traffic.
+/// (A stop request and the last address going away are flags of the mailbox core instead: the
+/// end of every actor would otherwise allocate a system lane and a boxed signal.)
 #[derive(Debug)]
 pub(crate) enum Signal {
-    /// Stop after the current message.
-    Stop,
-    /// The last address was dropped: stop once the mailbox is empty.
-    SendersGone,
     /// Fail now with this error (failure injection).
     Fail(crate::ActorError),
     /// Answer a health check.

@@ -170,6 +170,9 @@ fn incarnation<'a, A: Actor>(
                 if let Some(reason) = ctx.exit.take() {
                     break reason;
                 }
+                if mailbox.take_stop() {
+                    break ExitReason::Normal;
+                }
                 batch += 1;
                 if batch > BATCH {
                     batch = 0;
@@ -407,8 +410,6 @@ fn handle_control<A: Actor>(
     control: Control,
 ) -> Controlled {
     Controlled::Done(match control {
-        Control::Signal(Signal::Stop) => Some(ExitReason::Normal),
-        Control::Signal(Signal::SendersGone) => None,
         Control::Signal(Signal::Health(reply)) => return Controlled::CheckHealth(reply),
         Control::Signal(Signal::Fail(error)) => {
             mailbox.stats.record_failure();

@@ -161,10 +161,11 @@ impl MetricHandles {
 }
 
 impl ActorStats {
-    pub(crate) fn new(name: &str, actor_type: &'static str) -> Self {
+    /// Counters for an actor; `name` is called only if metrics are exported.
+    pub(crate) fn new<'a>(name: impl FnOnce() -> &'a str, actor_type: &'static str) -> Self {
         let rare = OnceBox::new();
         if metrics_exported() {
-            let handles = Some(MetricHandles::new(name, actor_type));
+            let handles = Some(MetricHandles::new(name(), actor_type));
             let _ = rare.set(Box::new(RareStats {
                 handles,
                 ..RareStats::default()

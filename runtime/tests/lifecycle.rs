@@ -324,3 +324,31 @@ async fn dropping_spawn_while_started_runs_ends_the_actor() {
     assert_eq!(addr.wait_for_stop().await, ExitReason::Aborted);
     assert!(!addr.is_alive());
 }
+
+/// A stop request ends one incarnation, ahead of queued messages; requests made before it took
+/// effect count as one, so the next incarnation on the same mailbox handles what was queued and
+/// ends when its last address is dropped.
+#[tokio::test]
+async fn a_stop_request_ends_one_incarnation_and_repeated_requests_count_once() {
+    use actor_system_runtime::{ActorCell, Priority};
+    let mut cell = ActorCell::<Recorder>::new(SpawnOptions::new()).unwrap();
+    let addr = cell.address();
+    addr.tell(Record(1)).unwrap();
+    addr.stop();
+    addr.stop();
+    assert_eq!(
+        cell.run(Recorder::default(), None).await,
+        ExitReason::Normal
+    );
+    let next = tokio::spawn(async move {
+        let reason = cell.run(Recorder::default(), None).await;
+        cell.finish(reason.clone());
+        reason
+    });
+    assert_eq!(addr.ask(Take).await, Ok(vec![(Priority::Normal, 1)]));
+    drop(addr);
+    let reason = tokio::time::timeout(Duration::from_secs(5), next)
+        .await
+        .expect("the last address going wakes the idle actor");
+    assert_eq!(reason.unwrap(), ExitReason::Normal);
+}

@@ -74,6 +74,15 @@ impl<A: Actor> Mailbox<A> {
         config: MailboxConfig,
         dead_letters: DeadLetters,
     ) -> Self {
+        // The name is worked out only if metrics are exported (a few hundred instructions per
+        // spawn otherwise).
+        let stats = ActorStats::new(
+            || match &name {
+                Some(name) => name,
+                None => short_type_name::<A>(),
+            },
+            std::any::type_name::<A>(),
+        );
         Mailbox {
             queue: LaneQueue::new(),
             bound: config.capacity.map(|capacity| {
@@ -86,10 +95,7 @@ impl<A: Actor> Mailbox<A> {
                 })
             }),
             id: ActorId::next(),
-            stats: ActorStats::new(
-                name.as_deref().unwrap_or(short_type_name::<A>()),
-                std::any::type_name::<A>(),
-            ),
+            stats,
             name,
             dead_letters,
             lifecycle: crate::lifecycle::Lifecycle::new(),
@@ -98,7 +104,21 @@ impl<A: Actor> Mailbox<A> {
 
     /// The actor's name: given at spawn, or its type's.
     pub(crate) fn name(&self) -> &str {
-        self.name.as_deref().unwrap_or(short_type_name::<A>())
+        match &self.name {
+            Some(name) => name,
+            None => short_type_name::<A>(),
+        }
+    }
+
+    /// The actor's name, worked out only when formatted (for logs and task names).
+    pub(crate) fn display_name(&self) -> impl std::fmt::Display + '_ {
+        struct Name<'a, A: Actor>(&'a Mailbox<A>);
+        impl<A: Actor> std::fmt::Display for Name<'_, A> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0.name())
+            }
+        }
+        Name(self)
     }
 
     /// Whether the mailbox has a capacity.
@@ -210,6 +230,24 @@ impl<A: Actor> Mailbox<A> {
     /// Queue a control signal ahead of all user traffic, regardless of capacity.
     pub(crate) fn push_signal(&self, signal: Signal) {
         let _ = self.queue.push(SYSTEM_LANE, Envelope::signal(signal));
+    }
+
+    /// Ask the actor to stop, ahead of every queued message (see [`Addr::stop`]).
+    ///
+    /// [`Addr::stop`]: crate::Addr::stop
+    pub(crate) fn request_stop(&self) {
+        self.queue.request_stop();
+    }
+
+    /// Consumer side: whether a stop was requested (the request is used up).
+    #[inline]
+    pub(crate) fn take_stop(&self) -> bool {
+        self.queue.take_stop()
+    }
+
+    /// The last address is gone: make an idle actor look at its address count.
+    pub(crate) fn senders_gone(&self) {
+        self.queue.nudge();
     }
 
     /// Consumer side: the next envelope by lane order and `picker`'s fairness.

@@ -3,9 +3,13 @@
 //! waker. The system lane is a small locked queue (signals are rare); the message path only
 //! reads its atomic length.
 //!
-//! The state word holds two flags:
+//! The state word holds four flags:
 //! - `CLOSED`: no more pushes are accepted;
-//! - `PARKED`: the (single) consumer found nothing to do and sleeps on its waker.
+//! - `PARKED`: the (single) consumer found nothing to do and sleeps on its waker;
+//! - `STOP`: a stop was requested (see [`LaneQueue::request_stop`]): a flag rather than a queued
+//!   signal, so that stopping an actor allocates nothing;
+//! - `NUDGED`: the consumer is to look again at something outside the queue (see
+//!   [`LaneQueue::nudge`]).
 //!
 //! A producer pushes into a lane, then *reads* the state word; if it sees `PARKED` it clears the
 //! flag and, if it was the one to clear it, wakes the consumer. The consumer parks by setting
@@ -23,7 +27,8 @@
 //! creates it; the locked system lane) is published instead with a `SeqCst` read-modify-write of
 //! the state word: read-modify-writes of one word are totally ordered, so either it comes after
 //! the consumer's and sees `PARKED`, or the consumer's comes after it and synchronises with it,
-//! and then sees the new lane and its item. `close` works the same way: a push that lands after
+//! and then sees the new lane and its item. Raising `STOP` or `NUDGED` is such a
+//! read-modify-write too, and a consumer that finds either flag as it parks does not sleep. `close` works the same way: a push that lands after
 //! the close sees `CLOSED` in its read and reports it, so the pusher drains what the closer may
 //! have missed. Under `loom` the lanes are modelled by a mutex, which orders a push with the
 //! consumer's look as the `SeqCst` operations do; the model tests below check the protocol.
@@ -32,8 +37,10 @@ use crate::sync::{AtomicUsize, AtomicWaker, Lane, Ordering, SignalLane};
 
 use std::task::{Context, Poll};
 
-const CLOSED: usize = 0b01;
-const PARKED: usize = 0b10;
+const CLOSED: usize = 0b0001;
+const PARKED: usize = 0b0010;
+const STOP: usize = 0b0100;
+const NUDGED: usize = 0b1000;
 
 /// Number of lanes: the system lane plus one per priority.
 pub(crate) const LANES: usize = 5;
@@ -94,6 +101,33 @@ impl<T> LaneQueue<T> {
         } else {
             Pushed::Queued
         }
+    }
+
+    /// Set `flag` and wake the consumer if it is parked (a read-modify-write: see the module doc).
+    fn raise(&self, flag: usize) {
+        if self.state.fetch_or(flag, Ordering::SeqCst) & PARKED != 0 {
+            self.wake_parked();
+        }
+    }
+
+    /// Ask the consumer to stop: [`take_stop`](Self::take_stop) reports it, ahead of every lane.
+    /// Requests made before it is taken count as one.
+    pub(crate) fn request_stop(&self) {
+        self.raise(STOP);
+    }
+
+    /// Consumer side: whether a stop was requested since the last call (clears the request).
+    #[inline]
+    pub(crate) fn take_stop(&self) -> bool {
+        self.state.load(Ordering::Acquire) & STOP != 0
+            && self.state.fetch_and(!STOP, Ordering::AcqRel) & STOP != 0
+    }
+
+    /// Make a parked (or parking) consumer return from [`ready`](Self::ready) once, so that it
+    /// looks again at state kept outside the queue; everything the nudger wrote before is
+    /// visible to it then.
+    pub(crate) fn nudge(&self) {
+        self.raise(NUDGED);
     }
 
     fn wake_parked(&self) {
@@ -202,7 +236,8 @@ impl<T> LaneQueue<T> {
     }
 
     /// Consumer side, after finding every lane empty: be ready when an item is queued (or the
-    /// queue is closed), otherwise park until a producer wakes us. Only one task may call this.
+    /// queue is closed, a stop is requested or the consumer nudged), otherwise park until a
+    /// producer wakes us. Only one task may call this.
     /// Polled again after a wake-up, it returns at once if there is work: the producer that woke
     /// us has already cleared `PARKED`, so there is nothing to register or undo.
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, woken: bool) -> Poll<()> {
@@ -211,10 +246,11 @@ impl<T> LaneQueue<T> {
         }
         crate::sync::register(&self.waker, cx.waker());
         let prev = self.state.fetch_or(PARKED, Ordering::SeqCst);
-        if prev & CLOSED != 0 || !self.is_empty() {
-            // Something arrived (or the queue closed) before we parked: do not sleep. A producer
-            // that saw the flag meanwhile may have cleared it and woken us: a harmless extra poll.
-            self.state.fetch_and(!PARKED, Ordering::SeqCst);
+        if prev & (CLOSED | STOP | NUDGED) != 0 || !self.is_empty() {
+            // Something arrived (or the queue closed, or a flag was raised) before we parked: do
+            // not sleep; a nudge is used up. A producer that saw `PARKED` meanwhile may have
+            // cleared it and woken us: a harmless extra poll.
+            self.state.fetch_and(!(PARKED | NUDGED), Ordering::SeqCst);
             return Poll::Ready(());
         }
         Poll::Pending
@@ -354,6 +390,50 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_stop_request_is_taken_once_and_leaves_the_lanes_alone() {
+        let q = LaneQueue::new();
+        q.push(2, 1);
+        assert!(!q.take_stop());
+        q.request_stop();
+        q.request_stop();
+        assert!(q.take_stop(), "requested");
+        assert!(!q.take_stop(), "two requests before the take count as one");
+        assert_eq!(q.pop_first(), Some(1), "queued items stay queued");
+    }
+
+    /// A stop request or a nudge racing a consumer that is about to park: the consumer always
+    /// returns from `ready` (a lost wake-up hangs an iteration, bounded by the timeout); a nudge
+    /// is used up by that return, a stop request stays until taken.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stop_requests_and_nudges_wake_a_parking_consumer() {
+        for round in 0..2_000usize {
+            let q = Arc::new(LaneQueue::<u32>::new());
+            let stop = round % 2 == 0;
+            let raiser = {
+                let q = q.clone();
+                std::thread::spawn(move || if stop { q.request_stop() } else { q.nudge() })
+            };
+            tokio::time::timeout(std::time::Duration::from_secs(10), q.ready())
+                .await
+                .expect("no lost wake-up");
+            raiser.join().unwrap();
+            assert_eq!(q.take_stop(), stop, "round {round}");
+            if !stop {
+                // The nudge is used up: the consumer parks again (and is woken by a push).
+                let mut ready = std::pin::pin!(q.ready());
+                assert!(poll_once(ready.as_mut()).is_pending(), "round {round}");
+                q.push(1, 7);
+                ready.await;
+            }
+        }
+    }
+
+    fn poll_once<F: std::future::Future>(fut: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        fut.poll(&mut cx)
+    }
+
     /// Several first pushes into the same fresh lane race to create it: one lane wins, the
     /// others' are dropped, and every item lands in the winner (none is lost or duplicated).
     #[test]
@@ -418,6 +498,26 @@ mod loom_tests {
             for h in handles {
                 h.join().unwrap();
             }
+        });
+    }
+
+    /// A stop request racing the consumer as it parks: the consumer is never left asleep, and
+    /// the request is reported once.
+    #[test]
+    fn stop_request_vs_parking_consumer() {
+        loom::model(|| {
+            let q = Arc::new(LaneQueue::<u32>::new());
+            let requester = {
+                let q = q.clone();
+                loom::thread::spawn(move || q.request_stop())
+            };
+            loom::future::block_on(async {
+                while !q.take_stop() {
+                    q.ready().await;
+                }
+            });
+            requester.join().unwrap();
+            assert!(!q.take_stop(), "taken once");
         });
     }
 

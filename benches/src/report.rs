@@ -16,40 +16,131 @@ pub struct Measurement {
 
 #[derive(Default)]
 pub struct Report {
-    rows: Vec<Measurement>,
+    /// Every measurement, tagged with its round.
+    rows: Vec<(usize, Measurement)>,
+}
+
+/// One workload on one system over all rounds: medians, and the ratio to raw tokio taken round
+/// by round (so both sides of a ratio ran minutes apart at most, never a whole run apart).
+struct Summary {
+    median: Measurement,
+    /// Median, lowest and highest of the per-round ratios to raw tokio.
+    ratio: Option<(f64, f64, f64)>,
+}
+
+impl Measurement {
+    /// What the ratio to raw tokio compares: p99 latency for `priority`, bytes for `memory`,
+    /// time per operation otherwise.
+    fn compared(&self) -> f64 {
+        match self.workload {
+            "priority" => self.p99_ns.unwrap_or(0.0),
+            "memory" => self.bytes.unwrap_or(0.0),
+            _ => self.ns_per_op,
+        }
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n == 0 {
+        return 0.0;
+    }
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
 }
 
 impl Report {
-    pub fn push(&mut self, m: Measurement) {
-        self.rows.push(m);
+    pub fn push(&mut self, round: usize, m: Measurement) {
+        self.rows.push((round, m));
     }
 
-    fn baseline(&self, workload: &str) -> Option<&Measurement> {
-        self.rows
+    /// `(workload, system)` pairs in the order they were first measured.
+    fn pairs(&self) -> Vec<(&'static str, &'static str)> {
+        let mut pairs = Vec::new();
+        for (_, m) in &self.rows {
+            if !pairs.contains(&(m.workload, m.system)) {
+                pairs.push((m.workload, m.system));
+            }
+        }
+        pairs
+    }
+
+    fn summary(&self, workload: &str, system: &'static str) -> Summary {
+        let runs: Vec<_> = self
+            .rows
             .iter()
-            .find(|m| m.workload == workload && m.system == "tokio")
+            .filter(|(_, m)| m.workload == workload && m.system == system)
+            .collect();
+        let field = |f: fn(&Measurement) -> Option<f64>| {
+            let values: Vec<f64> = runs.iter().filter_map(|(_, m)| f(m)).collect();
+            (!values.is_empty()).then(|| median(values))
+        };
+        let median_of = Measurement {
+            system,
+            workload: runs.first().map_or("", |(_, m)| m.workload),
+            ns_per_op: field(|m| Some(m.ns_per_op)).unwrap_or(0.0),
+            ops: runs.first().map_or(0, |(_, m)| m.ops),
+            p50_ns: field(|m| m.p50_ns),
+            p99_ns: field(|m| m.p99_ns),
+            bytes: field(|m| m.bytes),
+        };
+        let ratios: Vec<f64> =
+            runs.iter()
+                .filter_map(|(round, m)| {
+                    let base = self.rows.iter().find(|(r, b)| {
+                        r == round && b.workload == workload && b.system == "tokio"
+                    })?;
+                    let base = base.1.compared();
+                    (base > 0.0).then(|| m.compared() / base)
+                })
+                .collect();
+        let ratio = (!ratios.is_empty()).then(|| {
+            let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = ratios.iter().copied().fold(0.0, f64::max);
+            (median(ratios), low, high)
+        });
+        Summary {
+            median: median_of,
+            ratio,
+        }
     }
 
-    /// `workload x system` with ns/op, ops/s and the ratio to raw tokio.
+    fn rounds(&self) -> usize {
+        self.rows.iter().map(|(r, _)| r + 1).max().unwrap_or(0)
+    }
+
+    /// `workload x system` with ns/op, ops/s and the ratio to raw tokio (medians over the
+    /// rounds, with the range of the per-round ratios when there are several rounds).
     pub fn table(&self) -> String {
+        let several = self.rounds() > 1;
         let mut out = String::new();
+        if several {
+            let _ = writeln!(
+                out,
+                "medians of {} rounds; x tokio is the median of the per-round ratios [lowest-highest]",
+                self.rounds()
+            );
+        }
         let _ = writeln!(
             out,
-            "{:<9} {:<13} {:>12} {:>14} {:>9}  extra",
-            "workload", "system", "ns/op", "ops/s", "x tokio"
+            "{:<9} {:<13} {:>12} {:>14} {:>9}{}  extra",
+            "workload",
+            "system",
+            "ns/op",
+            "ops/s",
+            "x tokio",
+            if several { "  range      " } else { "" }
         );
-        for m in &self.rows {
-            let base = self.baseline(m.workload);
-            let (value, base_value) = match (m.workload, base) {
-                ("priority", Some(b)) => (m.p99_ns.unwrap_or(0.0), b.p99_ns.unwrap_or(0.0)),
-                ("memory", Some(b)) => (m.bytes.unwrap_or(0.0), b.bytes.unwrap_or(0.0)),
-                (_, Some(b)) => (m.ns_per_op, b.ns_per_op),
-                _ => (m.ns_per_op, 0.0),
-            };
-            let ratio = if base_value > 0.0 {
-                format!("{:.2}", value / base_value)
-            } else {
-                "-".into()
+        for (workload, system) in self.pairs() {
+            let Summary { median: m, ratio } = self.summary(workload, system);
+            let (ratio, range) = match ratio {
+                Some((mid, low, high)) => (format!("{mid:.2}"), format!("  {low:.2}-{high:.2}  ")),
+                None => ("-".into(), format!("  {:11}", "-")),
             };
             let ops_s = if m.ns_per_op > 0.0 {
                 1e9 / m.ns_per_op
@@ -65,21 +156,32 @@ impl Report {
             };
             let _ = writeln!(
                 out,
-                "{:<9} {:<13} {:>12.1} {:>14.0} {:>9}  {}",
-                m.workload, m.system, m.ns_per_op, ops_s, ratio, extra
+                "{:<9} {:<13} {:>12.1} {:>14.0} {:>9}{}  {}",
+                m.workload,
+                m.system,
+                m.ns_per_op,
+                ops_s,
+                ratio,
+                if several { range.as_str() } else { "" },
+                extra
             );
         }
         out
     }
 
-    /// One JSON object per line.
+    /// One JSON object per line, per workload and system (medians over the rounds).
     pub fn json_lines(&self) -> String {
         let mut out = String::new();
-        for m in &self.rows {
+        for (workload, system) in self.pairs() {
+            let Summary { median: m, ratio } = self.summary(workload, system);
             let _ = write!(
                 out,
-                "{{\"system\":\"{}\",\"workload\":\"{}\",\"ns_per_op\":{:.3},\"ops\":{}",
-                m.system, m.workload, m.ns_per_op, m.ops
+                "{{\"system\":\"{}\",\"workload\":\"{}\",\"ns_per_op\":{:.3},\"ops\":{},\"rounds\":{}",
+                m.system,
+                m.workload,
+                m.ns_per_op,
+                m.ops,
+                self.rounds()
             );
             if let (Some(p50), Some(p99)) = (m.p50_ns, m.p99_ns) {
                 let _ = write!(out, ",\"p50_ns\":{p50:.1},\"p99_ns\":{p99:.1}");
@@ -87,8 +189,57 @@ impl Report {
             if let Some(b) = m.bytes {
                 let _ = write!(out, ",\"bytes\":{b:.1}");
             }
+            if let Some((mid, low, high)) = ratio {
+                let _ = write!(
+                    out,
+                    ",\"x_tokio\":{mid:.3},\"x_tokio_min\":{low:.3},\"x_tokio_max\":{high:.3}"
+                );
+            }
             out.push_str("}\n");
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(system: &'static str, ns: f64) -> Measurement {
+        Measurement {
+            system,
+            workload: "tell",
+            ns_per_op: ns,
+            ops: 10,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn ratios_are_taken_round_by_round_and_summarised_by_their_median() {
+        let mut report = Report::default();
+        for (round, (tokio, ours)) in [(100.0, 120.0), (200.0, 220.0), (50.0, 100.0)]
+            .into_iter()
+            .enumerate()
+        {
+            report.push(round, m("tokio", tokio));
+            report.push(round, m("actor_system", ours));
+        }
+        let s = report.summary("tell", "actor_system");
+        assert_eq!(s.median.ns_per_op, 120.0);
+        let (mid, low, high) = s.ratio.unwrap();
+        assert_eq!((mid, low, high), (1.2, 1.1, 2.0));
+        let table = report.table();
+        assert!(table.contains("medians of 3 rounds"), "{table}");
+        assert!(table.contains("1.20  1.10-2.00"), "{table}");
+        let json = report.json_lines();
+        assert!(json.contains("\"x_tokio\":1.200"), "{json}");
+        assert!(json.contains("\"rounds\":3"), "{json}");
+    }
+
+    #[test]
+    fn medians_of_an_even_count_average_the_middle_two() {
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median(vec![]), 0.0);
     }
 }

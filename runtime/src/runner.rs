@@ -415,7 +415,7 @@ fn handle_control<A: Actor>(
             mailbox.stats.record_failure();
             Some(ExitReason::Failed(error))
         }
-        Control::Timer(id) => {
+        Control::Timer(id, _) => {
             match catch_unwind(AssertUnwindSafe(|| crate::timer::fire(actor, ctx, id))) {
                 Ok(()) => None,
                 Err(panic) => {

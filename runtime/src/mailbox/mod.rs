@@ -8,7 +8,7 @@ pub(crate) mod queue;
 
 pub use config::{Fairness, MailboxConfig, OverflowStrategy};
 
-use crate::envelope::{Control, Envelope, MessageInfo, Payload, Signal};
+use crate::envelope::{Envelope, MessageInfo, Payload, Signal};
 use crate::stats::ActorStats;
 use crate::{Actor, ActorId, AskError, DeadLetter, DeadLetters, DropReason, Priority};
 use queue::{LaneQueue, Pushed, SYSTEM_LANE};
@@ -43,6 +43,11 @@ fn lane_of(priority: Priority) -> usize {
     priority.lane() + 1
 }
 
+/// The priority of a lane's items (signals in the system lane count as `Critical`).
+fn priority_of(lane: usize) -> Priority {
+    Priority::from_lane(lane.saturating_sub(1)).unwrap_or(Priority::Critical)
+}
+
 /// A slot was secured for a message, or the message is to be dropped under the policy.
 pub(crate) enum Admit {
     Slot,
@@ -57,7 +62,8 @@ pub(crate) enum Refused {
 }
 
 pub(crate) struct Mailbox<A: Actor> {
-    queue: LaneQueue<Envelope<A>>,
+    /// Payloads only: an envelope's stamp is rebuilt on receipt (see [`Envelope`]).
+    queue: LaneQueue<Payload<A>>,
     /// Capacity and overflow policy, for bounded mailboxes only.
     bound: Option<Box<Bound>>,
     pub(crate) id: ActorId,
@@ -190,7 +196,7 @@ impl<A: Actor> Mailbox<A> {
         for p in Priority::ALL.into_iter().rev().filter(|p| *p <= highest) {
             if let Some(victim) = self.queue.pop_lane(lane_of(p)) {
                 self.release_slot(&victim);
-                self.dead_letter(victim, DropReason::Evicted);
+                self.dead_letter(victim.received(p), DropReason::Evicted);
                 return true;
             }
         }
@@ -200,36 +206,38 @@ impl<A: Actor> Mailbox<A> {
     /// Push a message whose slot was reserved. Hands the envelope back if the mailbox closed.
     #[inline]
     pub(crate) fn push_reserved(&self, env: Envelope<A>) -> Result<(), Envelope<A>> {
-        let lane = lane_of(env.stamp.priority());
-        match self.queue.push(lane, env) {
+        let priority = env.stamp.priority();
+        match self.queue.push(lane_of(priority), env.payload) {
             Pushed::Queued => Ok(()),
             Pushed::QueuedAfterClose => {
                 // The actor may have drained already: whatever is left is undeliverable.
                 self.drain(DropReason::ActorStopped);
                 Ok(())
             }
-            Pushed::Closed(env) => {
-                self.release_slot(&env);
-                Err(env)
+            Pushed::Closed(payload) => {
+                self.release_slot(&payload);
+                Err(Envelope {
+                    stamp: env.stamp,
+                    payload,
+                })
             }
         }
     }
 
     /// Queue a timer tick: no capacity check (ticks are coalesced by the timer).
     pub(crate) fn push_timer(&self, id: u64, info: MessageInfo) -> bool {
-        let env = Envelope {
-            stamp: info.stamp(),
-            payload: Payload::Control(Box::new(Control::Timer(id))),
-        };
+        let env = Envelope::timer(id, info.stamp());
         !matches!(
-            self.queue.push(lane_of(info.priority), env),
+            self.queue.push(lane_of(info.priority), env.payload),
             Pushed::Closed(_)
         )
     }
 
     /// Queue a control signal ahead of all user traffic, regardless of capacity.
     pub(crate) fn push_signal(&self, signal: Signal) {
-        let _ = self.queue.push(SYSTEM_LANE, Envelope::signal(signal));
+        let _ = self
+            .queue
+            .push(SYSTEM_LANE, Envelope::<A>::signal(signal).payload);
     }
 
     /// Ask the actor to stop, ahead of every queued message (see [`Addr::stop`]).
@@ -253,9 +261,9 @@ impl<A: Actor> Mailbox<A> {
     /// Consumer side: the next envelope by lane order and `picker`'s fairness.
     #[inline]
     pub(crate) fn pop(&self, picker: &mut LanePicker) -> Option<Envelope<A>> {
-        let env = picker.pick(&self.queue)?;
-        self.release_slot(&env);
-        Some(env)
+        let (lane, payload) = picker.pick(&self.queue)?;
+        self.release_slot(&payload);
+        Some(payload.received(priority_of(lane)))
     }
 
     /// Ask the running incarnation to end at its next await point, failing with `error` (see
@@ -284,11 +292,11 @@ impl<A: Actor> Mailbox<A> {
 
     /// A user message left the queue: free its slot and wake one waiting sender.
     #[inline]
-    fn release_slot(&self, env: &Envelope<A>) {
+    fn release_slot(&self, payload: &Payload<A>) {
         let Some(bound) = &self.bound else {
             return;
         };
-        if !matches!(env.payload, Payload::Letter(_)) {
+        if !matches!(payload, Payload::Letter(_)) {
             return;
         }
         bound.reserved.fetch_sub(1, Ordering::SeqCst);
@@ -327,9 +335,9 @@ impl<A: Actor> Mailbox<A> {
 
     /// Dead-letter everything still queued (user messages; signals and ticks are discarded).
     pub(crate) fn drain(&self, reason: DropReason) {
-        while let Some(env) = self.queue.pop_first() {
-            self.release_slot(&env);
-            self.dead_letter(env, reason);
+        while let Some((lane, payload)) = self.queue.pop_first() {
+            self.release_slot(&payload);
+            self.dead_letter(payload.received(priority_of(lane)), reason);
         }
     }
 
@@ -402,7 +410,7 @@ impl LanePicker {
     }
 
     #[inline]
-    fn pick<T>(&mut self, queue: &LaneQueue<T>) -> Option<T> {
+    fn pick<T>(&mut self, queue: &LaneQueue<T>) -> Option<(usize, T)> {
         if let Fairness::AntiStarvation { every } = self.fairness {
             self.picks += 1;
             if self.picks >= every {
@@ -412,7 +420,7 @@ impl LanePicker {
                     let lane = 2 + usize::from(self.next_boost);
                     self.next_boost = (self.next_boost + 1) % 3;
                     if let Some(item) = queue.pop_lane(lane) {
-                        return Some(item);
+                        return Some((lane, item));
                     }
                 }
             }

@@ -146,12 +146,16 @@ impl<T> LaneQueue<T> {
         }
     }
 
-    /// Take the oldest item of the first non-empty lane, in lane order.
+    /// Take the oldest item of the first non-empty lane, in lane order, with its lane.
     #[inline]
-    pub(crate) fn pop_first(&self) -> Option<T> {
-        self.system
-            .pop()
-            .or_else(|| self.lanes.iter().find_map(Lane::pop_if_any))
+    pub(crate) fn pop_first(&self) -> Option<(usize, T)> {
+        if let Some(item) = self.system.pop() {
+            return Some((SYSTEM_LANE, item));
+        }
+        self.lanes
+            .iter()
+            .enumerate()
+            .find_map(|(i, lane)| Some((i + 1, lane.pop_if_any()?)))
     }
 
     /// Whether every lane is empty.
@@ -257,6 +261,14 @@ impl<T> LaneQueue<T> {
     }
 }
 
+/// Tests look at items, not at their lanes.
+#[cfg(test)]
+impl<T> LaneQueue<T> {
+    fn pop_item(&self) -> Option<T> {
+        self.pop_first().map(|(_, item)| item)
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
@@ -272,7 +284,7 @@ mod tests {
         assert_eq!(q.len(), 4);
         assert_eq!(q.lane_len(4), 2);
         let order: Vec<_> = std::iter::from_fn(|| q.pop_first()).collect();
-        assert_eq!(order, ["sys", "crit1", "bg1", "bg2"]);
+        assert_eq!(order, [(0, "sys"), (1, "crit1"), (4, "bg1"), (4, "bg2")]);
         assert_eq!(q.len(), 0);
     }
 
@@ -283,7 +295,7 @@ mod tests {
         q.close();
         assert!(q.is_closed());
         assert_eq!(q.push(2, 7), Pushed::Closed(7));
-        assert_eq!(q.pop_first(), Some(1), "queued items survive close");
+        assert_eq!(q.pop_item(), Some(1), "queued items survive close");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -306,7 +318,7 @@ mod tests {
         let mut last = [[None::<u32>; 4]; 4];
         let mut seen = 0;
         while seen < 40_000 {
-            while let Some((p, i)) = q.pop_first() {
+            while let Some((p, i)) = q.pop_item() {
                 let lane = i as usize % 4;
                 assert!(last[p][lane] < Some(i), "out of order: {p} {i}");
                 last[p][lane] = Some(i);
@@ -346,7 +358,7 @@ mod tests {
         let consumer = async {
             let mut seen = 0;
             while seen < 2 * PER_PRODUCER {
-                while q.pop_first().is_some() {
+                while q.pop_item().is_some() {
                     seen += 1;
                 }
                 if seen < 2 * PER_PRODUCER {
@@ -377,7 +389,7 @@ mod tests {
             };
             let received = tokio::time::timeout(std::time::Duration::from_secs(10), async {
                 loop {
-                    if let Some(item) = q.pop_first() {
+                    if let Some(item) = q.pop_item() {
                         return item;
                     }
                     q.ready().await;
@@ -399,7 +411,7 @@ mod tests {
         q.request_stop();
         assert!(q.take_stop(), "requested");
         assert!(!q.take_stop(), "two requests before the take count as one");
-        assert_eq!(q.pop_first(), Some(1), "queued items stay queued");
+        assert_eq!(q.pop_item(), Some(1), "queued items stay queued");
     }
 
     /// A stop request or a nudge racing a consumer that is about to park: the consumer always
@@ -455,7 +467,7 @@ mod tests {
             for p in producers {
                 assert_eq!(p.join().unwrap(), Pushed::Queued);
             }
-            let mut seen: Vec<_> = std::iter::from_fn(|| q.pop_first()).collect();
+            let mut seen: Vec<_> = std::iter::from_fn(|| q.pop_item()).collect();
             seen.sort_unstable();
             assert_eq!(seen, (0..PRODUCERS).collect::<Vec<_>>(), "round {round}");
         }
@@ -485,7 +497,7 @@ mod loom_tests {
             loom::future::block_on(async {
                 let mut got = Vec::new();
                 while got.len() < 2 {
-                    while let Some(v) = q.pop_first() {
+                    while let Some(v) = q.pop_item() {
                         got.push(v);
                     }
                     if got.len() < 2 {
@@ -535,9 +547,9 @@ mod loom_tests {
                 q.close();
                 q.ready().await;
             });
-            let drained_by_consumer = q.pop_first();
+            let drained_by_consumer = q.pop_item();
             let pushed = producer.join().unwrap();
-            let drained_late = q.pop_first();
+            let drained_late = q.pop_item();
             match pushed {
                 Pushed::Closed(v) => assert_eq!(v, 42),
                 Pushed::Queued => assert_eq!(drained_by_consumer.or(drained_late), Some(42)),
@@ -559,7 +571,7 @@ mod loom_tests {
                 let q = q.clone();
                 loom::thread::spawn(move || q.pop_lane(4))
             };
-            let consumed = q.pop_first();
+            let consumed = q.pop_item();
             let evicted = evictor.join().unwrap();
             assert!(consumed.is_some() ^ evicted.is_some());
             assert_eq!(q.len(), 0);
@@ -587,11 +599,11 @@ mod loom_tests {
                     let q = q.clone();
                     loom::thread::spawn(move || {
                         // Handle at most one request, then stop: close and reject the rest.
-                        if let Some(req) = q.pop_first() {
+                        if let Some(req) = q.pop_item() {
                             answer(&req, Ok(7));
                         }
                         q.close();
-                        while let Some(req) = q.pop_first() {
+                        while let Some(req) = q.pop_item() {
                             answer(&req, Err("stopped"));
                         }
                     })
@@ -600,7 +612,7 @@ mod loom_tests {
                     Pushed::Closed(_) => answer(&slot, Err("stopped before sending")),
                     Pushed::QueuedAfterClose => {
                         // The actor may have drained already: the sender drains what is left.
-                        while let Some(req) = q.pop_first() {
+                        while let Some(req) = q.pop_item() {
                             answer(&req, Err("stopped"));
                         }
                     }

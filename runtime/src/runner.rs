@@ -180,7 +180,12 @@ fn incarnation<'a, A: Actor>(
                 }
                 // Nothing popped is kept across an await: the envelope stays out of the task's state.
                 let Some(Envelope { stamp, payload }) = mailbox.pop(picker) else {
-                    if mailbox.lifecycle.addresses.load(Ordering::Acquire) == 0 {
+                    // No senders left, or the mailbox closed under us (a parent gave up waiting
+                    // and abandoned its child): nothing more can come, and a closed mailbox is
+                    // always ready, so waiting on it would spin.
+                    if mailbox.lifecycle.addresses.load(Ordering::Acquire) == 0
+                        || mailbox.is_closed()
+                    {
                         break ExitReason::Normal;
                     }
                     batch = 0;

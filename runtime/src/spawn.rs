@@ -334,3 +334,29 @@ mod size_tests {
         assert!(size <= 160, "mailbox is {size} bytes");
     }
 }
+
+#[cfg(test)]
+mod run_tests {
+    use crate::{Actor, ActorCell, ExitReason, SpawnOptions};
+    use std::time::Duration;
+
+    /// A mailbox closed under a running incarnation (a parent that gave up waiting for its child
+    /// abandons it) ends the incarnation: a closed mailbox is always ready, so waiting on it
+    /// would spin.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_mailbox_closed_under_a_running_actor_ends_it() {
+        struct Idle;
+        impl Actor for Idle {}
+        let mut cell = ActorCell::<Idle>::new(SpawnOptions::new()).unwrap();
+        let mailbox = cell.mailbox.clone();
+        let _addr = cell.address(); // a live address: the actor does not end for lack of senders
+        let run = tokio::spawn(async move { cell.run(Idle, None).await });
+        tokio::time::sleep(Duration::from_millis(20)).await; // let it park
+        mailbox.close();
+        let reason = tokio::time::timeout(Duration::from_secs(5), run)
+            .await
+            .expect("the incarnation ended")
+            .unwrap();
+        assert_eq!(reason, ExitReason::Normal);
+    }
+}

@@ -242,11 +242,19 @@ impl<T> LaneQueue<T> {
     /// Consumer side, after finding every lane empty: be ready when an item is queued (or the
     /// queue is closed, a stop is requested or the consumer nudged), otherwise park until a
     /// producer wakes us. Only one task may call this.
-    /// Polled again after a wake-up, it returns at once if there is work: the producer that woke
-    /// us has already cleared `PARKED`, so there is nothing to register or undo.
+    /// Polled again after a wake-up, it returns at once: whoever woke us (a push, a close, a
+    /// raised flag) has already cleared `PARKED`, so there is nothing to look at, register or
+    /// undo. A poll without a wake-up finds `PARKED` still set and parks again.
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, woken: bool) -> Poll<()> {
-        if woken && !self.is_empty() {
-            return Poll::Ready(());
+        if woken {
+            let state = self.state.load(Ordering::Acquire);
+            if state & PARKED == 0 {
+                if state & NUDGED != 0 {
+                    // The nudge that woke us is used up.
+                    self.state.fetch_and(!NUDGED, Ordering::SeqCst);
+                }
+                return Poll::Ready(());
+            }
         }
         crate::sync::register(&self.waker, cx.waker());
         let prev = self.state.fetch_or(PARKED, Ordering::SeqCst);

@@ -26,6 +26,14 @@ pub(crate) fn short_type_name<A>() -> &'static str {
     &full[start..]
 }
 
+/// The name given at spawn, or `A`'s short type name.
+fn name_or_type<A>(name: &Option<Arc<str>>) -> &str {
+    match name {
+        Some(name) => name,
+        None => short_type_name::<A>(),
+    }
+}
+
 /// Capacity bookkeeping of a bounded mailbox; boxed, so that unbounded mailboxes (the common
 /// case) carry one pointer instead.
 struct Bound {
@@ -82,13 +90,7 @@ impl<A: Actor> Mailbox<A> {
     ) -> Self {
         // The name is worked out only if metrics are exported (a few hundred instructions per
         // spawn otherwise).
-        let stats = ActorStats::new(
-            || match &name {
-                Some(name) => name,
-                None => short_type_name::<A>(),
-            },
-            std::any::type_name::<A>(),
-        );
+        let stats = ActorStats::new(|| name_or_type::<A>(&name), std::any::type_name::<A>());
         Mailbox {
             queue: LaneQueue::new(),
             bound: config.capacity.map(|capacity| {
@@ -110,10 +112,7 @@ impl<A: Actor> Mailbox<A> {
 
     /// The actor's name: given at spawn, or its type's.
     pub(crate) fn name(&self) -> &str {
-        match &self.name {
-            Some(name) => name,
-            None => short_type_name::<A>(),
-        }
+        name_or_type::<A>(&self.name)
     }
 
     /// The actor's name, worked out only when formatted (for logs and task names).

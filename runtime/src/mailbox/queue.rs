@@ -28,9 +28,9 @@
 //! the state word: read-modify-writes of one word are totally ordered, so either it comes after
 //! the consumer's and sees `PARKED`, or the consumer's comes after it and synchronises with it,
 //! and then sees the new lane and its item. Raising `STOP` or `NUDGED` is such a
-//! read-modify-write too, and a consumer that finds either flag as it parks does not sleep. `close` works the same way: a push that lands after
-//! the close sees `CLOSED` in its read and reports it, so the pusher drains what the closer may
-//! have missed. Under `loom` the lanes are modelled by a mutex, which orders a push with the
+//! read-modify-write too, and a consumer that finds either flag as it parks does not sleep.
+//! `close` works the same way: a push that lands after the close sees `CLOSED` in its read and
+//! reports it, so the pusher drains what the closer may have missed. Under `loom` the lanes are modelled by a mutex, which orders a push with the
 //! consumer's look as the `SeqCst` operations do; the model tests below check the protocol.
 
 use crate::sync::{AtomicUsize, AtomicWaker, Lane, Ordering, SignalLane};

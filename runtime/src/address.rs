@@ -104,8 +104,8 @@ fn post_ask<A: Handler<M>, M: Message>(
     mailbox: &Mailbox<A>,
     msg: M,
     info: &MessageInfo,
-) -> Result<oneshot::Receiver<Result<M::Result, AskError>>, AskError> {
-    let (reply, response) = oneshot::channel();
+) -> Result<::oneshot::Receiver<Result<M::Result, AskError>>, AskError> {
+    let (reply, response) = ::oneshot::channel();
     match push::<A, M>(
         mailbox,
         Envelope::ask(info.stamp(), info.correlation_id, msg, reply),

@@ -2,8 +2,9 @@
 //! feature) actix, kameo and ractor, in one run.
 //!
 //! `cargo run --release -p actor_bench -- [--workload NAME] [--system NAME] [--compare]
-//! [--rounds N] [--json FILE]` (`--system` runs one system only, for profiling; `--rounds` runs
-//! every workload N times on every system, interleaved, and reports medians)
+//! [--rounds N] [--json FILE]` (`--system` runs one system only; `--rounds` runs every workload N
+//! times on every system, interleaved, and reports medians). Every run happens in a fresh child
+//! process, `actor-bench --child WORKLOAD SYSTEM`, which is also the command to profile.
 
 mod report;
 mod systems;
@@ -14,10 +15,24 @@ use std::io::Write;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, system] = args.as_slice() {
-        if flag == "--memory-child" {
-            // Measured in a fresh process so earlier workloads don't pollute the RSS figure.
-            println!("{}", systems::memory_in_this_process(system));
+    if let [flag, workload, system] = args.as_slice() {
+        if flag == "--child" {
+            // One run, in this process: the parent starts one such child per run.
+            let workload = workloads::ALL.iter().find(|w| *w == workload);
+            let system = systems::names(true).into_iter().find(|s| s == system);
+            match (workload, system) {
+                (Some(workload), Some(system)) => match systems::run_here(system, workload) {
+                    Some(m) => println!("{}", m.to_line()),
+                    None => {
+                        eprintln!("{system} does not run {workload} in this build");
+                        std::process::exit(2);
+                    }
+                },
+                _ => {
+                    eprintln!("--child takes a workload and a system");
+                    std::process::exit(2);
+                }
+            }
             return;
         }
     }

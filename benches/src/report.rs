@@ -40,6 +40,43 @@ impl Measurement {
     }
 }
 
+impl Measurement {
+    /// The line a child process prints for its parent (see `systems::run`):
+    /// `ns_per_op ops p50_ns p99_ns bytes`, with `-` for a field the workload does not report.
+    pub fn to_line(&self) -> String {
+        let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| v.to_string());
+        format!(
+            "{} {} {} {} {}",
+            self.ns_per_op,
+            self.ops,
+            opt(self.p50_ns),
+            opt(self.p99_ns),
+            opt(self.bytes)
+        )
+    }
+
+    /// Read back a [`to_line`](Self::to_line) line; `None` if it is not one.
+    pub fn from_line(system: &'static str, workload: &'static str, line: &str) -> Option<Self> {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [ns_per_op, ops, p50, p99, bytes] = fields.as_slice() else {
+            return None;
+        };
+        let opt = |v: &str| match v {
+            "-" => Some(None),
+            v => v.parse().ok().map(Some),
+        };
+        Some(Measurement {
+            system,
+            workload,
+            ns_per_op: ns_per_op.parse().ok()?,
+            ops: ops.parse().ok()?,
+            p50_ns: opt(p50)?,
+            p99_ns: opt(p99)?,
+            bytes: opt(bytes)?,
+        })
+    }
+}
+
 /// The median of `values` (the mean of the middle two for an even count).
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
@@ -235,6 +272,29 @@ mod tests {
         let json = report.json_lines();
         assert!(json.contains("\"x_tokio\":1.200"), "{json}");
         assert!(json.contains("\"rounds\":3"), "{json}");
+    }
+
+    #[test]
+    fn a_measurement_survives_the_trip_from_a_child_process() {
+        let timed = m("tokio", 61.25);
+        let latencies = Measurement {
+            workload: "priority",
+            p50_ns: Some(152_900.5),
+            p99_ns: Some(215_200.0),
+            ..m("actor_system", 427.5)
+        };
+        let memory = Measurement {
+            workload: "memory",
+            bytes: Some(970.25),
+            ..m("actix", 0.0)
+        };
+        for sent in [timed, latencies, memory] {
+            let line = sent.to_line();
+            let got = Measurement::from_line(sent.system, sent.workload, &line).expect(&line);
+            assert_eq!(format!("{got:?}"), format!("{sent:?}"));
+        }
+        assert!(Measurement::from_line("tokio", "tell", "12.5 10 - -").is_none());
+        assert!(Measurement::from_line("tokio", "tell", "fast 10 - - -").is_none());
     }
 
     #[test]

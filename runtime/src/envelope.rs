@@ -39,7 +39,7 @@ const LANE_BITS: u32 = 2;
 const LANE_MASK: u64 = (1 << LANE_BITS) - 1;
 
 /// An hour before the first stamp, so instants taken just before it still fit.
-fn epoch() -> Instant {
+pub(crate) fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
     *EPOCH.get_or_init(|| {
         let now = Instant::now();

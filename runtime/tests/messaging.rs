@@ -366,3 +366,42 @@ async fn critical_messages_are_timed_from_queueing_to_the_end_of_their_handler()
         "{stats:?}"
     );
 }
+
+/// Counts its messages where another task can read the count.
+struct Tally(std::sync::Arc<std::sync::atomic::AtomicU64>);
+impl Actor for Tally {}
+
+struct Tick;
+impl Message for Tick {
+    type Result = ();
+}
+
+impl Handler<Tick> for Tally {
+    async fn handle(&mut self, _: Tick, _: &mut Context<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The mailbox is invisible to tokio's cooperative budget, so an actor with a backlog yields by
+/// itself: on a single thread, a task queued behind it runs before the backlog is drained.
+#[tokio::test(flavor = "current_thread")]
+async fn an_actor_with_a_backlog_lets_other_tasks_run() {
+    const BACKLOG: u64 = 100_000;
+    let handled = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let addr = spawn(Tally(handled.clone())).await.unwrap();
+    for _ in 0..BACKLOG {
+        addr.tell(Tick).unwrap();
+    }
+    // Queued behind the actor, which was woken by the first tell.
+    let probe = tokio::spawn({
+        let handled = handled.clone();
+        async move { handled.load(std::sync::atomic::Ordering::Relaxed) }
+    });
+    let seen_by_probe = probe.await.unwrap();
+    assert!(
+        0 < seen_by_probe && seen_by_probe < BACKLOG,
+        "the probe ran after {seen_by_probe} of {BACKLOG} messages"
+    );
+    addr.stop();
+    addr.wait_for_stop().await;
+}

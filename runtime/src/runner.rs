@@ -32,7 +32,8 @@ const SLICE_MICROS: u32 = 100;
 /// slice also lasts at least `2 * BATCH` messages). Yielding after a fixed count alone (every
 /// 128 messages, tokio's own budget) meant a yield every ~7 us with cheap handlers; a yield on a
 /// worker with nothing else to run sets off tokio's search for work and a wake-up of the other
-/// worker, which cost ~7% of the `tell` workload (twice the eventfd wake-ups of raw tokio).
+/// worker: ~16% of the `tell` workload (~72 vs ~60.5 ns per message, ~1,700 vs ~280 voluntary
+/// context switches per run).
 struct Slice {
     /// Messages since the last look at the clock.
     handled: u32,

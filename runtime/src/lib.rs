@@ -47,6 +47,7 @@ mod priority;
 mod recipient;
 mod retry;
 mod runner;
+mod slice;
 mod spawn;
 mod stats;
 mod sync;

@@ -5,6 +5,7 @@ use crate::envelope::{
     Control, Envelope, HandlerFuture, Letter, MessageInfo, Payload, Signal, Stamp,
 };
 use crate::mailbox::{LanePicker, Mailbox};
+use crate::slice::Slice;
 use crate::{
     Actor, ActorError, ActorState, Context, DropReason, ExitReason, FailureKind, HealthStatus,
 };
@@ -20,67 +21,6 @@ use tokio::sync::oneshot;
 
 /// Where an incarnation reports the result of its `started` hook.
 pub(crate) type StartedSender = oneshot::Sender<Result<(), ActorError>>;
-
-/// Messages handled between two looks at the clock by a busy actor (see [`Slice`]).
-const BATCH: u32 = 128;
-/// How long a busy actor handles messages before it yields to the scheduler (see [`Slice`]).
-const SLICE_MICROS: u32 = 100;
-
-/// When a busy actor yields to the scheduler. The mailbox is invisible to tokio's cooperative
-/// budget, so an actor with a backlog yields by itself: once it has been handling messages for
-/// [`SLICE_MICROS`], looked at every [`BATCH`] messages (the first look starts the clock, so a
-/// slice also lasts at least `2 * BATCH` messages). Yielding after a fixed count alone (every
-/// 128 messages, tokio's own budget) meant a yield every ~7 us with cheap handlers; a yield on a
-/// worker with nothing else to run sets off tokio's search for work and a wake-up of the other
-/// worker: ~16% of the `tell` workload (~72 vs ~60.5 ns per message, ~1,700 vs ~280 voluntary
-/// context switches per run).
-struct Slice {
-    /// Messages since the last look at the clock.
-    handled: u32,
-    /// Microseconds on the process clock when the slice started; 0: not started yet.
-    began: u32,
-}
-
-impl Slice {
-    fn new() -> Self {
-        Slice {
-            handled: 0,
-            began: 0,
-        }
-    }
-
-    /// The actor waits for messages: its next slice starts afresh.
-    #[inline]
-    fn restart(&mut self) {
-        *self = Slice::new();
-    }
-
-    /// Count one message; whether the actor should yield before handling it.
-    #[inline]
-    fn should_yield(&mut self) -> bool {
-        self.handled += 1;
-        if self.handled <= BATCH {
-            return false;
-        }
-        self.handled = 0;
-        self.look_at_the_clock()
-    }
-
-    #[cold]
-    fn look_at_the_clock(&mut self) -> bool {
-        // Wraps every 71 minutes; a slice is far shorter. Never 0, which means "not started".
-        let now = crate::envelope::epoch().elapsed().as_micros() as u32 | 1;
-        if self.began == 0 {
-            self.began = now;
-            return false;
-        }
-        if now.wrapping_sub(self.began) < SLICE_MICROS {
-            return false;
-        }
-        self.began = 0;
-        true
-    }
-}
 
 pin_project_lite::pin_project! {
     /// `fut`, with a panic while polling it turned into an error (see [`catch_panic`]).
@@ -524,40 +464,5 @@ async fn health_check<A: Actor>(
             mailbox.stats.record_failure();
             Some(ExitReason::Failed(ActorError::from_panic(&*panic)))
         }
-    }
-}
-
-#[cfg(test)]
-mod slice_tests {
-    use super::{Slice, BATCH, SLICE_MICROS};
-    use std::time::Duration;
-
-    /// Handle `n` messages; how many of them were preceded by a yield.
-    fn yields(slice: &mut Slice, n: u32) -> u32 {
-        (0..n).filter(|_| slice.should_yield()).count() as u32
-    }
-
-    #[test]
-    fn a_busy_actor_yields_once_its_slice_has_run_out() {
-        let mut slice = Slice::new();
-        // The first batch never yields; the first look at the clock starts the slice.
-        assert_eq!(yields(&mut slice, BATCH + 1), 0);
-        std::thread::sleep(Duration::from_micros(2 * SLICE_MICROS as u64));
-        // The next look finds the slice over: one yield, and a new slice starts after it.
-        assert_eq!(yields(&mut slice, BATCH + 1), 1);
-        assert_eq!(yields(&mut slice, BATCH + 1), 0);
-    }
-
-    #[test]
-    fn an_actor_that_waited_for_messages_starts_a_new_slice() {
-        let mut slice = Slice::new();
-        assert_eq!(yields(&mut slice, BATCH + 1), 0);
-        std::thread::sleep(Duration::from_micros(2 * SLICE_MICROS as u64));
-        slice.restart();
-        assert_eq!(
-            yields(&mut slice, BATCH + 1),
-            0,
-            "the old slice is forgotten"
-        );
     }
 }

@@ -2,9 +2,11 @@
 //! feature) actix, kameo and ractor, in one run.
 //!
 //! `cargo run --release -p actor_bench -- [--workload NAME] [--system NAME] [--compare]
-//! [--rounds N] [--json FILE]` (`--system` runs one system only; `--rounds` runs every workload N
-//! times on every system, interleaved, and reports medians). Every run happens in a fresh child
-//! process, `actor-bench --child WORKLOAD SYSTEM`, which is also the command to profile.
+//! [--rounds N] [--one-thread] [--json FILE]` (`--system` runs one system only; `--rounds` runs
+//! every workload N times on every system, interleaved, and reports medians; `--one-thread` runs
+//! the tokio-based systems on a current-thread runtime instead of two workers, so that every
+//! system runs on one thread, as actix always does). Every run happens in a fresh child process,
+//! `actor-bench --child WORKLOAD SYSTEM [--one-thread]`, which is also the command to profile.
 
 mod report;
 mod systems;
@@ -12,26 +14,31 @@ mod workloads;
 
 use report::Report;
 use std::io::Write;
+use systems::Threads;
+
+fn child_usage() -> ! {
+    eprintln!("--child takes a workload, a system and optionally --one-thread");
+    std::process::exit(2);
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, workload, system] = args.as_slice() {
+    if let [flag, workload, system, rest @ ..] = args.as_slice() {
         if flag == "--child" {
             // One run, in this process: the parent starts one such child per run.
+            let threads = match rest {
+                [] => Threads::Two,
+                [one] if one == systems::ONE_THREAD_FLAG => Threads::One,
+                _ => child_usage(),
+            };
             let workload = workloads::ALL.iter().find(|w| *w == workload);
             let system = systems::names(true).into_iter().find(|s| s == system);
-            match (workload, system) {
-                (Some(workload), Some(system)) => match systems::run_here(system, workload) {
-                    Some(m) => println!("{}", m.to_line()),
-                    None => {
-                        eprintln!("{system} does not run {workload} in this build");
-                        std::process::exit(2);
-                    }
-                },
-                _ => {
-                    eprintln!("--child takes a workload and a system");
-                    std::process::exit(2);
-                }
+            let (Some(workload), Some(system)) = (workload, system) else {
+                child_usage()
+            };
+            match systems::run_here(system, workload, threads) {
+                Some(m) => println!("{}", m.to_line()),
+                None => std::process::exit(systems::NOT_RUN),
             }
             return;
         }
@@ -43,7 +50,7 @@ fn main() {
     };
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
-            "actor-bench [--workload NAME] [--system NAME] [--compare] [--rounds N] [--json FILE]"
+            "actor-bench [--workload NAME] [--system NAME] [--compare] [--rounds N] [--one-thread] [--json FILE]"
         );
         println!("workloads: {}", workloads::ALL.join(", "));
         return;
@@ -72,6 +79,11 @@ fn main() {
         }
     };
     let system_only = value("--system");
+    let threads = if args.iter().any(|a| a == systems::ONE_THREAD_FLAG) {
+        Threads::One
+    } else {
+        Threads::Two
+    };
     let mut report = Report::default();
     for workload in workloads::ALL {
         if only.as_deref().is_some_and(|w| w != workload) {
@@ -88,13 +100,18 @@ fn main() {
                     round + 1
                 );
                 let _ = std::io::stderr().flush();
-                if let Some(m) = systems::run(system, workload) {
+                if let Some(m) = systems::run(system, workload, threads) {
                     report.push(round, m);
                 }
             }
         }
     }
     eprintln!("\r{:60}", "");
+    if threads == Threads::One {
+        println!(
+            "--one-thread: raw tokio, actor_system, kameo and ractor on a current-thread runtime"
+        );
+    }
     print!("{}", report.table());
     if let Some(path) = value("--json") {
         if let Err(e) = std::fs::write(&path, report.json_lines()) {

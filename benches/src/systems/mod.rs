@@ -24,18 +24,23 @@ pub fn names(compare: bool) -> Vec<&'static str> {
 /// message after raw tokio and actor_system had run, 70 ns in a fresh process; actor_system's
 /// `fanin` 68 ns on a heap already grown by raw tokio's run, 85-95 ns on a fresh one. `None` if
 /// the system does not run the workload (or the child failed; its error is printed).
-pub fn run(system: &'static str, workload: &'static str) -> Option<Measurement> {
+pub fn run(system: &'static str, workload: &'static str, threads: Threads) -> Option<Measurement> {
     let exe = std::env::current_exe().expect("path of this binary");
-    let out = match std::process::Command::new(exe)
-        .args(["--child", workload, system])
-        .output()
-    {
+    let mut child = std::process::Command::new(exe);
+    child.args(["--child", workload, system]);
+    if threads == Threads::One {
+        child.arg(ONE_THREAD_FLAG);
+    }
+    let out = match child.output() {
         Ok(out) => out,
         Err(e) => {
             eprintln!("\ncannot start the child process for {workload} on {system}: {e}");
             return None;
         }
     };
+    if out.status.code() == Some(NOT_RUN) {
+        return None;
+    }
     if !out.status.success() {
         eprintln!(
             "\n{workload} on {system} failed ({}): {}",
@@ -49,8 +54,35 @@ pub fn run(system: &'static str, workload: &'static str) -> Option<Measurement> 
     Measurement::from_line(system, workload, line)
 }
 
-/// Run `workload` on `system` in this process (what a `--child` process does).
-pub fn run_here(system: &'static str, workload: &'static str) -> Option<Measurement> {
+/// The exit code of a child asked to run a workload its system does not run (ractor has no
+/// bounded mailbox): the pair has no row, and no error is printed.
+pub const NOT_RUN: i32 = 3;
+
+/// The flag that puts the tokio-based systems on one thread.
+pub const ONE_THREAD_FLAG: &str = "--one-thread";
+
+/// The runtime the tokio-based systems (raw tokio, actor_system, kameo, ractor) run on; actix
+/// always runs on its own single-threaded `System`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threads {
+    /// A 2-worker multi-thread runtime: what the issue prescribes and the docs recommend.
+    Two,
+    /// A current-thread runtime: every system on one thread, as actix always is.
+    One,
+}
+
+static ONE_THREAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Run `workload` on `system` in this process (what a `--child` process does), on `threads`.
+pub fn run_here(
+    system: &'static str,
+    workload: &'static str,
+    threads: Threads,
+) -> Option<Measurement> {
+    ONE_THREAD.store(
+        threads == Threads::One,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let result = match (system, workload) {
         (_, "memory") => Some(memory_in_this_process(system)),
         ("tokio", _) => tokio_raw::run(workload),
@@ -104,17 +136,21 @@ impl From<Outcome> for Measurement {
     }
 }
 
-/// Run `driver` as a task on a fresh 2-worker multi-thread runtime (not inside `block_on`).
+/// Run `driver` as a task (not inside `block_on`) on a fresh 2-worker multi-thread runtime, or
+/// on a current-thread one when this run is on [`Threads::One`].
 pub fn on_tokio<F>(driver: F) -> F::Output
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let mut builder = if ONE_THREAD.load(std::sync::atomic::Ordering::Relaxed) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(2);
+        builder
+    };
+    let rt = builder.enable_all().build().expect("tokio runtime");
     rt.block_on(async { tokio::spawn(driver).await.expect("driver task") })
 }
 

@@ -6,18 +6,25 @@
 //! every workload N times on every system, interleaved, and reports medians; `--one-thread` runs
 //! the tokio-based systems on a current-thread runtime instead of two workers, so that every
 //! system runs on one thread, as actix always does). Every run happens in a fresh child process,
-//! `actor-bench --child WORKLOAD SYSTEM [--one-thread]`, which is also the command to profile.
+//! `actor-bench --child WORKLOAD SYSTEM [--one-thread] [--count-allocs]`, which is also the
+//! command to profile. After the timed rounds of a workload, one more run per system counts
+//! allocations (the `allocs/op` column).
 
+mod alloc_count;
 mod report;
 mod systems;
 mod workloads;
 
 use report::Report;
 use std::io::Write;
-use systems::Threads;
+use systems::{Pass, Threads};
+
+// Counts allocations only in `--count-allocs` runs (see `alloc_count`).
+#[global_allocator]
+static ALLOCATOR: alloc_count::Counting = alloc_count::Counting;
 
 fn child_usage() -> ! {
-    eprintln!("--child takes a workload, a system and optionally --one-thread");
+    eprintln!("--child takes a workload, a system and optionally --one-thread and --count-allocs");
     std::process::exit(2);
 }
 
@@ -26,17 +33,20 @@ fn main() {
     if let [flag, workload, system, rest @ ..] = args.as_slice() {
         if flag == "--child" {
             // One run, in this process: the parent starts one such child per run.
-            let threads = match rest {
-                [] => Threads::Two,
-                [one] if one == systems::ONE_THREAD_FLAG => Threads::One,
-                _ => child_usage(),
-            };
+            let (mut threads, mut pass) = (Threads::Two, Pass::Timed);
+            for flag in rest {
+                match flag.as_str() {
+                    systems::ONE_THREAD_FLAG => threads = Threads::One,
+                    systems::COUNT_ALLOCS_FLAG => pass = Pass::CountAllocations,
+                    _ => child_usage(),
+                }
+            }
             let workload = workloads::ALL.iter().find(|w| *w == workload);
             let system = systems::names(true).into_iter().find(|s| s == system);
             let (Some(workload), Some(system)) = (workload, system) else {
                 child_usage()
             };
-            match systems::run_here(system, workload, threads) {
+            match systems::run_here(system, workload, threads, pass) {
                 Some(m) => println!("{}", m.to_line()),
                 None => std::process::exit(systems::NOT_RUN),
             }
@@ -100,9 +110,20 @@ fn main() {
                     round + 1
                 );
                 let _ = std::io::stderr().flush();
-                if let Some(m) = systems::run(system, workload, threads) {
+                if let Some(m) = systems::run(system, workload, threads, Pass::Timed) {
                     report.push(round, m);
                 }
+            }
+        }
+        // One more run per system, counting allocations (counting slows it: not timed).
+        for system in systems::names(compare) {
+            if system_only.as_deref().is_some_and(|s| s != system) {
+                continue;
+            }
+            eprint!("\r{workload:>9} on {system:<13} counting allocations ...   ");
+            let _ = std::io::stderr().flush();
+            if let Some(m) = systems::run(system, workload, threads, Pass::CountAllocations) {
+                report.push_allocations(&m);
             }
         }
     }

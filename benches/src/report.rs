@@ -12,12 +12,19 @@ pub struct Measurement {
     pub p50_ns: Option<f64>,
     pub p99_ns: Option<f64>,
     pub bytes: Option<f64>,
+    /// Allocations per operation (from a `--count-allocs` run).
+    pub allocs_per_op: Option<f64>,
+    /// Bytes allocated per operation (from a `--count-allocs` run).
+    pub alloc_bytes_per_op: Option<f64>,
 }
 
 #[derive(Default)]
 pub struct Report {
-    /// Every measurement, tagged with its round.
+    /// Every timed measurement, tagged with its round.
     rows: Vec<(usize, Measurement)>,
+    /// Allocation counts, one run per workload and system: `(workload, system, allocs per op,
+    /// bytes per op)`. Kept apart: a counting run is slower and its time is not used.
+    allocations: Vec<(&'static str, &'static str, f64, f64)>,
 }
 
 /// One workload on one system over all rounds: medians, and the ratio to raw tokio taken round
@@ -42,23 +49,26 @@ impl Measurement {
 
 impl Measurement {
     /// The line a child process prints for its parent (see `systems::run`):
-    /// `ns_per_op ops p50_ns p99_ns bytes`, with `-` for a field the workload does not report.
+    /// `ns_per_op ops p50_ns p99_ns bytes allocs_per_op alloc_bytes_per_op`, with `-` for a field
+    /// the run does not report.
     pub fn to_line(&self) -> String {
         let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| v.to_string());
         format!(
-            "{} {} {} {} {}",
+            "{} {} {} {} {} {} {}",
             self.ns_per_op,
             self.ops,
             opt(self.p50_ns),
             opt(self.p99_ns),
-            opt(self.bytes)
+            opt(self.bytes),
+            opt(self.allocs_per_op),
+            opt(self.alloc_bytes_per_op)
         )
     }
 
     /// Read back a [`to_line`](Self::to_line) line; `None` if it is not one.
     pub fn from_line(system: &'static str, workload: &'static str, line: &str) -> Option<Self> {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        let [ns_per_op, ops, p50, p99, bytes] = fields.as_slice() else {
+        let [ns_per_op, ops, p50, p99, bytes, allocs, alloc_bytes] = fields.as_slice() else {
             return None;
         };
         let opt = |v: &str| match v {
@@ -73,6 +83,8 @@ impl Measurement {
             p50_ns: opt(p50)?,
             p99_ns: opt(p99)?,
             bytes: opt(bytes)?,
+            allocs_per_op: opt(allocs)?,
+            alloc_bytes_per_op: opt(alloc_bytes)?,
         })
     }
 }
@@ -94,6 +106,13 @@ fn median(mut values: Vec<f64>) -> f64 {
 impl Report {
     pub fn push(&mut self, round: usize, m: Measurement) {
         self.rows.push((round, m));
+    }
+
+    /// Record the allocation counts of a `--count-allocs` run (its time is ignored).
+    pub fn push_allocations(&mut self, m: &Measurement) {
+        if let (Some(allocs), Some(bytes)) = (m.allocs_per_op, m.alloc_bytes_per_op) {
+            self.allocations.push((m.workload, m.system, allocs, bytes));
+        }
     }
 
     /// `(workload, system)` pairs in the order they were first measured.
@@ -125,6 +144,16 @@ impl Report {
             p50_ns: field(|m| m.p50_ns),
             p99_ns: field(|m| m.p99_ns),
             bytes: field(|m| m.bytes),
+            ..Default::default()
+        };
+        let counted = self
+            .allocations
+            .iter()
+            .find(|(w, s, ..)| *w == workload && *s == system);
+        let median_of = Measurement {
+            allocs_per_op: counted.map(|c| c.2),
+            alloc_bytes_per_op: counted.map(|c| c.3),
+            ..median_of
         };
         let ratios: Vec<f64> =
             runs.iter()
@@ -163,15 +192,17 @@ impl Report {
                 self.rounds()
             );
         }
+        let counted = !self.allocations.is_empty();
         let _ = writeln!(
             out,
-            "{:<9} {:<13} {:>12} {:>14} {:>9}{}  extra",
+            "{:<9} {:<13} {:>12} {:>14} {:>9}{}{}  extra",
             "workload",
             "system",
             "ns/op",
             "ops/s",
             "x tokio",
-            if several { "  range      " } else { "" }
+            if several { "  range      " } else { "" },
+            if counted { " allocs/op" } else { "" }
         );
         for (workload, system) in self.pairs() {
             let Summary { median: m, ratio } = self.summary(workload, system);
@@ -191,15 +222,21 @@ impl Report {
                 (_, _, Some(b)) => format!("{b:.0} bytes/actor"),
                 _ => String::new(),
             };
+            let allocs = match (counted, m.allocs_per_op) {
+                (false, _) => String::new(),
+                (true, Some(a)) => format!(" {a:>9.2}"),
+                (true, None) => format!(" {:>9}", "-"),
+            };
             let _ = writeln!(
                 out,
-                "{:<9} {:<13} {:>12.1} {:>14.0} {:>9}{}  {}",
+                "{:<9} {:<13} {:>12.1} {:>14.0} {:>9}{}{}  {}",
                 m.workload,
                 m.system,
                 m.ns_per_op,
                 ops_s,
                 ratio,
                 if several { range.as_str() } else { "" },
+                allocs,
                 extra
             );
         }
@@ -230,6 +267,12 @@ impl Report {
                 let _ = write!(
                     out,
                     ",\"x_tokio\":{mid:.3},\"x_tokio_min\":{low:.3},\"x_tokio_max\":{high:.3}"
+                );
+            }
+            if let (Some(allocs), Some(bytes)) = (m.allocs_per_op, m.alloc_bytes_per_op) {
+                let _ = write!(
+                    out,
+                    ",\"allocs_per_op\":{allocs:.3},\"alloc_bytes_per_op\":{bytes:.1}"
                 );
             }
             out.push_str("}\n");
@@ -288,13 +331,48 @@ mod tests {
             bytes: Some(970.25),
             ..m("actix", 0.0)
         };
-        for sent in [timed, latencies, memory] {
+        let counted = Measurement {
+            allocs_per_op: Some(2.0),
+            alloc_bytes_per_op: Some(80.5),
+            ..m("kameo", 500.0)
+        };
+        for sent in [timed, latencies, memory, counted] {
             let line = sent.to_line();
             let got = Measurement::from_line(sent.system, sent.workload, &line).expect(&line);
             assert_eq!(format!("{got:?}"), format!("{sent:?}"));
         }
-        assert!(Measurement::from_line("tokio", "tell", "12.5 10 - -").is_none());
-        assert!(Measurement::from_line("tokio", "tell", "fast 10 - - -").is_none());
+        assert!(Measurement::from_line("tokio", "tell", "12.5 10 - - - -").is_none());
+        assert!(Measurement::from_line("tokio", "tell", "fast 10 - - - - -").is_none());
+    }
+
+    #[test]
+    fn allocation_counts_join_the_timed_rows_without_changing_their_medians() {
+        let mut report = Report::default();
+        report.push(0, m("tokio", 100.0));
+        report.push(0, m("actor_system", 120.0));
+        report.push_allocations(&Measurement {
+            allocs_per_op: Some(2.0),
+            alloc_bytes_per_op: Some(80.0),
+            ..m("actor_system", 999.0)
+        });
+        let s = report.summary("tell", "actor_system");
+        assert_eq!(
+            s.median.ns_per_op, 120.0,
+            "the counting run's time is not used"
+        );
+        assert_eq!(s.median.allocs_per_op, Some(2.0));
+        let table = report.table();
+        assert!(table.contains("allocs/op"), "{table}");
+        assert!(table.contains("2.00"), "{table}");
+        let json = report.json_lines();
+        assert!(
+            json.contains("\"allocs_per_op\":2.000,\"alloc_bytes_per_op\":80.0"),
+            "{json}"
+        );
+        assert!(
+            !json.lines().next().unwrap().contains("allocs_per_op"),
+            "tokio was not counted"
+        );
     }
 
     #[test]

@@ -24,12 +24,20 @@ pub fn names(compare: bool) -> Vec<&'static str> {
 /// message after raw tokio and actor_system had run, 70 ns in a fresh process; actor_system's
 /// `fanin` 68 ns on a heap already grown by raw tokio's run, 85-95 ns on a fresh one. `None` if
 /// the system does not run the workload (or the child failed; its error is printed).
-pub fn run(system: &'static str, workload: &'static str, threads: Threads) -> Option<Measurement> {
+pub fn run(
+    system: &'static str,
+    workload: &'static str,
+    threads: Threads,
+    pass: Pass,
+) -> Option<Measurement> {
     let exe = std::env::current_exe().expect("path of this binary");
     let mut child = std::process::Command::new(exe);
     child.args(["--child", workload, system]);
     if threads == Threads::One {
         child.arg(ONE_THREAD_FLAG);
+    }
+    if pass == Pass::CountAllocations {
+        child.arg(COUNT_ALLOCS_FLAG);
     }
     let out = match child.output() {
         Ok(out) => out,
@@ -61,6 +69,18 @@ pub const NOT_RUN: i32 = 3;
 /// The flag that puts the tokio-based systems on one thread.
 pub const ONE_THREAD_FLAG: &str = "--one-thread";
 
+/// The flag of a child run that counts allocations.
+pub const COUNT_ALLOCS_FLAG: &str = "--count-allocs";
+
+/// What a child run is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Timed, with allocation counting off.
+    Timed,
+    /// Counting allocations (slower: its time is not used).
+    CountAllocations,
+}
+
 /// The runtime the tokio-based systems (raw tokio, actor_system, kameo, ractor) run on; actix
 /// always runs on its own single-threaded `System`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,12 +93,31 @@ pub enum Threads {
 
 static ONE_THREAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Run `workload` on `system` in this process (what a `--child` process does), on `threads`.
+/// Run `workload` on `system` in this process (what a `--child` process does), on `threads`;
+/// a [`Pass::CountAllocations`] run reports allocations per operation.
 pub fn run_here(
     system: &'static str,
     workload: &'static str,
     threads: Threads,
+    pass: Pass,
 ) -> Option<Measurement> {
+    if pass == Pass::Timed {
+        return run_on(system, workload, threads);
+    }
+    crate::alloc_count::start();
+    let measured = run_on(system, workload, threads);
+    let (allocations, bytes) = crate::alloc_count::stop();
+    measured.map(|m| {
+        let ops = m.ops.max(1) as f64;
+        Measurement {
+            allocs_per_op: Some(allocations as f64 / ops),
+            alloc_bytes_per_op: Some(bytes as f64 / ops),
+            ..m
+        }
+    })
+}
+
+fn run_on(system: &'static str, workload: &'static str, threads: Threads) -> Option<Measurement> {
     ONE_THREAD.store(
         threads == Threads::One,
         std::sync::atomic::Ordering::Relaxed,

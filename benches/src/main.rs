@@ -106,7 +106,7 @@ fn main() {
                     continue;
                 }
                 eprint!(
-                    "\r{workload:>9} on {system:<13} round {}/{rounds} ...        ",
+                    "\r{workload:>11} on {system:<13} round {}/{rounds} ...        ",
                     round + 1
                 );
                 let _ = std::io::stderr().flush();
@@ -120,7 +120,7 @@ fn main() {
             if system_only.as_deref().is_some_and(|s| s != system) {
                 continue;
             }
-            eprint!("\r{workload:>9} on {system:<13} counting allocations ...   ");
+            eprint!("\r{workload:>11} on {system:<13} counting allocations ...   ");
             let _ = std::io::stderr().flush();
             if let Some(m) = systems::run(system, workload, threads, Pass::CountAllocations) {
                 report.push_allocations(&m);

@@ -41,7 +41,7 @@ impl Measurement {
     fn compared(&self) -> f64 {
         match self.workload {
             "priority" => self.p99_ns.unwrap_or(0.0),
-            "memory" => self.bytes.unwrap_or(0.0),
+            "memory" | "memory_used" => self.bytes.unwrap_or(0.0),
             _ => self.ns_per_op,
         }
     }
@@ -195,7 +195,7 @@ impl Report {
         let counted = !self.allocations.is_empty();
         let _ = writeln!(
             out,
-            "{:<9} {:<13} {:>12} {:>14} {:>9}{}{}  extra",
+            "{:<11} {:<13} {:>12} {:>14} {:>9}{}{}  extra",
             "workload",
             "system",
             "ns/op",
@@ -229,7 +229,7 @@ impl Report {
             };
             let _ = writeln!(
                 out,
-                "{:<9} {:<13} {:>12.1} {:>14.0} {:>9}{}{}  {}",
+                "{:<11} {:<13} {:>12.1} {:>14.0} {:>9}{}{}  {}",
                 m.workload,
                 m.system,
                 m.ns_per_op,
@@ -373,6 +373,24 @@ mod tests {
             !json.lines().next().unwrap().contains("allocs_per_op"),
             "tokio was not counted"
         );
+    }
+
+    #[test]
+    fn memory_workloads_compare_bytes_per_actor() {
+        let mut report = Report::default();
+        for (system, bytes) in [("tokio", 1500.0), ("actor_system", 3000.0)] {
+            report.push(
+                0,
+                Measurement {
+                    workload: "memory_used",
+                    bytes: Some(bytes),
+                    ..m(system, 0.0)
+                },
+            );
+        }
+        let s = report.summary("memory_used", "actor_system");
+        assert_eq!(s.ratio.map(|r| r.0), Some(2.0));
+        assert!(report.table().contains("3000 bytes/actor"));
     }
 
     #[test]

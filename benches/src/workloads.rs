@@ -1,7 +1,14 @@
 //! Workload names and sizes.
 
-pub const ALL: [&str; 7] = [
-    "tell", "ask", "spawn", "fanin", "priority", "bounded", "memory",
+pub const ALL: [&str; 8] = [
+    "tell",
+    "ask",
+    "spawn",
+    "fanin",
+    "priority",
+    "bounded",
+    "memory",
+    "memory_used",
 ];
 
 pub const TELL_MESSAGES: u64 = 1_000_000;

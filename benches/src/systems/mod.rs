@@ -123,7 +123,8 @@ fn run_on(system: &'static str, workload: &'static str, threads: Threads) -> Opt
         std::sync::atomic::Ordering::Relaxed,
     );
     let result = match (system, workload) {
-        (_, "memory") => Some(memory_in_this_process(system)),
+        (_, "memory") => Some(memory_in_this_process(system, Idle::Fresh)),
+        (_, "memory_used") => Some(memory_in_this_process(system, Idle::Asked)),
         ("tokio", _) => tokio_raw::run(workload),
         ("actor_system", _) => ours::run(workload),
         #[cfg(feature = "compare")]
@@ -203,20 +204,30 @@ fn resident_bytes() -> f64 {
     pages * 4096.0
 }
 
+/// Which idle actors the memory workloads measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idle {
+    /// Never sent anything (`memory`).
+    Fresh,
+    /// Each answered one ask before the measurement (`memory_used`): what a mailbox keeps once
+    /// it has been used.
+    Asked,
+}
+
 /// Bytes of resident memory per idle actor, measured in this (fresh) process.
-fn memory_in_this_process(system: &str) -> Measurement {
+fn memory_in_this_process(system: &str, idle: Idle) -> Measurement {
     let n = crate::workloads::MEMORY_ACTORS;
     let before = resident_bytes();
     let measure = move || (resident_bytes() - before) / n as f64;
     let bytes = match system {
-        "tokio" => tokio_raw::memory(n, Box::new(measure)),
-        "actor_system" => ours::memory(n, Box::new(measure)),
+        "tokio" => tokio_raw::memory(n, idle, Box::new(measure)),
+        "actor_system" => ours::memory(n, idle, Box::new(measure)),
         #[cfg(feature = "compare")]
-        "actix" => peers::actix::memory(n, Box::new(measure)),
+        "actix" => peers::actix::memory(n, idle, Box::new(measure)),
         #[cfg(feature = "compare")]
-        "kameo" => peers::kameo::memory(n, Box::new(measure)),
+        "kameo" => peers::kameo::memory(n, idle, Box::new(measure)),
         #[cfg(feature = "compare")]
-        "ractor" => peers::ractor::memory(n, Box::new(measure)),
+        "ractor" => peers::ractor::memory(n, idle, Box::new(measure)),
         _ => f64::NAN,
     };
     Measurement {

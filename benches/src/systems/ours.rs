@@ -1,6 +1,6 @@
 //! actor_system.
 
-use super::{on_tokio, Measure, Outcome};
+use super::{on_tokio, Idle, Measure, Outcome};
 use crate::report::Measurement;
 use crate::workloads::*;
 use actor_system::prelude::*;
@@ -170,11 +170,16 @@ pub fn run(workload: &str) -> Option<Measurement> {
     Some(outcome.into())
 }
 
-pub fn memory(n: u64, measure: Measure) -> f64 {
+pub fn memory(n: u64, idle: Idle, measure: Measure) -> f64 {
     on_tokio(async move {
         let mut addrs = Vec::with_capacity(n as usize);
         for _ in 0..n {
             addrs.push(counter(MailboxConfig::unbounded()).await);
+        }
+        if idle == Idle::Asked {
+            for a in &addrs {
+                a.ask(Get).await.expect("reply");
+            }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
         let bytes = measure();

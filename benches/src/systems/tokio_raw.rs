@@ -1,6 +1,6 @@
 //! Raw tokio channels: the ceiling (mpsc for mailboxes, oneshot for replies).
 
-use super::{on_tokio, Measure, Outcome};
+use super::{on_tokio, Idle, Measure, Outcome};
 use crate::report::Measurement;
 use crate::workloads::*;
 use std::time::{Duration, Instant};
@@ -173,13 +173,13 @@ pub fn run(workload: &str) -> Option<Measurement> {
     Some(outcome.into())
 }
 
-pub fn memory(n: u64, measure: Measure) -> f64 {
+pub fn memory(n: u64, idle: Idle, measure: Measure) -> f64 {
     on_tokio(async move {
-        let mut actors = Vec::with_capacity(n as usize);
-        for _ in 0..n {
-            let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-            tokio::spawn(async move { while rx.recv().await.is_some() {} });
-            actors.push(tx);
+        let actors: Vec<_> = (0..n).map(|_| counter_unbounded()).collect();
+        if idle == Idle::Asked {
+            for tx in &actors {
+                get(tx).await;
+            }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
         let bytes = measure();

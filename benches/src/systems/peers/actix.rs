@@ -2,7 +2,7 @@
 //! backpressure-aware send is `send().await` (a request), used for `bounded`.
 
 use crate::report::Measurement;
-use crate::systems::{Measure, Outcome};
+use crate::systems::{Idle, Measure, Outcome};
 use crate::workloads::*;
 use actix::prelude::*;
 use std::time::{Duration, Instant};
@@ -200,9 +200,14 @@ pub fn run(workload: &str) -> Option<Measurement> {
     Some(outcome.into())
 }
 
-pub fn memory(n: u64, measure: Measure) -> f64 {
+pub fn memory(n: u64, idle: Idle, measure: Measure) -> f64 {
     on_actix(async move {
         let addrs: Vec<_> = (0..n).map(|_| counter()).collect();
+        if idle == Idle::Asked {
+            for a in &addrs {
+                a.send(Get).await.expect("reply");
+            }
+        }
         actix_rt::time::sleep(Duration::from_millis(50)).await;
         let bytes = measure();
         drop(addrs);

@@ -1,7 +1,7 @@
 //! kameo 0.22, actors as tokio tasks on a multi-thread runtime. No priorities.
 
 use crate::report::Measurement;
-use crate::systems::{on_tokio, Measure, Outcome};
+use crate::systems::{on_tokio, Idle, Measure, Outcome};
 use crate::workloads::*;
 use kameo::actor::{ActorRef, Spawn};
 use kameo::mailbox;
@@ -170,9 +170,14 @@ pub fn run(workload: &str) -> Option<Measurement> {
     Some(outcome.into())
 }
 
-pub fn memory(n: u64, measure: Measure) -> f64 {
+pub fn memory(n: u64, idle: Idle, measure: Measure) -> f64 {
     on_tokio(async move {
         let addrs: Vec<_> = (0..n).map(|_| counter()).collect();
+        if idle == Idle::Asked {
+            for a in &addrs {
+                a.ask(Get).await.expect("reply");
+            }
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
         let bytes = measure();
         drop(addrs);

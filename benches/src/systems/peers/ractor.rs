@@ -1,7 +1,7 @@
 //! ractor 0.16, actors as tokio tasks on a multi-thread runtime. No priorities.
 
 use crate::report::Measurement;
-use crate::systems::{on_tokio, Measure, Outcome};
+use crate::systems::{on_tokio, Idle, Measure, Outcome};
 use crate::workloads::*;
 use ractor::{call, Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use std::time::{Duration, Instant};
@@ -167,11 +167,16 @@ pub fn run(workload: &str) -> Option<Measurement> {
     Some(outcome.into())
 }
 
-pub fn memory(n: u64, measure: Measure) -> f64 {
+pub fn memory(n: u64, idle: Idle, measure: Measure) -> f64 {
     on_tokio(async move {
         let mut actors = Vec::with_capacity(n as usize);
         for _ in 0..n {
             actors.push(counter().await);
+        }
+        if idle == Idle::Asked {
+            for (a, _) in &actors {
+                get(a).await;
+            }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
         let bytes = measure();

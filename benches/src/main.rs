@@ -11,46 +11,25 @@
 //! allocations (the `allocs/op` column).
 
 mod alloc_count;
+mod child;
 mod report;
 mod systems;
 mod workloads;
 
+use child::Pass;
 use report::Report;
 use std::io::Write;
-use systems::{Pass, Threads};
+use systems::Threads;
 
 // Counts allocations only in `--count-allocs` runs (see `alloc_count`).
 #[global_allocator]
 static ALLOCATOR: alloc_count::Counting = alloc_count::Counting;
 
-fn child_usage() -> ! {
-    eprintln!("--child takes a workload, a system and optionally --one-thread and --count-allocs");
-    std::process::exit(2);
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [flag, workload, system, rest @ ..] = args.as_slice() {
         if flag == "--child" {
-            // One run, in this process: the parent starts one such child per run.
-            let (mut threads, mut pass) = (Threads::Two, Pass::Timed);
-            for flag in rest {
-                match flag.as_str() {
-                    systems::ONE_THREAD_FLAG => threads = Threads::One,
-                    systems::COUNT_ALLOCS_FLAG => pass = Pass::CountAllocations,
-                    _ => child_usage(),
-                }
-            }
-            let workload = workloads::ALL.iter().find(|w| *w == workload);
-            let system = systems::names(true).into_iter().find(|s| s == system);
-            let (Some(workload), Some(system)) = (workload, system) else {
-                child_usage()
-            };
-            match systems::run_here(system, workload, threads, pass) {
-                Some(m) => println!("{}", m.to_line()),
-                None => std::process::exit(systems::NOT_RUN),
-            }
-            return;
+            child::run_here_and_exit(workload, system, rest);
         }
     }
     let value = |flag: &str| {
@@ -89,7 +68,7 @@ fn main() {
         }
     };
     let system_only = value("--system");
-    let threads = if args.iter().any(|a| a == systems::ONE_THREAD_FLAG) {
+    let threads = if args.iter().any(|a| a == child::ONE_THREAD_FLAG) {
         Threads::One
     } else {
         Threads::Two
@@ -110,7 +89,7 @@ fn main() {
                     round + 1
                 );
                 let _ = std::io::stderr().flush();
-                if let Some(m) = systems::run(system, workload, threads, Pass::Timed) {
+                if let Some(m) = child::run_in_child(system, workload, threads, Pass::Timed) {
                     report.push(round, m);
                 }
             }
@@ -122,7 +101,8 @@ fn main() {
             }
             eprint!("\r{workload:>11} on {system:<13} counting allocations ...   ");
             let _ = std::io::stderr().flush();
-            if let Some(m) = systems::run(system, workload, threads, Pass::CountAllocations) {
+            if let Some(m) = child::run_in_child(system, workload, threads, Pass::CountAllocations)
+            {
                 report.push_allocations(&m);
             }
         }

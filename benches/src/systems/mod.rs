@@ -5,6 +5,7 @@ mod ours;
 mod peers;
 mod tokio_raw;
 
+use crate::child::Pass;
 use crate::report::Measurement;
 use std::future::Future;
 use std::time::Duration;
@@ -16,69 +17,6 @@ pub fn names(compare: bool) -> Vec<&'static str> {
         names.extend(["actix", "kameo", "ractor"]);
     }
     names
-}
-
-/// Run `workload` on `system` in a fresh child process of this binary (`--child WORKLOAD
-/// SYSTEM`), so that no run inherits the heap an earlier one left behind. All in one process,
-/// the order of the systems skewed the figures both ways: actix's `tell` measured 97 ns per
-/// message after raw tokio and actor_system had run, 70 ns in a fresh process; actor_system's
-/// `fanin` 68 ns on a heap already grown by raw tokio's run, 85-95 ns on a fresh one. `None` if
-/// the system does not run the workload (or the child failed; its error is printed).
-pub fn run(
-    system: &'static str,
-    workload: &'static str,
-    threads: Threads,
-    pass: Pass,
-) -> Option<Measurement> {
-    let exe = std::env::current_exe().expect("path of this binary");
-    let mut child = std::process::Command::new(exe);
-    child.args(["--child", workload, system]);
-    if threads == Threads::One {
-        child.arg(ONE_THREAD_FLAG);
-    }
-    if pass == Pass::CountAllocations {
-        child.arg(COUNT_ALLOCS_FLAG);
-    }
-    let out = match child.output() {
-        Ok(out) => out,
-        Err(e) => {
-            eprintln!("\ncannot start the child process for {workload} on {system}: {e}");
-            return None;
-        }
-    };
-    if out.status.code() == Some(NOT_RUN) {
-        return None;
-    }
-    if !out.status.success() {
-        eprintln!(
-            "\n{workload} on {system} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().last()?;
-    Measurement::from_line(system, workload, line)
-}
-
-/// The exit code of a child asked to run a workload its system does not run (ractor has no
-/// bounded mailbox): the pair has no row, and no error is printed.
-pub const NOT_RUN: i32 = 3;
-
-/// The flag that puts the tokio-based systems on one thread.
-pub const ONE_THREAD_FLAG: &str = "--one-thread";
-
-/// The flag of a child run that counts allocations.
-pub const COUNT_ALLOCS_FLAG: &str = "--count-allocs";
-
-/// What a child run is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pass {
-    /// Timed, with allocation counting off.
-    Timed,
-    /// Counting allocations (slower: its time is not used).
-    CountAllocations,
 }
 
 /// The runtime the tokio-based systems (raw tokio, actor_system, kameo, ractor) run on; actix
@@ -93,8 +31,8 @@ pub enum Threads {
 
 static ONE_THREAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Run `workload` on `system` in this process (what a `--child` process does), on `threads`;
-/// a [`Pass::CountAllocations`] run reports allocations per operation.
+/// Run `workload` on `system` in this process (what a child process does, see `crate::child`),
+/// on `threads`; a [`Pass::CountAllocations`] run reports allocations per operation.
 pub fn run_here(
     system: &'static str,
     workload: &'static str,

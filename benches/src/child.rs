@@ -1,0 +1,100 @@
+//! Every run happens in a fresh child process of this binary, `actor-bench --child WORKLOAD
+//! SYSTEM [--one-thread] [--count-allocs]`, which prints its measurement as one line
+//! ([`Measurement::to_line`]). The same command runs one workload in the foreground, for a
+//! profiler.
+
+use crate::report::Measurement;
+use crate::systems::{self, Threads};
+use crate::workloads;
+
+/// Run `workload` on `system` in a fresh child process of this binary (`--child WORKLOAD
+/// SYSTEM`), so that no run inherits the heap an earlier one left behind. All in one process,
+/// the order of the systems skewed the figures both ways: actix's `tell` measured 97 ns per
+/// message after raw tokio and actor_system had run, 70 ns in a fresh process; actor_system's
+/// `fanin` 68 ns on a heap already grown by raw tokio's run, 85-95 ns on a fresh one. `None` if
+/// the system does not run the workload (or the child failed; its error is printed).
+pub fn run_in_child(
+    system: &'static str,
+    workload: &'static str,
+    threads: Threads,
+    pass: Pass,
+) -> Option<Measurement> {
+    let exe = std::env::current_exe().expect("path of this binary");
+    let mut child = std::process::Command::new(exe);
+    child.args(["--child", workload, system]);
+    if threads == Threads::One {
+        child.arg(ONE_THREAD_FLAG);
+    }
+    if pass == Pass::CountAllocations {
+        child.arg(COUNT_ALLOCS_FLAG);
+    }
+    let out = match child.output() {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("\ncannot start the child process for {workload} on {system}: {e}");
+            return None;
+        }
+    };
+    if out.status.code() == Some(NOT_RUN) {
+        return None;
+    }
+    if !out.status.success() {
+        eprintln!(
+            "\n{workload} on {system} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().last()?;
+    Measurement::from_line(system, workload, line)
+}
+
+/// The exit code of a child asked to run a workload its system does not run (ractor has no
+/// bounded mailbox): the pair has no row, and no error is printed.
+pub const NOT_RUN: i32 = 3;
+
+/// The flag that puts the tokio-based systems on one thread.
+pub const ONE_THREAD_FLAG: &str = "--one-thread";
+
+/// The flag of a child run that counts allocations.
+pub const COUNT_ALLOCS_FLAG: &str = "--count-allocs";
+
+/// What a child run is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Timed, with allocation counting off.
+    Timed,
+    /// Counting allocations (slower: its time is not used).
+    CountAllocations,
+}
+
+/// The child's side: run `workload` on `system` with the given flags, print the measurement
+/// and exit (with [`NOT_RUN`] if the system does not run the workload).
+pub fn run_here_and_exit(workload: &str, system: &str, flags: &[String]) -> ! {
+    let usage = || -> ! {
+        eprintln!("--child takes a workload, a system and optionally {ONE_THREAD_FLAG} and {COUNT_ALLOCS_FLAG}");
+        std::process::exit(2);
+    };
+    let (mut threads, mut pass) = (Threads::Two, Pass::Timed);
+    for flag in flags {
+        match flag.as_str() {
+            ONE_THREAD_FLAG => threads = Threads::One,
+            COUNT_ALLOCS_FLAG => pass = Pass::CountAllocations,
+            _ => usage(),
+        }
+    }
+    let workload = workloads::ALL.iter().find(|w| **w == workload);
+    let system = systems::names(true).into_iter().find(|s| *s == system);
+    let (Some(workload), Some(system)) = (workload, system) else {
+        usage()
+    };
+    match systems::run_here(system, workload, threads, pass) {
+        Some(m) => {
+            println!("{}", m.to_line());
+            std::process::exit(0);
+        }
+        None => std::process::exit(NOT_RUN),
+    }
+}

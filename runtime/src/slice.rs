@@ -18,10 +18,10 @@ const BATCH: u32 = 128;
 /// How long a busy actor handles messages before it yields to the scheduler.
 const SLICE_MICROS: u32 = 100;
 
-/// The running actor's current slice: kept in its task, so two words.
+/// The running actor's current slice: kept in its task, so two 32-bit words.
 pub(crate) struct Slice {
-    /// Messages since the clock was last read (or since the run began).
-    handled: u32,
+    /// Messages until the clock is read next, this one included.
+    left: u32,
     /// Microseconds on the process clock when the slice started; 0: not started yet.
     began: u32,
 }
@@ -29,7 +29,7 @@ pub(crate) struct Slice {
 impl Slice {
     pub(crate) fn new() -> Self {
         Slice {
-            handled: 0,
+            left: FIRST_LOOK + 1,
             began: 0,
         }
     }
@@ -49,12 +49,11 @@ impl Slice {
     /// [`should_yield`](Self::should_yield) with the clock read by `clock` (tests use their own).
     #[inline]
     fn should_yield_at(&mut self, clock: impl FnOnce() -> u32) -> bool {
-        self.handled += 1;
-        let look_after = if self.began == 0 { FIRST_LOOK } else { BATCH };
-        if self.handled <= look_after {
+        // A countdown: one decrement and one test per message.
+        self.left -= 1;
+        if self.left != 0 {
             return false;
         }
-        self.handled = 0;
         self.look_at(clock())
     }
 
@@ -62,13 +61,13 @@ impl Slice {
     fn look_at(&mut self, now: u32) -> bool {
         if self.began == 0 {
             self.began = now;
-            false
-        } else if now.wrapping_sub(self.began) < SLICE_MICROS {
-            false
-        } else {
-            self.began = 0;
-            true
+        } else if now.wrapping_sub(self.began) >= SLICE_MICROS {
+            // Yield; the next run starts a new slice.
+            *self = Slice::new();
+            return true;
         }
+        self.left = BATCH + 1;
+        false
     }
 }
 

@@ -73,6 +73,10 @@ fn main() {
     } else {
         Threads::Two
     };
+    let systems: Vec<_> = systems::names(compare)
+        .into_iter()
+        .filter(|s| system_only.as_deref().is_none_or(|only| only == *s))
+        .collect();
     let mut report = Report::default();
     for workload in workloads::ALL {
         if only.as_deref().is_some_and(|w| w != workload) {
@@ -80,10 +84,7 @@ fn main() {
         }
         // Rounds interleave the systems, so a slow stretch of the machine hits them all alike.
         for round in 0..rounds {
-            for system in systems::names(compare) {
-                if system_only.as_deref().is_some_and(|s| s != system) {
-                    continue;
-                }
+            for &system in &systems {
                 eprint!(
                     "\r{workload:>11} on {system:<13} round {}/{rounds} ...        ",
                     round + 1
@@ -95,10 +96,7 @@ fn main() {
             }
         }
         // One more run per system, counting allocations (counting slows it: not timed).
-        for system in systems::names(compare) {
-            if system_only.as_deref().is_some_and(|s| s != system) {
-                continue;
-            }
+        for &system in &systems {
             eprint!("\r{workload:>11} on {system:<13} counting allocations ...   ");
             let _ = std::io::stderr().flush();
             if let Some(m) = child::run_in_child(system, workload, threads, Pass::CountAllocations)

@@ -136,6 +136,10 @@ impl Report {
             let values: Vec<f64> = runs.iter().filter_map(|(_, m)| f(m)).collect();
             (!values.is_empty()).then(|| median(values))
         };
+        let counted = self
+            .allocations
+            .iter()
+            .find(|(w, s, ..)| *w == workload && *s == system);
         let median_of = Measurement {
             system,
             workload: runs.first().map_or("", |(_, m)| m.workload),
@@ -144,16 +148,8 @@ impl Report {
             p50_ns: field(|m| m.p50_ns),
             p99_ns: field(|m| m.p99_ns),
             bytes: field(|m| m.bytes),
-            ..Default::default()
-        };
-        let counted = self
-            .allocations
-            .iter()
-            .find(|(w, s, ..)| *w == workload && *s == system);
-        let median_of = Measurement {
             allocs_per_op: counted.map(|c| c.2),
             alloc_bytes_per_op: counted.map(|c| c.3),
-            ..median_of
         };
         let ratios: Vec<f64> =
             runs.iter()

@@ -98,7 +98,9 @@ fn push<A: Actor, M: Message>(mailbox: &Mailbox<A>, env: Envelope<A>) -> Result<
     })
 }
 
-/// Queue an ask (its slot, if any, reserved) and return where its reply will arrive.
+/// Queue an ask (its slot, if any, reserved) and return where its reply will arrive. An idle
+/// actor is woken by running it here, if its drive allows (see [`Mailbox::run_or_wake`]): the
+/// asker waits for it next.
 #[inline]
 fn post_ask<A: Handler<M>, M: Message>(
     mailbox: &Mailbox<A>,
@@ -106,11 +108,15 @@ fn post_ask<A: Handler<M>, M: Message>(
     info: &MessageInfo,
 ) -> Result<::oneshot::Receiver<Result<M::Result, AskError>>, AskError> {
     let (reply, response) = ::oneshot::channel();
-    match push::<A, M>(
-        mailbox,
-        Envelope::ask(info.stamp(), info.correlation_id, msg, reply),
-    ) {
-        Ok(()) => Ok(response),
+    let envelope = Envelope::ask(info.stamp(), info.correlation_id, msg, reply);
+    match mailbox.push_reserved_deferring_wake(envelope) {
+        Ok(woken) => {
+            if woken {
+                mailbox.run_or_wake();
+            }
+            Ok(response)
+        }
+        // Dropping the envelope dropped its reply sender: nothing to return but the error.
         Err(_) => Err(AskError::Stopped),
     }
 }
@@ -311,8 +317,10 @@ impl<A: Actor> Addr<A> {
         self.mailbox.kill(error);
     }
 
-    /// Wait until the actor has stopped for good; returns why.
+    /// Wait until the actor has stopped for good; returns why. An actor that was asked to stop
+    /// and has not got to it yet does so in the waiting task (see [`spawn`](crate::spawn)).
     pub async fn wait_for_stop(&self) -> ExitReason {
+        self.mailbox.help();
         self.mailbox.lifecycle.wait().await
     }
 }

@@ -37,6 +37,7 @@ mod address;
 mod context;
 mod current;
 mod dead_letter;
+mod drive;
 mod envelope;
 mod error;
 mod health;

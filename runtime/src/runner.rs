@@ -151,17 +151,19 @@ fn incarnation<'a, A: Actor>(
         // the task for the actor's whole life).
         let started = match begin {
             Begin::Start(started) => match start(actor, ctx, started).await {
-                Ok(()) => true,
+                Ok(()) => {
+                    running(mailbox);
+                    true
+                }
                 Err(error) => {
                     ctx.exit = Some(ExitReason::Failed(error));
                     false
                 }
             },
+            // `start_in_caller` marked it running.
             Begin::Started => true,
         };
         let reason = if started {
-            mailbox.lifecycle.set_state(ActorState::Running);
-            tracing::debug!(target: "actor_system::actor", actor = %mailbox.name(), id = %mailbox.id, "started");
             let mut slice = Slice::new();
             let reason = loop {
                 if let Some(reason) = ctx.exit.take() {
@@ -245,8 +247,9 @@ pub(crate) async fn start_in_caller<A: Actor>(
     let mut ctx = Context::new(mailbox.clone());
     match current::scope(mailbox.id, start(actor, &mut ctx, None)).await {
         Ok(()) => {
-            // Running from the spawner's point of view as soon as `spawn` returns.
-            mailbox.lifecycle.set_state(ActorState::Running);
+            // Running from the spawner's point of view as soon as `spawn` returns (its task may
+            // start later: see the `drive` module).
+            running(mailbox);
             Ok(ctx)
         }
         Err(error) => {
@@ -255,6 +258,12 @@ pub(crate) async fn start_in_caller<A: Actor>(
             Err(error)
         }
     }
+}
+
+/// The `started` hook succeeded: the actor is running.
+fn running<A: Actor>(mailbox: &Mailbox<A>) {
+    mailbox.lifecycle.set_state(ActorState::Running);
+    tracing::debug!(target: "actor_system::actor", actor = %mailbox.name(), id = %mailbox.id, "started");
 }
 
 /// Run the `started` hook and report its result to the spawner, if it waits.

@@ -1,5 +1,6 @@
 //! Spawning actors: the simple [`spawn`] and the [`ActorCell`] a supervisor restarts actors on.
 
+use crate::drive::Drive;
 use crate::mailbox::{LanePicker, Mailbox};
 use crate::runner::{self, Begin};
 use crate::{
@@ -9,6 +10,7 @@ use crate::{
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Wake;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -70,9 +72,14 @@ impl SpawnOptions {
 
 /// Spawn `actor` on the current tokio runtime; resolves once its `started` hook succeeded.
 ///
-/// The hook runs in the calling task (with the actor's context, as the actor); the actor's own
-/// task is spawned after it, to handle messages. Dropping the returned future while `started`
-/// runs ends the actor (its addresses see it stopped).
+/// The hook runs in the calling task (with the actor's context, as the actor). The actor's own
+/// task, which handles its messages, is spawned on this runtime when the actor first has
+/// something to do that nobody is waiting for (a message, a stop request, a kill, its last
+/// address going away): an actor nobody sends anything to costs no task. An [`ask`](Addr::ask)
+/// that finds the actor idle has it handle the request in the asking task instead, without a
+/// hand-off to the actor's task and back (its handler runs with the actor's runtime entered;
+/// if it waits for something, the actor's task takes over). Dropping the returned future while
+/// `started` runs ends the actor (its addresses see it stopped).
 ///
 /// # Panics
 /// Outside a tokio runtime (like `tokio::spawn`).
@@ -82,14 +89,27 @@ pub async fn spawn<A: Actor>(actor: A) -> Result<Addr<A>, SpawnError> {
 
 /// [`spawn`] with options.
 pub async fn spawn_with<A: Actor>(actor: A, options: SpawnOptions) -> Result<Addr<A>, SpawnError> {
-    spawn_task(actor, options).await.map(|(addr, _)| addr)
+    spawn_driven(actor, options).await.map(|(addr, _)| addr)
 }
 
+/// Spawn a child actor: its parent keeps the link, to stop it and, if it will not stop, drop it.
 pub(crate) async fn spawn_task<A: Actor>(
     actor: A,
     options: SpawnOptions,
 ) -> Result<(Addr<A>, ChildLink), SpawnError> {
-    let cell = ActorCell::new(options)?;
+    let (addr, drive) = spawn_driven(actor, options).await?;
+    let control = addr.mailbox.clone();
+    Ok((addr, ChildLink { control, drive }))
+}
+
+/// Run `actor`'s `started` hook here, in the caller's task, then hand the rest of its life to
+/// a [`Drive`] (see the `drive` module): its task is spawned when first needed.
+async fn spawn_driven<A: Actor>(
+    actor: A,
+    options: SpawnOptions,
+) -> Result<(Addr<A>, Arc<Drive>), SpawnError> {
+    let drive = Drive::new();
+    let cell = ActorCell::with_drive(options, Some(drive.clone()))?;
     let addr = cell.address();
     let mut actor = actor;
     // `started` runs here, in the caller's task: spawn returns as soon as it succeeded, without
@@ -101,20 +121,19 @@ pub(crate) async fn spawn_task<A: Actor>(
             return Err(SpawnError::StartFailed(error));
         }
     };
-    // Boxed: tokio aligns a task's cell to 128 bytes, so a cell holding the future rounds up to
-    // a multiple of 128 and its aligned allocation leaves gaps; boxed, the cell is 128 bytes and
-    // the future an ordinary allocation (and is not copied around while the task is set up).
-    // Measured with glibc: 1041 (inline) vs 1008 (boxed) resident bytes per idle actor.
-    // `actor_task` holds the actor, context and cell once (see `runner::run`).
-    let name = addr.mailbox.display_name();
-    let task = spawn_actor_task(name, Box::pin(actor_task(cell, actor, ctx)));
-    Ok((
-        addr.clone(),
-        ChildLink {
-            control: addr.mailbox.clone(),
-            task,
-        },
-    ))
+    // Boxed (a task's future used to be boxed too): tokio aligns a task's cell to 128 bytes, so
+    // a cell holding the future would round up to a multiple of 128 and its aligned allocation
+    // leave gaps. `actor_task` holds the actor, context and cell once (see `runner::run`).
+    drive.arm(
+        addr.mailbox.display_name(),
+        Box::pin(actor_task(cell, actor, ctx)),
+    );
+    // As if the actor had looked at its empty mailbox and parked: whatever would wake it now
+    // wakes the drive. Something queued already (by `started`, say) wakes it at once.
+    if !addr.mailbox.park_consumer(&drive.waker()) {
+        drive.wake_by_ref();
+    }
+    Ok((addr, drive))
 }
 
 /// The task of a spawned actor whose `started` hook ran: handle messages until the actor ends,
@@ -143,17 +162,30 @@ where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    spawn_actor_task_on(&tokio::runtime::Handle::current(), name, task)
+}
+
+/// [`spawn_actor_task`] on the runtime behind `handle`.
+pub(crate) fn spawn_actor_task_on<F>(
+    handle: &tokio::runtime::Handle,
+    name: impl std::fmt::Display,
+    task: F,
+) -> JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     #[cfg(tokio_unstable)]
     {
         tokio::task::Builder::new()
             .name(&format!("actor:{name}"))
-            .spawn(task)
-            .expect("spawning a task on the current runtime")
+            .spawn_on(task, handle)
+            .expect("spawning a task on the actor's runtime")
     }
     #[cfg(not(tokio_unstable))]
     {
         let _ = name;
-        tokio::spawn(task)
+        handle.spawn(task)
     }
 }
 
@@ -185,12 +217,18 @@ pub struct ActorCell<A: Actor> {
 impl<A: Actor> ActorCell<A> {
     /// A new mailbox, validated, with no actor running on it yet.
     pub fn new(options: SpawnOptions) -> Result<Self, ConfigError> {
+        Self::with_drive(options, None)
+    }
+
+    /// [`new`](Self::new), for an actor whose life `drive` runs (see `spawn_driven`).
+    fn with_drive(options: SpawnOptions, drive: Option<Arc<Drive>>) -> Result<Self, ConfigError> {
         options.mailbox.validate()?;
         let name = options.name.map(Arc::from);
         let mailbox = Mailbox::new(
             name,
             options.mailbox,
             options.dead_letters.unwrap_or_default(),
+            drive,
         );
         Ok(ActorCell {
             picker: LanePicker::new(options.mailbox.fairness),
@@ -279,7 +317,7 @@ impl<A: Actor> ChildControl for Mailbox<A> {
 /// A parent's link to a child actor spawned through its context.
 pub(crate) struct ChildLink {
     control: Arc<dyn ChildControl>,
-    task: JoinHandle<()>,
+    drive: Arc<Drive>,
 }
 
 impl ChildLink {
@@ -288,7 +326,7 @@ impl ChildLink {
     }
 
     pub(crate) fn is_finished(&self) -> bool {
-        self.task.is_finished()
+        self.drive.is_finished()
     }
 
     /// Stop the child and wait for it, aborting it after [`CHILD_SHUTDOWN_TIMEOUT`].
@@ -298,7 +336,7 @@ impl ChildLink {
             .await
             .is_err()
         {
-            self.task.abort();
+            self.drive.abort();
             self.control.abandon();
         }
     }

@@ -113,3 +113,69 @@ async fn eight_producers_four_priorities_unbounded() {
 async fn eight_producers_four_priorities_bounded_backpressure() {
     run(MailboxConfig::bounded(64), PER_LANE / 5, true).await;
 }
+
+/// Counts what it is told; answers an ask with the count so far.
+struct Tally(u64);
+impl Actor for Tally {}
+
+struct Add;
+impl Message for Add {
+    type Result = ();
+}
+impl Handler<Add> for Tally {
+    async fn handle(&mut self, _: Add, _: &mut Context<Self>) {
+        self.0 += 1;
+    }
+}
+
+struct Count;
+impl Message for Count {
+    type Result = u64;
+}
+impl Handler<Count> for Tally {
+    async fn handle(&mut self, _: Count, _: &mut Context<Self>) -> u64 {
+        self.0 += 1;
+        self.0
+    }
+}
+
+/// Askers on both workers race each other and the actor's own task (woken by tellers) to run
+/// the actor in place: every message is handled exactly once, and each asker sees the count grow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn askers_running_the_actor_in_place_race_its_task_without_loss() {
+    const ASKERS: u64 = 4;
+    const ASKS: u64 = 5_000;
+    const TELLERS: u64 = 2;
+    const TELLS: u64 = 20_000;
+    let addr = actor_system_runtime::spawn(Tally(0)).await.unwrap();
+    let askers = (0..ASKERS).map(|_| {
+        let addr = addr.clone();
+        tokio::spawn(async move {
+            let mut last = 0;
+            for _ in 0..ASKS {
+                let count = addr.ask(Count).await.unwrap();
+                assert!(count > last, "counts go up: {count} after {last}");
+                last = count;
+            }
+        })
+    });
+    let tellers = (0..TELLERS).map(|_| {
+        let addr = addr.clone();
+        tokio::spawn(async move {
+            for i in 0..TELLS {
+                addr.tell(Add).unwrap();
+                if i % 64 == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        })
+    });
+    let all: Vec<_> = askers.chain(tellers).collect();
+    for task in all {
+        task.await.unwrap();
+    }
+    let total = ASKERS * ASKS + TELLERS * TELLS;
+    // Tells and asks share the Normal lane: once the tellers are done, this ask comes last.
+    assert_eq!(addr.ask(Count).await, Ok(total + 1));
+    assert_eq!(addr.stats().dropped, 0);
+}

@@ -8,6 +8,7 @@ pub(crate) mod queue;
 
 pub use config::{Fairness, MailboxConfig, OverflowStrategy};
 
+use crate::drive::Drive;
 use crate::envelope::{Envelope, MessageInfo, Payload, Signal};
 use crate::stats::ActorStats;
 use crate::{Actor, ActorId, AskError, DeadLetter, DeadLetters, DropReason, Priority};
@@ -80,6 +81,9 @@ pub(crate) struct Mailbox<A: Actor> {
     pub(crate) dead_letters: DeadLetters,
     pub(crate) stats: ActorStats,
     pub(crate) lifecycle: crate::lifecycle::Lifecycle,
+    /// What runs the actor, for actors started with `spawn` (see the `drive` module); `None`
+    /// for cells run by their owner (a supervisor's child task).
+    pub(crate) drive: Option<Arc<Drive>>,
 }
 
 impl<A: Actor> Mailbox<A> {
@@ -87,6 +91,7 @@ impl<A: Actor> Mailbox<A> {
         name: Option<Arc<str>>,
         config: MailboxConfig,
         dead_letters: DeadLetters,
+        drive: Option<Arc<Drive>>,
     ) -> Self {
         // The name is worked out only if metrics are exported (a few hundred instructions per
         // spawn otherwise).
@@ -107,6 +112,7 @@ impl<A: Actor> Mailbox<A> {
             name,
             dead_letters,
             lifecycle: crate::lifecycle::Lifecycle::new(),
+            drive,
         }
     }
 
@@ -205,13 +211,31 @@ impl<A: Actor> Mailbox<A> {
     /// Push a message whose slot was reserved. Hands the envelope back if the mailbox closed.
     #[inline]
     pub(crate) fn push_reserved(&self, env: Envelope<A>) -> Result<(), Envelope<A>> {
+        let woken = self.push_reserved_deferring_wake(env)?;
+        if woken {
+            self.queue.wake_consumer();
+        }
+        Ok(())
+    }
+
+    /// [`push_reserved`](Self::push_reserved), but a parked consumer is not woken: `Ok(true)`
+    /// means it was parked, and waking it is now the caller's job (see
+    /// [`run_or_wake`](Self::run_or_wake)).
+    #[inline]
+    pub(crate) fn push_reserved_deferring_wake(
+        &self,
+        env: Envelope<A>,
+    ) -> Result<bool, Envelope<A>> {
         let priority = env.stamp.priority();
-        match self.queue.push(lane_of(priority), env.payload) {
-            Pushed::Queued => Ok(()),
+        let (pushed, woken) = self
+            .queue
+            .push_deferring_wake(lane_of(priority), env.payload);
+        match pushed {
+            Pushed::Queued => Ok(woken),
             Pushed::QueuedAfterClose => {
                 // The actor may have drained already: whatever is left is undeliverable.
                 self.drain(DropReason::ActorStopped);
-                Ok(())
+                Ok(woken)
             }
             Pushed::Closed(payload) => {
                 self.release_slot(&payload);
@@ -220,6 +244,27 @@ impl<A: Actor> Mailbox<A> {
                     payload,
                 })
             }
+        }
+    }
+
+    /// Deliver the wake-up that [`push_reserved_deferring_wake`] handed over, from a caller that
+    /// will wait for the actor: run the actor right here if its drive allows (see
+    /// [`Drive::run_here`]), otherwise wake it.
+    ///
+    /// [`push_reserved_deferring_wake`]: Self::push_reserved_deferring_wake
+    #[inline]
+    pub(crate) fn run_or_wake(&self) {
+        match &self.drive {
+            Some(drive) if drive.run_here() => {}
+            _ => self.queue.wake_consumer(),
+        }
+    }
+
+    /// If the actor was woken and nobody runs it yet, run it here: the caller is about to wait
+    /// for it (see [`Drive::help`]).
+    pub(crate) fn help(&self) {
+        if let Some(drive) = &self.drive {
+            drive.help();
         }
     }
 
@@ -280,6 +325,14 @@ impl<A: Actor> Mailbox<A> {
         if !self.queue.is_parked() {
             self.queue.register_consumer(waker);
         }
+    }
+
+    /// Park the consumer on `waker` before it ever ran, as if it had found the mailbox empty:
+    /// `false` if something is waiting already (nothing is registered to wake then, so the
+    /// caller must start the consumer itself). See `spawn_driven`.
+    pub(crate) fn park_consumer(&self, waker: &std::task::Waker) -> bool {
+        let mut cx = std::task::Context::from_waker(waker);
+        self.queue.poll_ready(&mut cx, false).is_pending()
     }
 
     /// Consumer side, after [`pop`](Self::pop) found nothing: wait for the next envelope (see

@@ -80,8 +80,20 @@ impl<T> LaneQueue<T> {
     /// Queue `item` in `lane` and wake the consumer if it is parked.
     #[inline]
     pub(crate) fn push(&self, lane: usize, item: T) -> Pushed<T> {
+        let (pushed, woken) = self.push_deferring_wake(lane, item);
+        if woken {
+            self.waker.wake();
+        }
+        pushed
+    }
+
+    /// Queue `item` in `lane`; if the consumer is parked, unpark it (clear `PARKED`) but leave
+    /// waking it to the caller: `true` means the caller must wake it, with
+    /// [`wake_consumer`](Self::wake_consumer), or run it in its place.
+    #[inline]
+    pub(crate) fn push_deferring_wake(&self, lane: usize, item: T) -> (Pushed<T>, bool) {
         if self.state.load(Ordering::Acquire) & CLOSED != 0 {
-            return Pushed::Closed(item);
+            return (Pushed::Closed(item), false);
         }
         let publish = match lane {
             SYSTEM_LANE => self.system.push(item),
@@ -93,14 +105,13 @@ impl<T> LaneQueue<T> {
         } else {
             self.state.load(Ordering::SeqCst)
         };
-        if state & PARKED != 0 {
-            self.wake_parked();
-        }
-        if state & CLOSED != 0 {
+        let woken = state & PARKED != 0 && self.unpark();
+        let pushed = if state & CLOSED != 0 {
             Pushed::QueuedAfterClose
         } else {
             Pushed::Queued
-        }
+        };
+        (pushed, woken)
     }
 
     /// Set `flag` and wake the consumer if it is parked (a read-modify-write: see the module doc).
@@ -131,9 +142,16 @@ impl<T> LaneQueue<T> {
     }
 
     fn wake_parked(&self) {
-        if self.state.fetch_and(!PARKED, Ordering::SeqCst) & PARKED != 0 {
+        if self.unpark() {
             self.waker.wake();
         }
+    }
+
+    /// Clear `PARKED`: `true` if this call cleared it (the caller is then the one to wake the
+    /// consumer).
+    #[inline]
+    fn unpark(&self) -> bool {
+        self.state.fetch_and(!PARKED, Ordering::SeqCst) & PARKED != 0
     }
 
     /// Take the oldest item of `lane`. Any thread may pop (overflow policies evict from the

@@ -1,0 +1,251 @@
+//! Who polls an actor's future: its own tokio task (the *pump*), spawned when it is first
+//! needed, or a caller that is about to wait for the actor anyway.
+//!
+//! A spawned actor's whole life (its message loop, then its end) is one future, held by a
+//! [`Drive`] and polled with the drive's own waker. Whatever wakes the actor (a message to an
+//! idle actor, a stop request, a kill, its last address going away) wakes the drive, which runs
+//! the pump: a tokio task that polls the future, spawned on the actor's runtime the first time.
+//! An actor nobody ever sends anything to costs no task.
+//!
+//! A caller that wakes an idle actor and is about to wait for it (an ask; see
+//! [`Mailbox::run_or_wake`](crate::mailbox::Mailbox::run_or_wake)) polls the actor's future in
+//! place instead, when nobody else is polling it: the actor handles the request in the caller's
+//! task, and the reply is there when the caller looks, with no hand-off to another task and back
+//! (which on a multi-thread runtime often means a hand-off to another worker). The same goes for
+//! a caller waiting for an actor to stop ([`Drive::help`]). Such a poll is one ordinary poll of
+//! the actor's future: the actor handles what its mailbox holds, in priority order, until it is
+//! empty or its time slice is used up (it then yields, and its pump takes over), or until a
+//! handler waits for something (which then wakes the pump, not the caller). It runs with the
+//! actor's runtime entered, and at most [`MAX_DEPTH`] such polls nest on one thread (an actor
+//! asking another from a handler that is itself run in place).
+//!
+//! See [`state`] for the protocol that keeps the pollers apart and loses no wake-up.
+
+mod state;
+
+use state::{Claim, DriveState, Release};
+use std::cell::Cell;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use tokio::runtime::Handle;
+
+/// How many polls in place may nest on one thread.
+pub(crate) const MAX_DEPTH: u8 = 4;
+
+type ActorFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+thread_local! {
+    /// Polls in place running on this thread right now.
+    static DEPTH: Cell<u8> = const { Cell::new(0) };
+}
+
+/// An actor's future and the state of whoever polls it (see the module doc).
+pub(crate) struct Drive {
+    state: DriveState,
+    /// Locked only by the holder of the `RUNNING` claim (uncontended).
+    future: parking_lot::Mutex<Option<ActorFuture>>,
+    /// The pump's waker, once it has run.
+    pump: atomic_waker::AtomicWaker,
+    /// The actor's runtime: the pump is spawned there, and polls in place enter it.
+    handle: Handle,
+    /// The actor's name, for its task (only where a task can carry one).
+    #[cfg(tokio_unstable)]
+    name: parking_lot::Mutex<String>,
+}
+
+impl Drive {
+    /// A drive on the current runtime, with no future yet (see [`arm`](Self::arm)).
+    ///
+    /// # Panics
+    /// Outside a tokio runtime (like `tokio::spawn`).
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Drive {
+            state: DriveState::new(),
+            future: parking_lot::Mutex::new(None),
+            pump: atomic_waker::AtomicWaker::new(),
+            handle: Handle::current(),
+            #[cfg(tokio_unstable)]
+            name: parking_lot::Mutex::new(String::new()),
+        })
+    }
+
+    /// Give the drive the actor's future (named `name` for its task). Nothing polls it until
+    /// the drive is woken or a caller runs it.
+    pub(crate) fn arm(&self, name: impl std::fmt::Display, future: ActorFuture) {
+        #[cfg(tokio_unstable)]
+        {
+            *self.name.lock() = name.to_string();
+        }
+        #[cfg(not(tokio_unstable))]
+        let _ = name;
+        *self.future.lock() = Some(future);
+    }
+
+    /// The waker the actor's future is polled with.
+    pub(crate) fn waker(self: &Arc<Self>) -> Waker {
+        Waker::from(self.clone())
+    }
+
+    /// Whether the actor's future is over (completed, or dropped by an abort).
+    pub(crate) fn is_finished(&self) -> bool {
+        self.state.is_done()
+    }
+
+    /// Drop the actor's future without running it further (a parent giving up on its child).
+    /// If it is being polled right now, its poller drops it as it lets go.
+    pub(crate) fn abort(self: &Arc<Self>) {
+        if self.state.abort() == Claim::Got {
+            let future = self.future.lock().take();
+            drop(future);
+            self.finished();
+        }
+    }
+
+    /// Poll the actor's future here, in the caller's task, if nobody else is polling it: the
+    /// caller has just woken the idle actor (the wake-up is its to deliver) and will wait for
+    /// it. Returns `false` when it did not (somebody else holds the future, it is over, or too
+    /// many polls in place nest here); the caller then delivers the wake-up as usual.
+    pub(crate) fn run_here(self: &Arc<Self>) -> bool {
+        if DEPTH.get() >= MAX_DEPTH || self.state.claim(false) != Claim::Got {
+            return false;
+        }
+        self.poll_here();
+        true
+    }
+
+    /// Poll the actor's future here if it was woken and nobody has got to it yet: the caller is
+    /// about to wait for the actor (to stop, say).
+    pub(crate) fn help(self: &Arc<Self>) {
+        if DEPTH.get() < MAX_DEPTH && self.state.claim(true) == Claim::Got {
+            self.poll_here();
+        }
+    }
+
+    /// Poll the claimed future in place, as the actor, on the actor's runtime.
+    fn poll_here(self: &Arc<Self>) {
+        let _runtime = self.handle.enter();
+        DEPTH.set(DEPTH.get() + 1);
+        let waker = self.waker();
+        let released = self.poll_claimed(&waker);
+        DEPTH.set(DEPTH.get() - 1);
+        if released == Some(Release::Notified) {
+            self.schedule();
+        }
+    }
+
+    /// Poll the claimed future once with `waker` and let go of it: `None` once it is over
+    /// (completed, panicked, or aborted meanwhile).
+    fn poll_claimed(self: &Arc<Self>, waker: &Waker) -> Option<Release> {
+        let mut slot = self.future.lock();
+        let done = match slot.as_mut() {
+            Some(future) => {
+                let mut cx = Context::from_waker(waker);
+                match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx))) {
+                    Ok(Poll::Pending) => false,
+                    Ok(Poll::Ready(())) => true,
+                    Err(_) => {
+                        // The runner catches handlers' and hooks' panics; this is a bug of ours.
+                        tracing::error!(target: "actor_system::actor", "an actor's task panicked; the actor is dropped");
+                        true
+                    }
+                }
+            }
+            None => true,
+        };
+        if !done {
+            match self.state.release() {
+                Release::Abort => {}
+                released => return Some(released),
+            }
+        }
+        // Dropped under the claim: an abort racing us leaves the future to us.
+        let future = slot.take();
+        drop(slot);
+        drop(future);
+        self.finished();
+        None
+    }
+
+    /// The future is over; a pump parked on it must end its task.
+    fn finished(&self) {
+        if self.state.finish() {
+            self.pump.wake();
+        }
+    }
+
+    /// Have the pump poll the future: spawn it the first time, wake it after.
+    fn schedule(self: &Arc<Self>) {
+        if self.state.launch() {
+            #[cfg(tokio_unstable)]
+            let name = self.name.lock().clone();
+            #[cfg(not(tokio_unstable))]
+            let name = "";
+            // A runtime that is gone drops the pump at once, which drops the future (`Pump`'s
+            // `Drop`): the actor ends, and so do its pending asks.
+            crate::spawn::spawn_actor_task_on(&self.handle, name, Pump::new(self.clone()));
+        } else {
+            self.pump.wake();
+        }
+    }
+}
+
+impl Wake for Drive {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.state.notify() {
+            self.schedule();
+        }
+    }
+}
+
+/// The actor's own task: polls the drive's future whenever it is woken, until it is over.
+pub(crate) struct Pump {
+    drive: Arc<Drive>,
+    /// The drive's waker, built once (not per poll).
+    waker: Waker,
+}
+
+impl Pump {
+    fn new(drive: Arc<Drive>) -> Self {
+        Pump {
+            waker: drive.waker(),
+            drive,
+        }
+    }
+}
+
+impl Future for Pump {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let drive = &self.drive;
+        drive.pump.register(cx.waker());
+        match drive.state.claim(true) {
+            Claim::Got => match drive.poll_claimed(&self.waker) {
+                None => Poll::Ready(()),
+                Some(Release::Notified) => {
+                    // Woken while it ran: run again, after the runtime's other tasks.
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+                Some(_) => Poll::Pending,
+            },
+            Claim::Done => Poll::Ready(()),
+            // Not woken, or polled in place right now (that poller schedules us if need be).
+            Claim::Busy | Claim::Idle => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for Pump {
+    /// The task went away (aborted, or its runtime shut down): the actor ends with it.
+    fn drop(&mut self) {
+        self.drive.abort();
+    }
+}

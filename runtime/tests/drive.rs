@@ -1,0 +1,407 @@
+//! Who runs a spawned actor: its task is spawned when it first has something to do that nobody
+//! waits for (a message, a stop, its last address going away, a kill), and a caller that wakes an
+//! idle actor and waits for it (an ask, `wait_for_stop`) runs it in place instead.
+
+mod common;
+
+use actor_system_runtime::{
+    spawn, Actor, ActorError, ActorResult, Addr, AskError, Context, ExitReason, Handler, Message,
+};
+use common::*;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+use tokio::runtime::Handle;
+
+/// Poll `future` once, with a waker that does nothing.
+fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+    future.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+}
+
+/// Live tasks of the current runtime.
+fn tasks() -> usize {
+    Handle::current().metrics().num_alive_tasks()
+}
+
+#[tokio::test]
+async fn an_actor_gets_its_task_with_its_first_message() {
+    let before = tasks();
+    let addr = spawn(Recorder::default()).await.unwrap();
+    assert_eq!(tasks(), before, "no task for an actor with nothing to do");
+    addr.tell(Record(1)).unwrap();
+    assert_eq!(tasks(), before + 1, "the first message spawns the task");
+    addr.tell(Record(2)).unwrap();
+    let seen: Vec<u64> = addr.ask(Take).await.unwrap().iter().map(|r| r.1).collect();
+    assert_eq!(seen, [1, 2]);
+    assert_eq!(tasks(), before + 1, "later messages reuse it");
+}
+
+/// Sends itself a message from its `started` hook, and counts what it handled.
+struct Greeter {
+    handled: Arc<AtomicUsize>,
+}
+
+impl Actor for Greeter {
+    async fn started(&mut self, ctx: &mut Context<Self>) -> ActorResult<()> {
+        ctx.address().tell(Record(0)).unwrap();
+        Ok(())
+    }
+}
+
+impl Handler<Record> for Greeter {
+    async fn handle(&mut self, _: Record, _: &mut Context<Self>) {
+        self.handled.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_message_queued_by_the_started_hook_launches_the_actor_at_once() {
+    let handled = Arc::new(AtomicUsize::new(0));
+    let _addr = spawn(Greeter {
+        handled: handled.clone(),
+    })
+    .await
+    .unwrap();
+    // Nothing else is sent: only the message from `started` can get the actor going.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while handled.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the message from `started` was handled");
+}
+
+#[tokio::test]
+async fn an_actor_stopped_before_any_message_runs_its_stopping_hooks() {
+    let log = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let addr = spawn(Lifecycle {
+        log: log.clone(),
+        fail_start: false,
+    })
+    .await
+    .unwrap();
+    addr.stop();
+    assert_eq!(addr.wait_for_stop().await, ExitReason::Normal);
+    assert_eq!(*log.lock().await, ["started", "stopping", "stopped"]);
+}
+
+#[tokio::test]
+async fn dropping_the_last_address_ends_an_actor_that_never_ran() {
+    let log = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let addr = spawn(Lifecycle {
+        log: log.clone(),
+        fail_start: false,
+    })
+    .await
+    .unwrap();
+    drop(addr);
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while log.lock().await.len() < 3 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the actor ended");
+    assert_eq!(*log.lock().await, ["started", "stopping", "stopped"]);
+}
+
+#[tokio::test]
+async fn killing_an_actor_that_never_ran_ends_it() {
+    let addr = spawn(Recorder::default()).await.unwrap();
+    addr.kill(ActorError::critical("wedged"));
+    match addr.wait_for_stop().await {
+        ExitReason::Failed(error) => assert_eq!(error.message(), "wedged"),
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_thread_outside_the_runtime_can_launch_an_actor() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let addr = runtime.block_on(spawn(Recorder::default())).unwrap();
+    let sender = addr.clone();
+    std::thread::spawn(move || sender.tell(Record(7)).unwrap())
+        .join()
+        .unwrap();
+    let seen = runtime.block_on(addr.ask(Take)).unwrap();
+    assert_eq!(seen.iter().map(|r| r.1).collect::<Vec<_>>(), [7]);
+}
+
+/// Counts its drops.
+struct Dropped(Arc<AtomicUsize>);
+impl Actor for Dropped {}
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn an_actor_that_never_ran_is_freed_after_its_runtime_is_gone() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let addr = runtime.block_on(spawn(Dropped(drops.clone()))).unwrap();
+    drop(runtime);
+    assert_eq!(drops.load(Ordering::SeqCst), 0, "its address keeps it");
+    // The last address going away would launch the actor to end it; with no runtime left, the
+    // task is dropped unrun, and the actor with it.
+    drop(addr);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_ask_to_an_idle_actor_is_answered_in_the_asking_task() {
+    let before = tasks();
+    let addr = spawn(Recorder::default()).await.unwrap();
+    for _ in 0..3 {
+        // One poll: the actor handled the request before the ask returned to its caller.
+        let ask = pin!(addr.ask(Take));
+        assert_eq!(poll_once(ask), Poll::Ready(Ok(vec![])));
+    }
+    assert_eq!(tasks(), before, "asks alone spawn no task");
+}
+
+#[tokio::test]
+async fn an_ask_to_a_busy_actor_waits_for_the_actors_task() {
+    let addr = spawn(Recorder::default()).await.unwrap();
+    let gate = hold(&addr).await;
+    addr.tell(Record(1)).unwrap();
+    let mut ask = pin!(addr.ask(Take));
+    assert!(
+        poll_once(ask.as_mut()).is_pending(),
+        "the actor is in a handler"
+    );
+    gate.notify_one();
+    let seen: Vec<u64> = ask.await.unwrap().iter().map(|r| r.1).collect();
+    assert_eq!(seen, [1]);
+}
+
+/// Waits, in its handler, for a signal from the test.
+struct Waiter;
+impl Actor for Waiter {}
+
+struct WaitFor(tokio::sync::oneshot::Receiver<u32>);
+impl Message for WaitFor {
+    type Result = u32;
+}
+impl Handler<WaitFor> for Waiter {
+    async fn handle(&mut self, msg: WaitFor, _: &mut Context<Self>) -> u32 {
+        msg.0.await.unwrap() + 1
+    }
+}
+
+#[tokio::test]
+async fn a_handler_run_in_place_that_waits_is_finished_by_the_actors_task() {
+    let before = tasks();
+    let addr = spawn(Waiter).await.unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut ask = pin!(addr.ask(WaitFor(rx)));
+    assert!(poll_once(ask.as_mut()).is_pending(), "the handler waits");
+    assert_eq!(tasks(), before, "nothing woke the actor yet");
+    tx.send(41).unwrap();
+    assert_eq!(
+        tasks(),
+        before + 1,
+        "the handler's wake-up spawned the actor's task"
+    );
+    assert_eq!(ask.await, Ok(42));
+}
+
+/// Asks the next actor of a chain and answers with the depth it got back, plus one.
+struct Link {
+    next: Option<Addr<Link>>,
+}
+impl Actor for Link {}
+
+struct Depth;
+impl Message for Depth {
+    type Result = Result<u32, AskError>;
+}
+impl Handler<Depth> for Link {
+    async fn handle(&mut self, _: Depth, _: &mut Context<Self>) -> Result<u32, AskError> {
+        match &self.next {
+            Some(next) => Ok(next.ask(Depth).await?? + 1),
+            None => Ok(1),
+        }
+    }
+}
+
+#[tokio::test]
+async fn asks_nest_in_place_four_deep_then_go_through_the_actors_task() {
+    let before = tasks();
+    let mut next = None;
+    for _ in 0..8 {
+        next = Some(spawn(Link { next }).await.unwrap());
+    }
+    let first = next.unwrap();
+    assert_eq!(first.ask(Depth).await, Ok(Ok(8)));
+    // The test's ask and the three after it ran in place; the fifth woke its actor's task,
+    // whose handler ran the last three in place again. Then each of the four handlers waiting
+    // in place was woken by its reply, which spawned its actor's task to finish it.
+    assert_eq!(tasks(), before + 5);
+}
+
+/// Asks its peer from its handler, with a timeout.
+struct Cyclic {
+    peer: Option<Addr<Cyclic>>,
+}
+impl Actor for Cyclic {}
+
+struct Around;
+impl Message for Around {
+    type Result = Result<(), AskError>;
+}
+impl Handler<Around> for Cyclic {
+    async fn handle(&mut self, _: Around, _: &mut Context<Self>) -> Result<(), AskError> {
+        match &self.peer {
+            Some(peer) => peer.ask_timeout(Around, Duration::from_millis(50)).await?,
+            None => Ok(()),
+        }
+    }
+}
+
+struct SetPeer(Addr<Cyclic>);
+impl Message for SetPeer {
+    type Result = ();
+}
+impl Handler<SetPeer> for Cyclic {
+    async fn handle(&mut self, msg: SetPeer, _: &mut Context<Self>) {
+        self.peer = Some(msg.0);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cycle_of_asks_run_in_place_times_out_instead_of_hanging() {
+    let a = spawn(Cyclic { peer: None }).await.unwrap();
+    let b = spawn(Cyclic {
+        peer: Some(a.clone()),
+    })
+    .await
+    .unwrap();
+    a.ask(SetPeer(b.clone())).await.unwrap();
+    // a asks b (in place), b asks a, which is busy in the very handler that waits for b.
+    let outcome = tokio::time::timeout(Duration::from_secs(5), a.ask(Around))
+        .await
+        .expect("no hang");
+    assert!(
+        matches!(outcome, Ok(Err(AskError::Timeout(_)))),
+        "b's ask of a timed out: {outcome:?}"
+    );
+}
+
+/// Reports the runtime its handler runs on.
+struct Probe;
+impl Actor for Probe {}
+
+struct Workers;
+impl Message for Workers {
+    type Result = usize;
+}
+impl Handler<Workers> for Probe {
+    async fn handle(&mut self, _: Workers, _: &mut Context<Self>) -> usize {
+        // Spawning works too: onto the actor's runtime.
+        let spawned = tokio::spawn(async { Handle::current().metrics().num_workers() });
+        let workers = Handle::current().metrics().num_workers();
+        assert_eq!(spawned.await.unwrap(), workers);
+        workers
+    }
+}
+
+#[test]
+fn a_handler_run_in_place_runs_on_its_actors_runtime() {
+    let actors = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(3)
+        .build()
+        .unwrap();
+    let addr = actors.block_on(spawn(Probe)).unwrap();
+    let other = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(other.block_on(addr.ask(Workers)), Ok(3));
+    // And from a thread outside any runtime.
+    let outside = std::thread::spawn(move || block_on_this_thread(addr.ask(Workers)));
+    assert_eq!(outside.join().unwrap(), Ok(3));
+}
+
+/// Poll `future` on this thread until it is ready, parking the thread in between (no runtime).
+fn block_on_this_thread<F: Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        std::thread::park();
+    }
+}
+
+#[tokio::test]
+async fn a_panic_in_a_handler_run_in_place_fails_the_actor_not_the_asker() {
+    let addr = spawn(Recorder::default()).await.unwrap();
+    let ask = pin!(addr.ask(Boom));
+    assert_eq!(poll_once(ask), Poll::Ready(Err(AskError::NoReply)));
+    assert!(matches!(addr.wait_for_stop().await, ExitReason::Failed(_)));
+}
+
+#[tokio::test]
+async fn waiting_for_a_stop_runs_it_in_the_waiting_task() {
+    let log = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let addr = spawn(Lifecycle {
+        log: log.clone(),
+        fail_start: false,
+    })
+    .await
+    .unwrap();
+    addr.stop();
+    let wait = pin!(addr.wait_for_stop());
+    assert_eq!(poll_once(wait), Poll::Ready(ExitReason::Normal));
+    assert_eq!(*log.lock().await, ["started", "stopping", "stopped"]);
+}
+
+#[test]
+fn an_actor_whose_task_ran_is_dropped_with_its_runtime() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let addr = runtime.block_on(spawn(Dropped(drops.clone()))).unwrap();
+    // A message nobody waits for spawns the actor's task.
+    runtime.block_on(async {
+        addr.tell(Nothing).unwrap();
+        while addr.stats().processed == 0 {
+            tokio::task::yield_now().await;
+        }
+    });
+    assert_eq!(drops.load(Ordering::SeqCst), 0);
+    drop(runtime);
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "shutting down dropped its task"
+    );
+}
+
+struct Nothing;
+impl Message for Nothing {
+    type Result = ();
+}
+impl Handler<Nothing> for Dropped {
+    async fn handle(&mut self, _: Nothing, _: &mut Context<Self>) {}
+}

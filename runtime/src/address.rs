@@ -290,6 +290,28 @@ impl<A: Actor> Addr<A> {
         self.mailbox.request_stop();
     }
 
+    /// [`stop`](Self::stop) the actor and [wait](Self::wait_for_stop) until it has stopped;
+    /// returns why it stopped. An idle actor stops in the calling task (its `stopping` and
+    /// `stopped` hooks run there, with the actor's runtime entered; if one of them waits for
+    /// something, the actor's own task finishes the stop).
+    ///
+    /// ```
+    /// use actor_system_runtime::{spawn, Actor, ExitReason};
+    ///
+    /// struct Storage;
+    /// impl Actor for Storage {}
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let storage = spawn(Storage).await.unwrap();
+    /// assert_eq!(storage.stop_and_wait().await, ExitReason::Normal);
+    /// assert!(!storage.is_alive());
+    /// # }
+    /// ```
+    pub async fn stop_and_wait(&self) -> ExitReason {
+        self.mailbox.request_stop_and_run();
+        self.mailbox.lifecycle.wait().await
+    }
+
     /// Make the actor fail with `error` after the message it is handling, as if a handler had
     /// called [`Context::fail`](crate::Context::fail): for chaos testing and supervision tests.
     /// Travels ahead of user messages and ignores capacity.
@@ -318,9 +340,10 @@ impl<A: Actor> Addr<A> {
     }
 
     /// Wait until the actor has stopped for good; returns why. An actor that was asked to stop
-    /// and has not got to it yet does so in the waiting task (see [`spawn`](crate::spawn)).
+    /// and has not got to it yet stops in the waiting task, as with
+    /// [`stop_and_wait`](Self::stop_and_wait).
     pub async fn wait_for_stop(&self) -> ExitReason {
-        self.mailbox.help();
+        self.mailbox.help_stop();
         self.mailbox.lifecycle.wait().await
     }
 }

@@ -405,3 +405,51 @@ impl Message for Nothing {
 impl Handler<Nothing> for Dropped {
     async fn handle(&mut self, _: Nothing, _: &mut Context<Self>) {}
 }
+
+#[tokio::test]
+async fn stop_and_wait_stops_an_idle_actor_in_the_calling_task() {
+    let before = tasks();
+    let log = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let addr = spawn(Lifecycle {
+        log: log.clone(),
+        fail_start: false,
+    })
+    .await
+    .unwrap();
+    assert_eq!(addr.ask(Ping).await, Ok("pong"));
+    let stop = pin!(addr.stop_and_wait());
+    assert_eq!(poll_once(stop), Poll::Ready(ExitReason::Normal));
+    assert_eq!(
+        *log.lock().await,
+        ["started", "handle", "stopping", "stopped"]
+    );
+    assert_eq!(tasks(), before, "the actor never needed a task of its own");
+    assert!(!addr.is_alive());
+}
+
+#[tokio::test]
+async fn stop_and_wait_on_a_busy_actor_waits_for_its_handler() {
+    let addr = spawn(Recorder::default()).await.unwrap();
+    let gate = hold(&addr).await;
+    let mut stop = pin!(addr.stop_and_wait());
+    assert!(
+        poll_once(stop.as_mut()).is_pending(),
+        "still in its handler"
+    );
+    gate.notify_one();
+    assert_eq!(stop.await, ExitReason::Normal);
+}
+
+#[tokio::test]
+async fn waiting_for_a_stop_leaves_an_actors_messages_to_its_task() {
+    let addr = spawn(Recorder::default()).await.unwrap();
+    addr.tell(Record(1)).unwrap();
+    // The actor's task is spawned, not run yet (this runtime has one thread, busy with us).
+    let mut wait = pin!(addr.wait_for_stop());
+    assert!(poll_once(wait.as_mut()).is_pending());
+    assert_eq!(addr.stats().processed, 0, "the waiter handled nothing");
+    let seen: Vec<u64> = addr.ask(Take).await.unwrap().iter().map(|r| r.1).collect();
+    assert_eq!(seen, [1]);
+    addr.stop();
+    assert_eq!(wait.await, ExitReason::Normal);
+}

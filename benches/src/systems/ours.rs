@@ -101,10 +101,7 @@ pub fn run(workload: &str) -> Option<Measurement> {
                 a.ask(Get).await.expect("reply");
             }
             for a in &addrs {
-                a.stop();
-            }
-            for a in &addrs {
-                a.wait_for_stop().await;
+                a.stop_and_wait().await;
             }
             Outcome::Timed {
                 ops: SPAWN_ACTORS,

@@ -260,11 +260,14 @@ impl<A: Actor> Mailbox<A> {
         }
     }
 
-    /// If the actor was woken and nobody runs it yet, run it here: the caller is about to wait
-    /// for it (see [`Drive::help`]).
-    pub(crate) fn help(&self) {
+    /// If the actor was asked to stop and nobody runs it yet, run it here: the caller is about
+    /// to wait for it to stop (see [`Drive::help`]). An actor that merely has messages waiting
+    /// is left to its task: a waiter (a watchdog, say) is not there to handle them.
+    pub(crate) fn help_stop(&self) {
         if let Some(drive) = &self.drive {
-            drive.help();
+            if self.queue.stop_requested() {
+                drive.help();
+            }
         }
     }
 
@@ -289,6 +292,14 @@ impl<A: Actor> Mailbox<A> {
     /// [`Addr::stop`]: crate::Addr::stop
     pub(crate) fn request_stop(&self) {
         self.queue.request_stop();
+    }
+
+    /// Request a stop from a caller that waits for it: an idle actor stops right here, if its
+    /// drive allows (see [`run_or_wake`](Self::run_or_wake)).
+    pub(crate) fn request_stop_and_run(&self) {
+        if self.queue.request_stop_deferring_wake() {
+            self.run_or_wake();
+        }
     }
 
     /// Consumer side: whether a stop was requested (the request is used up).

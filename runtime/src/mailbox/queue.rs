@@ -127,6 +127,18 @@ impl<T> LaneQueue<T> {
         self.raise(STOP);
     }
 
+    /// [`request_stop`](Self::request_stop), leaving the wake-up to the caller as
+    /// [`push_deferring_wake`](Self::push_deferring_wake) does: `true` means the caller must
+    /// wake the consumer or run it in its place.
+    pub(crate) fn request_stop_deferring_wake(&self) -> bool {
+        self.state.fetch_or(STOP, Ordering::SeqCst) & PARKED != 0 && self.unpark()
+    }
+
+    /// Whether a stop was requested and the consumer has not taken it yet.
+    pub(crate) fn stop_requested(&self) -> bool {
+        self.state.load(Ordering::Acquire) & STOP != 0
+    }
+
     /// Consumer side: whether a stop was requested since the last call (clears the request).
     #[inline]
     pub(crate) fn take_stop(&self) -> bool {

@@ -99,8 +99,8 @@ fn push<A: Actor, M: Message>(mailbox: &Mailbox<A>, env: Envelope<A>) -> Result<
 }
 
 /// Queue an ask (its slot, if any, reserved) and return where its reply will arrive. An idle
-/// actor is woken by running it here, if its drive allows (see [`Mailbox::run_or_wake`]): the
-/// asker waits for it next.
+/// actor is run here instead of being woken, if its drive allows (see
+/// [`Mailbox::claim_idle`] and [`Mailbox::run_or_wake`]): the asker waits for it next.
 #[inline]
 fn post_ask<A: Handler<M>, M: Message>(
     mailbox: &Mailbox<A>,
@@ -109,6 +109,12 @@ fn post_ask<A: Handler<M>, M: Message>(
 ) -> Result<::oneshot::Receiver<Result<M::Result, AskError>>, AskError> {
     let (reply, response) = ::oneshot::channel();
     let envelope = Envelope::ask(info.stamp(), info.correlation_id, msg, reply);
+    if let Some(drive) = mailbox.claim_idle() {
+        // The actor is idle and ours to run: it handles the ask right here.
+        let handed = mailbox.hand_over(envelope);
+        drive.run_claimed();
+        return handed.map(|()| response).map_err(|_| AskError::Stopped);
+    }
     match mailbox.push_reserved_deferring_wake(envelope) {
         Ok(woken) => {
             if woken {

@@ -78,6 +78,11 @@ impl<T> Lane<T> {
     pub(crate) fn len(&self) -> usize {
         self.0.get().map_or(0, |q| q.len())
     }
+    /// Whether the lane was created (by a first push).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn is_created(&self) -> bool {
+        self.0.get().is_some()
+    }
 }
 
 /// The system lane: control signals are rare (a stop, a health check), so a short locked queue

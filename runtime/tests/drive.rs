@@ -453,3 +453,12 @@ async fn waiting_for_a_stop_leaves_an_actors_messages_to_its_task() {
     addr.stop();
     assert_eq!(wait.await, ExitReason::Normal);
 }
+
+#[tokio::test]
+async fn an_ask_handed_to_a_killed_actor_resolves_with_an_error() {
+    let addr = spawn(Recorder::default()).await.unwrap();
+    // The kill is delivered to the idle actor by the next poll of its future: this ask's.
+    addr.kill(ActorError::critical("wedged"));
+    assert_eq!(addr.ask(Take).await, Err(AskError::Stopped));
+    assert!(matches!(addr.wait_for_stop().await, ExitReason::Failed(_)));
+}

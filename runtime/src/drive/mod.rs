@@ -109,11 +109,24 @@ impl Drive {
     /// it. Returns `false` when it did not (somebody else holds the future, it is over, or too
     /// many polls in place nest here); the caller then delivers the wake-up as usual.
     pub(crate) fn run_here(self: &Arc<Self>) -> bool {
-        if DEPTH.get() >= MAX_DEPTH || self.state.claim(false) != Claim::Got {
+        if !self.claim_here() {
             return false;
         }
-        self.poll_here();
+        self.run_claimed();
         true
+    }
+
+    /// The first half of [`run_here`](Self::run_here): claim the future, to poll it here with
+    /// [`run_claimed`](Self::run_claimed). `false` when somebody else holds it, it is over, or
+    /// too many polls in place nest here.
+    #[inline]
+    pub(crate) fn claim_here(&self) -> bool {
+        DEPTH.get() < MAX_DEPTH && self.state.claim(false) == Claim::Got
+    }
+
+    /// Poll the future claimed with [`claim_here`](Self::claim_here) here, then let go of it.
+    pub(crate) fn run_claimed(self: &Arc<Self>) {
+        self.poll_here();
     }
 
     /// Poll the actor's future here if it was woken and nobody has got to it yet: the caller is

@@ -4,6 +4,7 @@
 //! can restart the actor on the same mailbox, so addresses stay valid across restarts.
 
 mod config;
+mod handoff;
 pub(crate) mod queue;
 
 pub use config::{Fairness, MailboxConfig, OverflowStrategy};
@@ -84,6 +85,8 @@ pub(crate) struct Mailbox<A: Actor> {
     /// What runs the actor, for actors started with `spawn` (see the `drive` module); `None`
     /// for cells run by their owner (a supervisor's child task).
     pub(crate) drive: Option<Arc<Drive>>,
+    /// An ask handed straight to the idle actor (see [`hand_over`](Self::hand_over)).
+    handoff: handoff::Handoff<A>,
 }
 
 impl<A: Actor> Mailbox<A> {
@@ -113,6 +116,7 @@ impl<A: Actor> Mailbox<A> {
             dead_letters,
             lifecycle: crate::lifecycle::Lifecycle::new(),
             drive,
+            handoff: handoff::Handoff::new(),
         }
     }
 
@@ -247,6 +251,35 @@ impl<A: Actor> Mailbox<A> {
         }
     }
 
+    /// The actor's drive, claimed by this caller, if the actor is idle (parked on its empty
+    /// mailbox) and may be run here (see [`Drive::claim_here`]). The caller then gives it its
+    /// message with [`hand_over`](Self::hand_over) and runs it with [`Drive::run_claimed`].
+    #[inline]
+    pub(crate) fn claim_idle(&self) -> Option<&Arc<Drive>> {
+        let drive = self.drive.as_ref()?;
+        (self.queue.is_parked() && drive.claim_here()).then_some(drive)
+    }
+
+    /// How many of the user lanes were ever used (created).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn lanes_in_use(&self) -> usize {
+        self.queue.lanes_in_use()
+    }
+
+    /// Give `env` (a reserved ask) to the actor whose drive this caller claimed
+    /// ([`claim_idle`](Self::claim_idle)): into the hand-off slot if nothing else is queued,
+    /// otherwise into its lane, behind what came first. Either way nobody is woken: the caller
+    /// runs the actor next. Hands the envelope back if the mailbox is closed.
+    pub(crate) fn hand_over(&self, env: Envelope<A>) -> Result<(), Envelope<A>> {
+        // Unparked by us with every lane empty (and no flag raised: a raiser would have
+        // unparked it first): nothing can be ahead of this message.
+        if self.queue.unpark_if_idle() {
+            self.handoff.put(env);
+            return Ok(());
+        }
+        self.push_reserved_deferring_wake(env).map(drop)
+    }
+
     /// Deliver the wake-up that [`push_reserved_deferring_wake`] handed over, from a caller that
     /// will wait for the actor: run the actor right here if its drive allows (see
     /// [`Drive::run_here`]), otherwise wake it.
@@ -316,6 +349,10 @@ impl<A: Actor> Mailbox<A> {
     /// Consumer side: the next envelope by lane order and `picker`'s fairness.
     #[inline]
     pub(crate) fn pop(&self, picker: &mut LanePicker) -> Option<Envelope<A>> {
+        if let Some(env) = self.handoff.take() {
+            self.release_slot(&env.payload);
+            return Some(env);
+        }
         let (lane, payload) = picker.pick(&self.queue)?;
         self.release_slot(&payload);
         Some(payload.received(priority_of(lane)))
@@ -398,6 +435,10 @@ impl<A: Actor> Mailbox<A> {
 
     /// Dead-letter everything still queued (user messages; signals and ticks are discarded).
     pub(crate) fn drain(&self, reason: DropReason) {
+        if let Some(env) = self.handoff.take() {
+            self.release_slot(&env.payload);
+            self.dead_letter(env, reason);
+        }
         while let Some((lane, payload)) = self.queue.pop_first() {
             self.release_slot(&payload);
             self.dead_letter(payload.received(priority_of(lane)), reason);

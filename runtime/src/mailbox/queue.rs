@@ -159,6 +159,16 @@ impl<T> LaneQueue<T> {
         }
     }
 
+    /// Clear `PARKED` if the consumer is parked with nothing to do (every lane empty, the queue
+    /// open, no flag raised): `true` if this call cleared it. The caller, who runs the consumer
+    /// next (see `Mailbox::hand_over`), can then give it an item outside the lanes without
+    /// passing anything queued earlier.
+    pub(crate) fn unpark_if_idle(&self) -> bool {
+        self.state.load(Ordering::SeqCst) & (CLOSED | STOP | NUDGED) == 0
+            && self.is_empty()
+            && self.unpark()
+    }
+
     /// Clear `PARKED`: `true` if this call cleared it (the caller is then the one to wake the
     /// consumer).
     #[inline]
@@ -199,6 +209,12 @@ impl<T> LaneQueue<T> {
             SYSTEM_LANE => self.system.len(),
             _ => self.lanes[lane - 1].len(),
         }
+    }
+
+    /// How many user lanes were ever used (created).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn lanes_in_use(&self) -> usize {
+        self.lanes.iter().filter(|lane| lane.is_created()).count()
     }
 
     /// Items waiting in all lanes.
@@ -596,6 +612,57 @@ mod loom_tests {
                 }
             }
             assert_eq!(q.len(), 0);
+        });
+    }
+
+    /// A caller handing an item to the parked consumer outside the lanes (it runs the consumer
+    /// itself next) races a producer's push: the producer's item is never passed over. Either
+    /// the consumer's run finds it, or the producer wakes the consumer for it.
+    #[test]
+    fn a_hand_off_racing_a_push_passes_nothing_over() {
+        struct Count(loom::sync::atomic::AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        loom::model(|| {
+            let q = Arc::new(LaneQueue::new());
+            let wakes = std::sync::Arc::new(Count(loom::sync::atomic::AtomicUsize::new(0)));
+            let waker = std::task::Waker::from(wakes.clone());
+            let mut cx = Context::from_waker(&waker);
+            assert!(
+                q.poll_ready(&mut cx, false).is_pending(),
+                "parked on empty lanes"
+            );
+            let producer = {
+                let q = q.clone();
+                loom::thread::spawn(move || assert_eq!(q.push(2, "pushed"), Pushed::Queued))
+            };
+            // The caller's hand-off, then its run of the consumer: the handed item first, then
+            // the lanes until the consumer parks again.
+            let handed = q.unpark_if_idle();
+            if !handed {
+                q.push(1, "queued by the caller");
+            }
+            let mut got: Vec<_> = handed.then_some("handed").into_iter().collect();
+            loop {
+                while let Some(item) = q.pop_item() {
+                    got.push(item);
+                }
+                if q.poll_ready(&mut cx, false).is_pending() {
+                    break;
+                }
+            }
+            producer.join().unwrap();
+            if !got.contains(&"pushed") {
+                assert!(
+                    wakes.0.load(Ordering::SeqCst) > 0,
+                    "the pushed item was passed over"
+                );
+                got.extend(q.pop_item());
+            }
+            assert_eq!(got.len(), 2, "{got:?}");
         });
     }
 

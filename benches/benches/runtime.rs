@@ -94,8 +94,7 @@ fn messaging(c: &mut Criterion) {
         b.to_async(&rt).iter(|| async {
             let a = spawn(Counter(0)).await.unwrap();
             a.ask(Get).await.unwrap();
-            a.stop();
-            a.wait_for_stop().await;
+            a.stop_and_wait().await;
         })
     });
     g.finish();

@@ -7,12 +7,14 @@
 //! the pump: a tokio task that polls the future, spawned on the actor's runtime the first time.
 //! An actor nobody ever sends anything to costs no task.
 //!
-//! A caller that wakes an idle actor and is about to wait for it (an ask; see
-//! [`Mailbox::run_or_wake`](crate::mailbox::Mailbox::run_or_wake)) polls the actor's future in
-//! place instead, when nobody else is polling it: the actor handles the request in the caller's
-//! task, and the reply is there when the caller looks, with no hand-off to another task and back
-//! (which on a multi-thread runtime often means a hand-off to another worker). The same goes for
-//! a caller waiting for an actor to stop ([`Drive::help`]). Such a poll is one ordinary poll of
+//! A caller that finds the actor idle and is about to wait for it polls the actor's future in
+//! place instead, when nobody else is polling it: an ask (its message handed over outside the
+//! lanes, see [`Mailbox::claim_idle`](crate::mailbox::Mailbox::claim_idle) and
+//! [`Mailbox::hand_over`](crate::mailbox::Mailbox::hand_over)), a `stop_and_wait`
+//! ([`Mailbox::run_or_wake`](crate::mailbox::Mailbox::run_or_wake)), a wait for a requested stop
+//! ([`Drive::help`]). The actor handles the request in the caller's task, and the reply is there
+//! when the caller looks, with no hand-off to another task and back (which on a multi-thread
+//! runtime often means a hand-off to another worker). Such a poll is one ordinary poll of
 //! the actor's future: the actor handles what its mailbox holds, in priority order, until it is
 //! empty or its time slice is used up (it then yields, and its pump takes over), or until a
 //! handler waits for something (which then wakes the pump, not the caller). It runs with the

@@ -121,9 +121,9 @@ async fn spawn_driven<A: Actor>(
             return Err(SpawnError::StartFailed(error));
         }
     };
-    // Boxed (a task's future used to be boxed too): tokio aligns a task's cell to 128 bytes, so
-    // a cell holding the future would round up to a multiple of 128 and its aligned allocation
-    // leave gaps. `actor_task` holds the actor, context and cell once (see `runner::run`).
+    // Boxed: the drive holds it pinned and type-erased for the actor's whole life (its pump's
+    // task cell, when it has one, holds only the drive). `actor_task` holds the actor, context
+    // and cell once (see `runner::run`).
     drive.arm(
         addr.mailbox.display_name(),
         Box::pin(actor_task(cell, actor, ctx)),

@@ -16,6 +16,18 @@ use std::task::Poll;
 use std::time::Duration;
 use tokio::runtime::Handle;
 
+/// A spawned `Lifecycle` actor and the log it writes its hooks into.
+async fn lifecycle() -> (Addr<Lifecycle>, Arc<tokio::sync::Mutex<Vec<&'static str>>>) {
+    let log = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let addr = spawn(Lifecycle {
+        log: log.clone(),
+        fail_start: false,
+    })
+    .await
+    .unwrap();
+    (addr, log)
+}
+
 /// Poll `future` once, with a waker that does nothing.
 fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
     future.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
@@ -76,28 +88,8 @@ async fn a_message_queued_by_the_started_hook_launches_the_actor_at_once() {
 }
 
 #[tokio::test]
-async fn an_actor_stopped_before_any_message_runs_its_stopping_hooks() {
-    let log = Arc::new(tokio::sync::Mutex::new(Vec::new()));
-    let addr = spawn(Lifecycle {
-        log: log.clone(),
-        fail_start: false,
-    })
-    .await
-    .unwrap();
-    addr.stop();
-    assert_eq!(addr.wait_for_stop().await, ExitReason::Normal);
-    assert_eq!(*log.lock().await, ["started", "stopping", "stopped"]);
-}
-
-#[tokio::test]
 async fn dropping_the_last_address_ends_an_actor_that_never_ran() {
-    let log = Arc::new(tokio::sync::Mutex::new(Vec::new()));
-    let addr = spawn(Lifecycle {
-        log: log.clone(),
-        fail_start: false,
-    })
-    .await
-    .unwrap();
+    let (addr, log) = lifecycle().await;
     drop(addr);
     tokio::time::timeout(Duration::from_secs(5), async {
         while log.lock().await.len() < 3 {
@@ -359,15 +351,11 @@ async fn a_panic_in_a_handler_run_in_place_fails_the_actor_not_the_asker() {
     assert!(matches!(addr.wait_for_stop().await, ExitReason::Failed(_)));
 }
 
+/// An actor stopped before it ever handled a message runs its stopping hooks, in the task that
+/// waits for it.
 #[tokio::test]
 async fn waiting_for_a_stop_runs_it_in_the_waiting_task() {
-    let log = Arc::new(tokio::sync::Mutex::new(Vec::new()));
-    let addr = spawn(Lifecycle {
-        log: log.clone(),
-        fail_start: false,
-    })
-    .await
-    .unwrap();
+    let (addr, log) = lifecycle().await;
     addr.stop();
     let wait = pin!(addr.wait_for_stop());
     assert_eq!(poll_once(wait), Poll::Ready(ExitReason::Normal));
@@ -409,13 +397,7 @@ impl Handler<Nothing> for Dropped {
 #[tokio::test]
 async fn stop_and_wait_stops_an_idle_actor_in_the_calling_task() {
     let before = tasks();
-    let log = Arc::new(tokio::sync::Mutex::new(Vec::new()));
-    let addr = spawn(Lifecycle {
-        log: log.clone(),
-        fail_start: false,
-    })
-    .await
-    .unwrap();
+    let (addr, log) = lifecycle().await;
     assert_eq!(addr.ask(Ping).await, Ok("pong"));
     let stop = pin!(addr.stop_and_wait());
     assert_eq!(poll_once(stop), Poll::Ready(ExitReason::Normal));

@@ -73,7 +73,8 @@ pub use priority::{ParsePriorityError, Priority};
 pub use recipient::Recipient;
 pub use retry::{retry, RetryConfig, RetryError};
 pub use spawn::{
-    spawn, spawn_actor_task, spawn_with, ActorCell, SpawnOptions, CHILD_SHUTDOWN_TIMEOUT,
+    spawn, spawn_actor_task, spawn_runner, spawn_with, ActorCell, SpawnOptions,
+    CHILD_SHUTDOWN_TIMEOUT,
 };
 pub use stats::{
     export_metrics, metrics_exported, StatsSnapshot, TimingSummary, TIMING_SAMPLE_EVERY,

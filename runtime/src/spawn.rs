@@ -108,9 +108,9 @@ async fn spawn_driven<A: Actor>(
     actor: A,
     options: SpawnOptions,
 ) -> Result<(Addr<A>, Arc<Drive>), SpawnError> {
-    let drive = Drive::new();
-    let cell = ActorCell::with_drive(options, Some(drive.clone()))?;
+    let cell = ActorCell::new(options)?;
     let addr = cell.address();
+    let drive = addr.mailbox.drive.clone();
     let mut actor = actor;
     // `started` runs here, in the caller's task: spawn returns as soon as it succeeded, without
     // a hand-off to the new task and back (the task could run on another worker).
@@ -124,10 +124,11 @@ async fn spawn_driven<A: Actor>(
     // Boxed: the drive holds it pinned and type-erased for the actor's whole life (its pump's
     // task cell, when it has one, holds only the drive). `actor_task` holds the actor, context
     // and cell once (see `runner::run`).
-    drive.arm(
+    let armed = drive.arm(
         addr.mailbox.display_name(),
         Box::pin(actor_task(cell, actor, ctx)),
     );
+    debug_assert!(armed.is_ok(), "a new mailbox's drive is free");
     // As if the actor had looked at its empty mailbox and parked: whatever would wake it now
     // wakes the drive. Something queued already (by `started`, say) wakes it at once.
     if !addr.mailbox.park_consumer(&drive.waker()) {
@@ -149,6 +150,47 @@ fn actor_task<A: Actor>(
         let reason = runner::run(mailbox, picker, &mut actor, &mut ctx, Begin::Started).await;
         cell.finish(reason);
     }
+}
+
+/// Spawn `task`, the future that runs the actor behind `addr`: one that takes the actor's
+/// [`ActorCell`] and runs its incarnations, as a supervisor's child task does. It runs as the
+/// actor's own task, and, as for an actor started with [`spawn`], an ask that finds the actor
+/// idle polls `task` in the asking task (see [`spawn`]). The handle works as a
+/// [`tokio::spawn`]'s: awaiting it waits for `task` to end, aborting it drops `task`.
+///
+/// An actor has one such task at a time: while its previous one is not over (or for an actor
+/// started with [`spawn`]), `task` is spawned as a plain task, with no in-place runs.
+///
+/// ```
+/// use actor_system_runtime::{spawn_runner, Actor, ActorCell, ExitReason, SpawnOptions};
+///
+/// struct Worker;
+/// impl Actor for Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let mut cell = ActorCell::<Worker>::new(SpawnOptions::new()).unwrap();
+/// let addr = cell.address();
+/// let task = spawn_runner(&addr, "worker", async move {
+///     // A supervisor would restart the actor here when it fails.
+///     let reason = cell.run(Worker, None).await;
+///     cell.finish(reason);
+/// });
+/// assert_eq!(addr.stop_and_wait().await, ExitReason::Normal);
+/// task.await.unwrap();
+/// # }
+/// ```
+///
+/// # Panics
+/// Outside a tokio runtime (like `tokio::spawn`).
+pub fn spawn_runner<A, F>(addr: &Addr<A>, name: &str, task: F) -> JoinHandle<()>
+where
+    A: Actor,
+    F: Future<Output = ()> + Send + 'static,
+{
+    addr.mailbox
+        .drive
+        .arm_and_spawn(name, Box::pin(task))
+        .unwrap_or_else(|task| spawn_actor_task(name, task))
 }
 
 /// Spawn the task that runs an actor named `name`. Built with `--cfg tokio_unstable`, the task
@@ -217,18 +259,12 @@ pub struct ActorCell<A: Actor> {
 impl<A: Actor> ActorCell<A> {
     /// A new mailbox, validated, with no actor running on it yet.
     pub fn new(options: SpawnOptions) -> Result<Self, ConfigError> {
-        Self::with_drive(options, None)
-    }
-
-    /// [`new`](Self::new), for an actor whose life `drive` runs (see `spawn_driven`).
-    fn with_drive(options: SpawnOptions, drive: Option<Arc<Drive>>) -> Result<Self, ConfigError> {
         options.mailbox.validate()?;
         let name = options.name.map(Arc::from);
         let mailbox = Mailbox::new(
             name,
             options.mailbox,
             options.dead_letters.unwrap_or_default(),
-            drive,
         );
         Ok(ActorCell {
             picker: LanePicker::new(options.mailbox.fairness),

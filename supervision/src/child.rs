@@ -215,7 +215,8 @@ impl<A: Actor> Child for TypedChild<A> {
         let factory = self.factory.clone();
         let parking = self.parking.clone();
         let name = self.name.clone();
-        let task = actor_system_runtime::spawn_actor_task(&self.name, async move {
+        // The actor's own task, across restarts; asks that find the actor idle run it in place.
+        let task = actor_system_runtime::spawn_runner(&self.addr, &self.name, async move {
             let Some(mut cell) = slot.lock().take() else {
                 let _ = first_tx.send(Err(ActorError::fatal("child is already running")));
                 return;

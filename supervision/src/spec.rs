@@ -109,10 +109,14 @@ impl SupervisorSpec {
         {
             Ok(addr) => {
                 // When the root ends (shut down or gave up), nothing will restart its children.
-                let (watched, spec) = (addr.clone(), self.clone());
+                // Held weakly: the watcher must not keep the children's factories (and whatever
+                // they hold) alive after the supervisor and its references are gone.
+                let (watched, children) = (addr.clone(), Arc::downgrade(&self.children));
                 tokio::spawn(async move {
                     watched.wait_for_stop().await;
-                    spec.finish_parked();
+                    if let Some(children) = children.upgrade() {
+                        finish_parked(&children.read());
+                    }
                 });
                 Ok(SupervisorRef { addr, spec: self })
             }
@@ -134,9 +138,14 @@ impl SupervisorSpec {
     /// End every child that is not running (parked between incarnations), recursively: once
     /// the tree is over, addresses must see their actors stopped and queued asks must resolve.
     pub(crate) fn finish_parked(&self) {
-        for child in self.children.read().iter() {
-            child.finish_parked();
-        }
+        finish_parked(&self.children.read());
+    }
+}
+
+/// End the children a stopped supervisor left parked.
+fn finish_parked(children: &[Arc<dyn Child>]) {
+    for child in children {
+        child.finish_parked();
     }
 }
 
@@ -290,6 +299,9 @@ impl SupervisorRef {
     pub async fn shutdown(&self) -> ShutdownReport {
         let report = self.addr.ask(crate::Shutdown).await.unwrap_or_default();
         self.addr.wait_for_stop().await;
+        // The children are parked: end them now, not when the watcher task gets to run, so that
+        // nothing of theirs is left running once this returns.
+        self.spec.finish_parked();
         report
     }
 

@@ -25,14 +25,15 @@
 
 mod state;
 
-use state::{Claim, DriveState, Release};
+use state::{Claim, DriveState, Generation, Release};
 use std::cell::Cell;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use tokio::runtime::Handle;
+use tokio::task::JoinHandle;
 
 /// How many polls in place may nest on one thread.
 pub(crate) const MAX_DEPTH: u8 = 4;
@@ -47,43 +48,81 @@ thread_local! {
 /// An actor's future and the state of whoever polls it (see the module doc).
 pub(crate) struct Drive {
     state: DriveState,
-    /// Locked only by the holder of the `RUNNING` claim (uncontended).
+    /// Locked only by the holder of the `RUNNING` claim (uncontended), or to arm the drive.
     future: parking_lot::Mutex<Option<ActorFuture>>,
     /// The pump's waker, once it has run.
     pump: atomic_waker::AtomicWaker,
-    /// The actor's runtime: the pump is spawned there, and polls in place enter it.
-    handle: Handle,
+    /// The actor's runtime, from the first time the drive was armed: the pump is spawned there,
+    /// and polls in place enter it.
+    handle: OnceLock<Handle>,
     /// The actor's name, for its task (only where a task can carry one).
     #[cfg(tokio_unstable)]
     name: parking_lot::Mutex<String>,
 }
 
 impl Drive {
-    /// A drive on the current runtime, with no future yet (see [`arm`](Self::arm)).
-    ///
-    /// # Panics
-    /// Outside a tokio runtime (like `tokio::spawn`).
+    /// A drive with nothing to run yet (see [`arm`](Self::arm)).
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(Drive {
             state: DriveState::new(),
             future: parking_lot::Mutex::new(None),
             pump: atomic_waker::AtomicWaker::new(),
-            handle: Handle::current(),
+            handle: OnceLock::new(),
             #[cfg(tokio_unstable)]
             name: parking_lot::Mutex::new(String::new()),
         })
     }
 
-    /// Give the drive the actor's future (named `name` for its task). Nothing polls it until
-    /// the drive is woken or a caller runs it.
-    pub(crate) fn arm(&self, name: impl std::fmt::Display, future: ActorFuture) {
+    /// Give the drive the actor's future (named `name` for its task), on the current runtime.
+    /// Nothing polls it until the drive is woken or a caller runs it. Hands the future back
+    /// while the drive's previous future is not over.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime (like `tokio::spawn`).
+    pub(crate) fn arm(
+        self: &Arc<Self>,
+        name: impl std::fmt::Display,
+        future: ActorFuture,
+    ) -> Result<(), ActorFuture> {
+        self.arm_as(name, future, false).map(drop)
+    }
+
+    /// [`arm`](Self::arm), and spawn the pump now, which starts the future at once; returns the
+    /// pump's handle.
+    pub(crate) fn arm_and_spawn(
+        self: &Arc<Self>,
+        name: impl std::fmt::Display,
+        future: ActorFuture,
+    ) -> Result<JoinHandle<()>, ActorFuture> {
+        let generation = self.arm_as(name, future, true)?;
+        Ok(self.spawn_pump(self.handle(), generation))
+    }
+
+    fn arm_as(
+        &self,
+        name: impl std::fmt::Display,
+        future: ActorFuture,
+        eager: bool,
+    ) -> Result<Generation, ActorFuture> {
+        self.handle.get_or_init(Handle::current);
+        {
+            let mut slot = self.future.lock();
+            if slot.is_some() {
+                return Err(future);
+            }
+            *slot = Some(future);
+        }
+        let Some(generation) = self.state.arm(eager) else {
+            let future = self.future.lock().take().expect("stored above");
+            return Err(future);
+        };
         #[cfg(tokio_unstable)]
         {
             *self.name.lock() = name.to_string();
         }
         #[cfg(not(tokio_unstable))]
         let _ = name;
-        *self.future.lock() = Some(future);
+        Ok(generation)
     }
 
     /// The waker the actor's future is polled with.
@@ -99,7 +138,12 @@ impl Drive {
     /// Drop the actor's future without running it further (a parent giving up on its child).
     /// If it is being polled right now, its poller drops it as it lets go.
     pub(crate) fn abort(self: &Arc<Self>) {
-        if self.state.abort() == Claim::Got {
+        self.abort_generation(self.state.generation());
+    }
+
+    /// [`abort`](Self::abort) the future of generation `of`, if it is still the drive's.
+    fn abort_generation(&self, of: Generation) {
+        if self.state.abort(of) == Claim::Got {
             let future = self.future.lock().take();
             drop(future);
             self.finished();
@@ -123,7 +167,7 @@ impl Drive {
     /// too many polls in place nest here.
     #[inline]
     pub(crate) fn claim_here(&self) -> bool {
-        DEPTH.get() < MAX_DEPTH && self.state.claim(false) == Claim::Got
+        DEPTH.get() < MAX_DEPTH && self.state.claim(false, None) == Claim::Got
     }
 
     /// Poll the future claimed with [`claim_here`](Self::claim_here) here, then let go of it.
@@ -134,14 +178,14 @@ impl Drive {
     /// Poll the actor's future here if it was woken and nobody has got to it yet: the caller is
     /// about to wait for the actor (to stop, say).
     pub(crate) fn help(self: &Arc<Self>) {
-        if DEPTH.get() < MAX_DEPTH && self.state.claim(true) == Claim::Got {
+        if DEPTH.get() < MAX_DEPTH && self.state.claim(true, None) == Claim::Got {
             self.poll_here();
         }
     }
 
     /// Poll the claimed future in place, as the actor, on the actor's runtime.
     fn poll_here(self: &Arc<Self>) {
-        let _runtime = self.handle.enter();
+        let _runtime = self.handle().enter();
         DEPTH.set(DEPTH.get() + 1);
         let waker = self.waker();
         let released = self.poll_claimed(&waker);
@@ -194,16 +238,31 @@ impl Drive {
     /// Have the pump poll the future: spawn it the first time, wake it after.
     fn schedule(self: &Arc<Self>) {
         if self.state.launch() {
-            #[cfg(tokio_unstable)]
-            let name = self.name.lock().clone();
-            #[cfg(not(tokio_unstable))]
-            let name = "";
             // A runtime that is gone drops the pump at once, which drops the future (`Pump`'s
             // `Drop`): the actor ends, and so do its pending asks.
-            crate::spawn::spawn_actor_task_on(&self.handle, name, Pump::new(self.clone()));
+            self.spawn_pump(self.handle(), self.state.generation());
         } else {
             self.pump.wake();
         }
+    }
+
+    /// Spawn the pump of the future of generation `of` on `handle`'s runtime.
+    fn spawn_pump(self: &Arc<Self>, handle: &Handle, of: Generation) -> JoinHandle<()> {
+        #[cfg(tokio_unstable)]
+        let name = self.name.lock().clone();
+        #[cfg(not(tokio_unstable))]
+        let name = "";
+        let pump = Pump {
+            waker: self.waker(),
+            drive: self.clone(),
+            generation: of,
+        };
+        crate::spawn::spawn_actor_task_on(handle, name, pump)
+    }
+
+    /// The actor's runtime (set when the drive was first armed, before anything can run it).
+    fn handle(&self) -> &Handle {
+        self.handle.get().expect("a drive is armed before it runs")
     }
 }
 
@@ -224,15 +283,8 @@ pub(crate) struct Pump {
     drive: Arc<Drive>,
     /// The drive's waker, built once (not per poll).
     waker: Waker,
-}
-
-impl Pump {
-    fn new(drive: Arc<Drive>) -> Self {
-        Pump {
-            waker: drive.waker(),
-            drive,
-        }
-    }
+    /// The drive's future this pump runs (a later one is not its business).
+    generation: Generation,
 }
 
 impl Future for Pump {
@@ -241,7 +293,7 @@ impl Future for Pump {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let drive = &self.drive;
         drive.pump.register(cx.waker());
-        match drive.state.claim(true) {
+        match drive.state.claim(true, Some(self.generation)) {
             Claim::Got => match drive.poll_claimed(&self.waker) {
                 None => Poll::Ready(()),
                 Some(Release::Notified) => {
@@ -261,6 +313,6 @@ impl Future for Pump {
 impl Drop for Pump {
     /// The task went away (aborted, or its runtime shut down): the actor ends with it.
     fn drop(&mut self) {
-        self.drive.abort();
+        self.drive.abort_generation(self.generation);
     }
 }

@@ -82,9 +82,10 @@ pub(crate) struct Mailbox<A: Actor> {
     pub(crate) dead_letters: DeadLetters,
     pub(crate) stats: ActorStats,
     pub(crate) lifecycle: crate::lifecycle::Lifecycle,
-    /// What runs the actor, for actors started with `spawn` (see the `drive` module); `None`
-    /// for cells run by their owner (a supervisor's child task).
-    pub(crate) drive: Option<Arc<Drive>>,
+    /// What runs the actor (see the `drive` module): armed by `spawn`, or by
+    /// [`spawn_runner`](crate::spawn_runner) for each task a supervisor starts; never for a
+    /// cell its owner runs with [`ActorCell::run`](crate::ActorCell::run).
+    pub(crate) drive: Arc<Drive>,
     /// An ask handed straight to the idle actor (see [`hand_over`](Self::hand_over)).
     handoff: handoff::Handoff<A>,
 }
@@ -94,7 +95,6 @@ impl<A: Actor> Mailbox<A> {
         name: Option<Arc<str>>,
         config: MailboxConfig,
         dead_letters: DeadLetters,
-        drive: Option<Arc<Drive>>,
     ) -> Self {
         // The name is worked out only if metrics are exported (a few hundred instructions per
         // spawn otherwise).
@@ -115,7 +115,7 @@ impl<A: Actor> Mailbox<A> {
             name,
             dead_letters,
             lifecycle: crate::lifecycle::Lifecycle::new(),
-            drive,
+            drive: Drive::new(),
             handoff: handoff::Handoff::new(),
         }
     }
@@ -256,8 +256,7 @@ impl<A: Actor> Mailbox<A> {
     /// message with [`hand_over`](Self::hand_over) and runs it with [`Drive::run_claimed`].
     #[inline]
     pub(crate) fn claim_idle(&self) -> Option<&Arc<Drive>> {
-        let drive = self.drive.as_ref()?;
-        (self.queue.is_parked() && drive.claim_here()).then_some(drive)
+        (self.queue.is_parked() && self.drive.claim_here()).then_some(&self.drive)
     }
 
     /// How many of the user lanes were ever used (created).
@@ -287,9 +286,8 @@ impl<A: Actor> Mailbox<A> {
     /// [`push_reserved_deferring_wake`]: Self::push_reserved_deferring_wake
     #[inline]
     pub(crate) fn run_or_wake(&self) {
-        match &self.drive {
-            Some(drive) if drive.run_here() => {}
-            _ => self.queue.wake_consumer(),
+        if !self.drive.run_here() {
+            self.queue.wake_consumer();
         }
     }
 
@@ -297,10 +295,8 @@ impl<A: Actor> Mailbox<A> {
     /// to wait for it to stop (see [`Drive::help`]). An actor that merely has messages waiting
     /// is left to its task: a waiter (a watchdog, say) is not there to handle them.
     pub(crate) fn help_stop(&self) {
-        if let Some(drive) = &self.drive {
-            if self.queue.stop_requested() {
-                drive.help();
-            }
+        if self.queue.stop_requested() {
+            self.drive.help();
         }
     }
 

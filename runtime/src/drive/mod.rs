@@ -2,7 +2,9 @@
 //! needed, or a caller that is about to wait for the actor anyway.
 //!
 //! A spawned actor's whole life (its message loop, then its end) is one future, held by a
-//! [`Drive`] and polled with the drive's own waker. Whatever wakes the actor (a message to an
+//! [`Drive`] and polled with the drive's own waker; so is a supervised actor's task, which runs
+//! its incarnations one after another (see [`spawn_runner`](crate::spawn_runner)). Every mailbox
+//! has a drive; it is armed with one future at a time. Whatever wakes the actor (a message to an
 //! idle actor, a stop request, a kill, its last address going away) wakes the drive, which runs
 //! the pump: a tokio task that polls the future, spawned on the actor's runtime the first time.
 //! An actor nobody ever sends anything to costs no task.

@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub(crate) struct Handoff<A: Actor> {
     /// Whether `slot` holds an envelope: one plain load per pop when it does not.
     full: AtomicBool,
-    /// Locked by the drive's claim holder only, so never contended.
+    /// Filled and emptied by the drive's claim holder, one thread at a time, so uncontended (one
+    /// compare-and-swap to lock, one store to unlock); only the drain of a mailbox its parent
+    /// abandoned may come from elsewhere, and each lock is held for one put or take.
     slot: parking_lot::Mutex<Option<Envelope<A>>>,
 }
 

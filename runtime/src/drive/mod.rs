@@ -108,7 +108,11 @@ impl Drive {
     ) -> Result<Generation, ActorFuture> {
         self.handle.get_or_init(Handle::current);
         {
-            let mut slot = self.future.lock();
+            // Not waited for: a slot that is locked or full belongs to a future not over yet
+            // (being polled or dropped right now).
+            let Some(mut slot) = self.future.try_lock() else {
+                return Err(future);
+            };
             if slot.is_some() {
                 return Err(future);
             }

@@ -119,6 +119,8 @@ impl Drive {
             *slot = Some(future);
         }
         let Some(generation) = self.state.arm(eager) else {
+            // The previous future was taken out already and is being dropped (its poller calls
+            // `finished` next and touches the slot no more): the slot is ours.
             let future = self.future.lock().take().expect("stored above");
             return Err(future);
         };

@@ -223,8 +223,11 @@ impl Drive {
             None => true,
         };
         if !done {
+            // Unlocked first: whoever claims the future next locks it at once.
+            drop(slot);
             match self.state.release() {
-                Release::Abort => {}
+                // Still ours: the pump went away meanwhile, and the future goes with it.
+                Release::Abort => slot = self.future.lock(),
                 released => return Some(released),
             }
         }
@@ -322,5 +325,61 @@ impl Drop for Pump {
     /// The task went away (aborted, or its runtime shut down): the actor ends with it.
     fn drop(&mut self) {
         self.drive.abort_generation(self.generation);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts its drops.
+    struct Dropped(Arc<AtomicUsize>);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// An abort that comes while the future is polled in place (here: from inside that poll)
+    /// leaves the future to the poller, which drops it as it lets go; nothing polls it again.
+    #[tokio::test]
+    async fn an_abort_during_a_poll_in_place_drops_the_future_as_the_poll_ends() {
+        let drive = Drive::new();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let polls = Arc::new(AtomicUsize::new(0));
+        let future = {
+            let (drive, dropped, polls) = (drive.clone(), Dropped(drops.clone()), polls.clone());
+            std::future::poll_fn(move |_| {
+                let _keep = &dropped;
+                polls.fetch_add(1, Ordering::SeqCst);
+                drive.abort();
+                Poll::Pending
+            })
+        };
+        assert!(drive.arm("test", Box::pin(future)).is_ok());
+        assert!(drive.run_here());
+        assert_eq!(polls.load(Ordering::SeqCst), 1);
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "dropped by the poller");
+        assert!(drive.is_finished());
+        assert!(!drive.run_here(), "nothing left to run");
+        drive.wake_by_ref();
+        tokio::task::yield_now().await;
+        assert_eq!(polls.load(Ordering::SeqCst), 1, "and no pump polls it");
+    }
+
+    /// A drive is armed again once its future is over; a second arm before that hands the new
+    /// future back.
+    #[tokio::test]
+    async fn a_drive_takes_a_new_future_only_once_the_last_is_over() {
+        let drive = Drive::new();
+        assert!(drive.arm("first", Box::pin(std::future::pending())).is_ok());
+        assert!(drive.arm("second", Box::pin(async {})).is_err(), "busy");
+        drive.abort();
+        let pump = drive
+            .arm_and_spawn("second", Box::pin(async {}))
+            .unwrap_or_else(|_| panic!("the first future is over"));
+        pump.await.unwrap();
+        assert!(drive.is_finished());
     }
 }

@@ -116,9 +116,15 @@ impl<T> LaneQueue<T> {
 
     /// Set `flag` and wake the consumer if it is parked (a read-modify-write: see the module doc).
     fn raise(&self, flag: usize) {
-        if self.state.fetch_or(flag, Ordering::SeqCst) & PARKED != 0 {
-            self.wake_parked();
+        if self.raise_deferring_wake(flag) {
+            self.waker.wake();
         }
+    }
+
+    /// Set `flag` and unpark a parked consumer, leaving the wake-up to the caller: `true` means
+    /// the caller must wake it (see [`push_deferring_wake`](Self::push_deferring_wake)).
+    fn raise_deferring_wake(&self, flag: usize) -> bool {
+        self.state.fetch_or(flag, Ordering::SeqCst) & PARKED != 0 && self.unpark()
     }
 
     /// Ask the consumer to stop: [`take_stop`](Self::take_stop) reports it, ahead of every lane.
@@ -131,7 +137,7 @@ impl<T> LaneQueue<T> {
     /// [`push_deferring_wake`](Self::push_deferring_wake) does: `true` means the caller must
     /// wake the consumer or run it in its place.
     pub(crate) fn request_stop_deferring_wake(&self) -> bool {
-        self.state.fetch_or(STOP, Ordering::SeqCst) & PARKED != 0 && self.unpark()
+        self.raise_deferring_wake(STOP)
     }
 
     /// Whether a stop was requested and the consumer has not taken it yet.

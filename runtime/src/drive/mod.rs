@@ -175,24 +175,27 @@ impl Drive {
     /// too many polls in place nest here.
     #[inline]
     pub(crate) fn claim_here(&self) -> bool {
-        DEPTH.get() < MAX_DEPTH && self.state.claim(false, None) == Claim::Got
-    }
-
-    /// Poll the future claimed with [`claim_here`](Self::claim_here) here, then let go of it.
-    pub(crate) fn run_claimed(self: &Arc<Self>) {
-        self.poll_here();
+        self.claim_in_place(false)
     }
 
     /// Poll the actor's future here if it was woken and nobody has got to it yet: the caller is
     /// about to wait for the actor (to stop, say).
     pub(crate) fn help(self: &Arc<Self>) {
-        if DEPTH.get() < MAX_DEPTH && self.state.claim(true, None) == Claim::Got {
-            self.poll_here();
+        if self.claim_in_place(true) {
+            self.run_claimed();
         }
     }
 
-    /// Poll the claimed future in place, as the actor, on the actor's runtime.
-    fn poll_here(self: &Arc<Self>) {
+    /// Claim the future for a poll in place (one that needs a wake-up if `woken`), unless too
+    /// many such polls nest here already.
+    #[inline]
+    fn claim_in_place(&self, woken: bool) -> bool {
+        DEPTH.get() < MAX_DEPTH && self.state.claim(woken, None) == Claim::Got
+    }
+
+    /// Poll the future claimed with [`claim_here`](Self::claim_here) here, as the actor, on the
+    /// actor's runtime, then let go of it.
+    pub(crate) fn run_claimed(self: &Arc<Self>) {
         let _runtime = self.handle().enter();
         DEPTH.set(DEPTH.get() + 1);
         let waker = self.waker();

@@ -299,7 +299,8 @@ impl<A: Actor> Addr<A> {
     /// [`stop`](Self::stop) the actor and [wait](Self::wait_for_stop) until it has stopped;
     /// returns why it stopped. An idle actor stops in the calling task (its `stopping` and
     /// `stopped` hooks run there, with the actor's runtime entered; if one of them waits for
-    /// something, the actor's own task finishes the stop).
+    /// something, the actor's own task finishes the stop). When it returns, the actor's state is
+    /// dropped (see [`wait_for_stop`](Self::wait_for_stop)).
     ///
     /// ```
     /// use actor_system_runtime::{spawn, Actor, ExitReason};
@@ -315,7 +316,7 @@ impl<A: Actor> Addr<A> {
     /// ```
     pub async fn stop_and_wait(&self) -> ExitReason {
         self.mailbox.request_stop_and_run();
-        self.mailbox.lifecycle.wait().await
+        self.mailbox.stopped().await
     }
 
     /// Make the actor fail with `error` after the message it is handling, as if a handler had
@@ -348,9 +349,13 @@ impl<A: Actor> Addr<A> {
     /// Wait until the actor has stopped for good; returns why. An actor that was asked to stop
     /// and has not got to it yet stops in the waiting task, as with
     /// [`stop_and_wait`](Self::stop_and_wait).
+    ///
+    /// When this returns, the actor's `stopped` hook has run and the actor, its context and its
+    /// task's future have been dropped: whatever they held (a file, a port, a database) is
+    /// released and can be opened again.
     pub async fn wait_for_stop(&self) -> ExitReason {
         self.mailbox.help_stop();
-        self.mailbox.lifecycle.wait().await
+        self.mailbox.stopped().await
     }
 }
 

@@ -342,7 +342,7 @@ impl<A: Actor> ChildControl for Mailbox<A> {
     }
 
     fn wait(&self) -> BoxFuture<'_, ExitReason> {
-        Box::pin(self.lifecycle.wait())
+        Box::pin(self.stopped())
     }
 
     fn abandon(&self) {

@@ -31,7 +31,8 @@ use state::{Claim, DriveState, Generation, Release};
 use std::cell::Cell;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::Pin;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{fence, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use tokio::runtime::Handle;
@@ -57,6 +58,9 @@ pub(crate) struct Drive {
     /// The actor's runtime, from the first time the drive was armed: the pump is spawned there,
     /// and polls in place enter it.
     handle: OnceLock<Handle>,
+    /// Notified each time a future of the drive is over; created by the first caller that
+    /// waits for that (see [`over`](Self::over)), so an actor nobody waits for carries one word.
+    over: once_cell::race::OnceBox<tokio::sync::Notify>,
     /// The actor's name, for its task (only where a task can carry one).
     #[cfg(tokio_unstable)]
     name: parking_lot::Mutex<String>,
@@ -70,6 +74,7 @@ impl Drive {
             future: parking_lot::Mutex::new(None),
             pump: atomic_waker::AtomicWaker::new(),
             handle: OnceLock::new(),
+            over: once_cell::race::OnceBox::new(),
             #[cfg(tokio_unstable)]
             name: parking_lot::Mutex::new(String::new()),
         })
@@ -242,10 +247,35 @@ impl Drive {
         None
     }
 
-    /// The future is over; a pump parked on it must end its task.
+    /// The future is over (and dropped): wake whoever waits for that, and a pump parked on it,
+    /// which must end its task.
     fn finished(&self) {
-        if self.state.finish() {
+        let pump_parked = self.state.finish();
+        // Pairs with the fence in `over`: either this load sees the waiter's `Notify`, or the
+        // waiter's load of the state sees `DONE`.
+        fence(Ordering::SeqCst);
+        if let Some(over) = self.over.get() {
+            over.notify_waiters();
+        }
+        if pump_parked {
             self.pump.wake();
+        }
+    }
+
+    /// Wait until the drive's current future is over: it completed or was aborted, and it has
+    /// been dropped, with everything it held (the actor, its context, a supervisor's factory).
+    /// Ready at once for a drive with no future (never armed, or between two).
+    pub(crate) async fn over(&self) {
+        let over = self.over.get_or_init(Default::default);
+        loop {
+            let mut notified = pin!(over.notified());
+            notified.as_mut().enable();
+            // Pairs with the fence in `finished` (a store of `DONE` there, a load here).
+            fence(Ordering::SeqCst);
+            if self.state.is_done() {
+                return;
+            }
+            notified.await;
         }
     }
 

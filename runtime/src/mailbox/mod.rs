@@ -331,6 +331,14 @@ impl<A: Actor> Mailbox<A> {
         }
     }
 
+    /// Wait until the actor has ended for good and its drive's future is over, so that the
+    /// actor, its context and whatever its task held are dropped; returns why it ended.
+    pub(crate) async fn stopped(&self) -> crate::ExitReason {
+        let reason = self.lifecycle.wait().await;
+        self.drive.over().await;
+        reason
+    }
+
     /// Consumer side: whether a stop was requested (the request is used up).
     #[inline]
     pub(crate) fn take_stop(&self) -> bool {

@@ -507,6 +507,15 @@ pub async fn run(config: NodeConfig) -> Result<Summary, Box<dyn std::error::Erro
     system.shutdown().await;
     drop(system);
     let heights_in_db = read_heights(&db)?;
+    // The shutdown dropped every actor and, with the system, every factory: this is the last
+    // owner, and the database closes here, before `run` returns.
+    let db = Arc::try_unwrap(db).map_err(|db| {
+        format!(
+            "the database is still open in {} other places after the shutdown",
+            Arc::strong_count(&db) - 1
+        )
+    })?;
+    drop(db);
     Ok(Summary {
         blocks_produced,
         deadline_misses,

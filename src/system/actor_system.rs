@@ -10,6 +10,12 @@ use actor_system_supervision::{
     SupervisionEvents, SupervisorRef, SupervisorSpec,
 };
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinSet;
+
+/// How long a shutdown waits for the health monitors to see their actors stopped (they see it
+/// at their next poll) before aborting them.
+const MONITORS_END: Duration = Duration::from_secs(1);
 
 /// Settings of an [`ActorSystem`].
 #[derive(Debug, Clone)]
@@ -112,6 +118,9 @@ struct Inner {
     registry: Registry,
     bus: EventBus,
     chain_events: actor_system_blockchain::EventHub,
+    /// One task per registered actor: checks its health and removes it from the registry once
+    /// it has stopped. Awaited by [`ActorSystem::shutdown`]; aborted if the system is dropped.
+    monitors: parking_lot::Mutex<JoinSet<()>>,
 }
 
 impl ActorSystem {
@@ -134,6 +143,7 @@ impl ActorSystem {
                 registry: Registry::new(),
                 bus: EventBus::new(),
                 chain_events: actor_system_blockchain::EventHub::new(),
+                monitors: parking_lot::Mutex::new(JoinSet::new()),
             }),
         })
     }
@@ -166,14 +176,22 @@ impl ActorSystem {
             }
             other => other.into(),
         })?;
-        self.inner.registry.insert(&name, addr.clone(), priority)?;
-        let erased = self.inner.registry.erased(&name).expect("just inserted");
-        tokio::spawn(monitor(
-            self.inner.registry.clone(),
-            name.clone(),
-            erased,
-            self.inner.health.clone(),
-        ));
+        let erased = self
+            .inner
+            .registry
+            .insert_entry(&name, addr.clone(), priority)?;
+        {
+            let mut monitors = self.inner.monitors.lock();
+            // Forget the monitors of actors that have ended (a node registers per-peer actors
+            // for months).
+            while monitors.try_join_next().is_some() {}
+            monitors.spawn(monitor(
+                self.inner.registry.clone(),
+                name.clone(),
+                erased,
+                self.inner.health.clone(),
+            ));
+        }
         tracing::info!(target: "actor_system::supervisor", actor = %name, %priority, "registration complete");
         Ok(addr)
     }
@@ -257,8 +275,23 @@ impl ActorSystem {
 
     /// Stop every actor in reverse registration order, each within its shutdown timeout (then
     /// aborted); the report names the aborted ones.
+    ///
+    /// When this returns, every registered actor has stopped and has been dropped, and the
+    /// system's own tasks (the root supervisor, the health monitors) are over: what the actors
+    /// held is released, and what their factories hold is released with the last handle of the
+    /// system.
     pub async fn shutdown(&self) -> ShutdownReport {
         let report = self.inner.root.shutdown().await;
+        // Every actor has stopped: each monitor sees it at its next poll and ends.
+        let mut monitors = std::mem::take(&mut *self.inner.monitors.lock());
+        if tokio::time::timeout(MONITORS_END, async {
+            while monitors.join_next().await.is_some() {}
+        })
+        .await
+        .is_err()
+        {
+            monitors.shutdown().await;
+        }
         tracing::info!(target: "actor_system::supervisor", system = %self.inner.config.name, aborted = ?report.aborted, "actor system shut down");
         report
     }

@@ -74,7 +74,8 @@ impl HealthConfig {
     }
 }
 
-/// Check `addr` every interval until it stops for good; record results in `registry`.
+/// Check `addr` every interval until it stops for good; record results in `registry`, and
+/// remove the actor's entry from it once it has stopped.
 pub(crate) async fn monitor(
     registry: Registry,
     name: String,
@@ -116,6 +117,7 @@ pub(crate) async fn monitor(
         _ = addr.wait_for_stop() => {}
         () = check_loop => {}
     }
+    registry.remove_stopped(&name, addr.id());
 }
 
 /// Store a check result. When the failures in a row reach `threshold`, the streak starts over

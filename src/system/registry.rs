@@ -139,40 +139,55 @@ impl Registry {
         addr: Addr<A>,
         priority: Priority,
     ) -> Result<(), RegistryError> {
-        let id = addr.id();
-        let erased: Arc<dyn ErasedAddr> = Arc::new(addr);
-        {
-            let mut entries = self.entries.write();
-            // A stopped actor whose watcher has not removed it yet does not hold its name.
-            if entries
-                .get(name)
-                .is_some_and(|e| e.addr.state() != ActorState::Stopped)
-            {
-                return Err(RegistryError::Duplicate(name.to_owned()));
-            }
-            entries.insert(
-                name.to_owned(),
-                Entry {
-                    addr: erased.clone(),
-                    priority,
-                    recipients: HashMap::new(),
-                    health: None,
-                    failed_checks: 0,
-                },
-            );
-        }
+        let erased = self.insert_entry(name, addr, priority)?;
         let registry = Arc::downgrade(&self.entries);
         let name = name.to_owned();
         tokio::spawn(async move {
             erased.wait_for_stop().await;
             if let Some(entries) = registry.upgrade() {
-                let mut entries = entries.write();
-                if entries.get(&name).is_some_and(|e| e.addr.id() == id) {
-                    entries.remove(&name);
-                }
+                Registry { entries }.remove_stopped(&name, erased.id());
             }
         });
         Ok(())
+    }
+
+    /// Register `addr` under `name` and return the entry's address; the caller removes it with
+    /// [`remove_stopped`](Self::remove_stopped) once the actor has stopped.
+    pub(crate) fn insert_entry<A: Actor>(
+        &self,
+        name: &str,
+        addr: Addr<A>,
+        priority: Priority,
+    ) -> Result<Arc<dyn ErasedAddr>, RegistryError> {
+        let erased: Arc<dyn ErasedAddr> = Arc::new(addr);
+        let mut entries = self.entries.write();
+        // A stopped actor whose watcher has not removed it yet does not hold its name.
+        if entries
+            .get(name)
+            .is_some_and(|e| e.addr.state() != ActorState::Stopped)
+        {
+            return Err(RegistryError::Duplicate(name.to_owned()));
+        }
+        entries.insert(
+            name.to_owned(),
+            Entry {
+                addr: erased.clone(),
+                priority,
+                recipients: HashMap::new(),
+                health: None,
+                failed_checks: 0,
+            },
+        );
+        Ok(erased)
+    }
+
+    /// Remove the entry `name` if it is still the actor `id`'s (a later registration under the
+    /// same name stays).
+    pub(crate) fn remove_stopped(&self, name: &str, id: ActorId) {
+        let mut entries = self.entries.write();
+        if entries.get(name).is_some_and(|e| e.addr.id() == id) {
+            entries.remove(name);
+        }
     }
 
     /// Make `recipient` findable with [`lookup_recipient`](Self::lookup_recipient) under the
@@ -244,10 +259,6 @@ impl Registry {
             .ok_or_else(|| RegistryError::NotFound(name.to_owned()))?;
         entry.addr.stop();
         Ok(())
-    }
-
-    pub(crate) fn erased(&self, name: &str) -> Option<Arc<dyn ErasedAddr>> {
-        self.entries.read().get(name).map(|e| e.addr.clone())
     }
 }
 

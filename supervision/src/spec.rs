@@ -102,24 +102,12 @@ impl SupervisorSpec {
     pub async fn start(self) -> Result<SupervisorRef, SupervisionError> {
         let name = self.config.name.clone();
         match spawn_with(
-            Supervisor::new(self.clone()),
+            Supervisor::root(self.clone()),
             SpawnOptions::new().name(name.clone()),
         )
         .await
         {
-            Ok(addr) => {
-                // When the root ends (shut down or gave up), nothing will restart its children.
-                // Held weakly: the watcher must not keep the children's factories (and whatever
-                // they hold) alive after the supervisor and its references are gone.
-                let (watched, children) = (addr.clone(), Arc::downgrade(&self.children));
-                tokio::spawn(async move {
-                    watched.wait_for_stop().await;
-                    if let Some(children) = children.upgrade() {
-                        finish_parked(&children.read());
-                    }
-                });
-                Ok(SupervisorRef { addr, spec: self })
-            }
+            Ok(addr) => Ok(SupervisorRef { addr, spec: self }),
             Err(SpawnError::StartFailed(e)) => Err(start_error(e)),
             Err(SpawnError::Config(e)) => Err(SupervisionError::Config(e)),
         }
@@ -138,14 +126,9 @@ impl SupervisorSpec {
     /// End every child that is not running (parked between incarnations), recursively: once
     /// the tree is over, addresses must see their actors stopped and queued asks must resolve.
     pub(crate) fn finish_parked(&self) {
-        finish_parked(&self.children.read());
-    }
-}
-
-/// End the children a stopped supervisor left parked.
-fn finish_parked(children: &[Arc<dyn Child>]) {
-    for child in children {
-        child.finish_parked();
+        for child in self.children.read().iter() {
+            child.finish_parked();
+        }
     }
 }
 
@@ -296,12 +279,12 @@ impl SupervisorRef {
 
     /// Stop the children in reverse start order (each within its shutdown timeout, then
     /// aborted), then the supervisor. Says which children had to be aborted.
+    ///
+    /// When this returns, every actor of the tree has stopped and has been dropped, and the
+    /// supervisor's own task is over; the factories live on only in this ref (and its clones).
     pub async fn shutdown(&self) -> ShutdownReport {
         let report = self.addr.ask(crate::Shutdown).await.unwrap_or_default();
         self.addr.wait_for_stop().await;
-        // The children are parked: end them now, not when the watcher task gets to run, so that
-        // nothing of theirs is left running once this returns.
-        self.spec.finish_parked();
         report
     }
 

@@ -104,6 +104,8 @@ pub struct Supervisor {
     intensity: crate::policy::IntensityTracker,
     group: Option<Group>,
     poll_scheduled: bool,
+    /// A root has no parent to restart it: when it stops, its tree is over.
+    root: bool,
 }
 
 impl Supervisor {
@@ -119,6 +121,18 @@ impl Supervisor {
             intensity: Default::default(),
             group: None,
             poll_scheduled: false,
+            root: false,
+        }
+    }
+
+    /// The supervisor at the top of a tree (see [`SupervisorSpec::start`]): when it stops, shut
+    /// down or given up, nothing will restart its children, so it ends them for good.
+    ///
+    /// [`SupervisorSpec::start`]: crate::SupervisorSpec::start
+    pub(crate) fn root(spec: SupervisorSpec) -> Self {
+        Supervisor {
+            root: true,
+            ..Supervisor::new(spec)
         }
     }
 
@@ -458,6 +472,11 @@ impl Actor for Supervisor {
     }
 
     async fn stopped(&mut self, reason: &ExitReason) {
+        if self.root {
+            // Parked children keep their mailboxes for a restart that will not come: end them
+            // (recursively), so their addresses see them stopped and queued asks resolve.
+            self.spec.finish_parked();
+        }
         tracing::info!(target: TARGET, supervisor = %self.name(), %reason, "supervisor stopped");
     }
 }

@@ -259,6 +259,22 @@ impl<A: Actor> Addr<A> {
 
     /// Send `msg` and wait for the handler's result. Never hangs on a dead actor: a stop, panic or
     /// drop resolves it with an [`AskError`].
+    ///
+    /// # Who runs the handler
+    /// An ask that finds the actor idle (nothing queued, nobody running it) runs the handler
+    /// right here, in the asking task, with the actor's runtime entered: no hand-off to the
+    /// actor's task and back. Otherwise the request waits in its lane and the actor's own task
+    /// handles it. So, by default, a handler must not rely on the task it runs in:
+    /// - task-locals (`tokio::task_local!`) of the asker may be visible to it, and its own are
+    ///   not kept between messages;
+    /// - `tokio::task::block_in_place` needs its asker on a multi-thread worker;
+    /// - a CPU-heavy handler runs on the asker's worker.
+    ///
+    /// An actor spawned with [`SpawnOptions::own_task_only`](crate::SpawnOptions::own_task_only)
+    /// always runs on its own task. Either way an ask spends one unit of the asking task's
+    /// cooperative budget, as a receive on a tokio channel does, and yields to the scheduler
+    /// first when the budget is used up: a task that asks in a loop gives its worker back as
+    /// often as one that receives from a channel in a loop.
     pub fn ask<M: Message>(
         &self,
         msg: M,
@@ -315,6 +331,8 @@ impl<A: Actor> Addr<A> {
     /// # }
     /// ```
     pub async fn stop_and_wait(&self) -> ExitReason {
+        // The stop may run here: spend budget as an ask does.
+        tokio::task::coop::consume_budget().await;
         self.mailbox.request_stop_and_run();
         self.mailbox.stopped().await
     }
@@ -354,6 +372,8 @@ impl<A: Actor> Addr<A> {
     /// task's future have been dropped: whatever they held (a file, a port, a database) is
     /// released and can be opened again.
     pub async fn wait_for_stop(&self) -> ExitReason {
+        // The stop may run here: spend budget as an ask does.
+        tokio::task::coop::consume_budget().await;
         self.mailbox.help_stop();
         self.mailbox.stopped().await
     }
@@ -462,6 +482,10 @@ impl<A: Actor> Outgoing<'_, A> {
         if current::actor() == Some(mailbox.id) {
             return Err(AskError::SelfAsk);
         }
+        // An ask spends a unit of the asking task's cooperative budget, as a receive on a tokio
+        // channel does, and yields first when the budget is used up: an ask answered in place
+        // never waits, and a task asking in a loop would otherwise never give its worker back.
+        tokio::task::coop::consume_budget().await;
         let info = self.options.info::<M>();
         let response = if !mailbox.is_bounded() {
             // Unbounded: no slot to reserve, nothing to wait for before the reply.

@@ -37,6 +37,7 @@ pub struct SpawnOptions {
     name: Option<String>,
     mailbox: MailboxConfig,
     dead_letters: Option<DeadLetters>,
+    own_task_only: bool,
 }
 
 impl SpawnOptions {
@@ -66,6 +67,36 @@ impl SpawnOptions {
     /// Report to `sink` unless a sink was already chosen.
     pub fn default_dead_letters(mut self, sink: DeadLetters) -> Self {
         self.dead_letters.get_or_insert(sink);
+        self
+    }
+
+    /// Run the actor only on its own tokio task (`true`), never in the task of a caller that
+    /// waits for it (the default, `false`, lets an [`ask`](Addr::ask) that finds the actor idle
+    /// run its handler in the asking task; see [`Addr::ask`]). Opt out for an actor whose hooks
+    /// and handlers rely on their task: task-locals, `tokio::task::block_in_place`, or long
+    /// CPU-bound handlers that should not run on the asker's worker. Its `started` hook then
+    /// runs on its own task too, and `spawn` returns once it has.
+    ///
+    /// ```
+    /// use actor_system_runtime::{spawn_with, Actor, Context, Handler, Message, SpawnOptions};
+    ///
+    /// struct Hasher;
+    /// impl Actor for Hasher {}
+    /// struct Digest(Vec<u8>);
+    /// impl Message for Digest { type Result = usize; }
+    /// impl Handler<Digest> for Hasher {
+    ///     async fn handle(&mut self, msg: Digest, _: &mut Context<Self>) -> usize {
+    ///         msg.0.len() // CPU-heavy work would go here, off the asker's worker
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let hasher = spawn_with(Hasher, SpawnOptions::new().own_task_only(true)).await.unwrap();
+    /// assert_eq!(hasher.ask(Digest(vec![0; 32])).await, Ok(32));
+    /// # }
+    /// ```
+    pub fn own_task_only(mut self, own_task_only: bool) -> Self {
+        self.own_task_only = own_task_only;
         self
     }
 }
@@ -103,14 +134,23 @@ pub(crate) async fn spawn_task<A: Actor>(
 }
 
 /// Run `actor`'s `started` hook here, in the caller's task, then hand the rest of its life to
-/// a [`Drive`] (see the `drive` module): its task is spawned when first needed.
+/// a [`Drive`] (see the `drive` module): its task is spawned when first needed. An actor that
+/// runs on its own task only starts there.
 async fn spawn_driven<A: Actor>(
     actor: A,
     options: SpawnOptions,
 ) -> Result<(Addr<A>, Arc<Drive>), SpawnError> {
+    let own_task_only = options.own_task_only;
     let cell = ActorCell::new(options)?;
     let addr = cell.address();
     let drive = addr.mailbox.drive.clone();
+    if own_task_only {
+        start_on_own_task(cell, actor).await?;
+        return Ok((addr, drive));
+    }
+    // Running `started` here is work done in the caller's task: it spends a unit of the task's
+    // cooperative budget, and yields first when the budget is used up, like a channel receive.
+    tokio::task::coop::consume_budget().await;
     let mut actor = actor;
     // `started` runs here, in the caller's task: spawn returns as soon as it succeeded, without
     // a hand-off to the new task and back (the task could run on another worker).
@@ -135,6 +175,28 @@ async fn spawn_driven<A: Actor>(
         drive.wake_by_ref();
     }
     Ok((addr, drive))
+}
+
+/// Spawn the task of an actor that runs on its own task only and wait for its `started` hook.
+async fn start_on_own_task<A: Actor>(mut cell: ActorCell<A>, actor: A) -> Result<(), SpawnError> {
+    let (report, started) = oneshot::channel();
+    let drive = cell.mailbox.drive.clone();
+    let name = cell.mailbox.name().to_owned();
+    let armed = drive.arm_and_spawn(
+        name,
+        Box::pin(async move {
+            let reason = cell.run(actor, Some(report)).await;
+            cell.finish(reason);
+        }),
+    );
+    debug_assert!(armed.is_ok(), "a new mailbox's drive is free");
+    match started.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(SpawnError::StartFailed(error)),
+        Err(_) => Err(SpawnError::StartFailed(ActorError::panicked(
+            "the actor's task ended before its started hook did",
+        ))),
+    }
 }
 
 /// The task of a spawned actor whose `started` hook ran: handle messages until the actor ends,
@@ -265,6 +327,7 @@ impl<A: Actor> ActorCell<A> {
             name,
             options.mailbox,
             options.dead_letters.unwrap_or_default(),
+            !options.own_task_only,
         );
         Ok(ActorCell {
             picker: LanePicker::new(options.mailbox.fairness),

@@ -444,3 +444,103 @@ async fn an_ask_handed_to_a_killed_actor_resolves_with_an_error() {
     assert_eq!(addr.ask(Take).await, Err(AskError::Stopped));
     assert!(matches!(addr.wait_for_stop().await, ExitReason::Failed(_)));
 }
+
+tokio::task_local! {
+    /// Set by the asking task: visible to a handler only when it runs in that task.
+    static ASKER: &'static str;
+}
+
+/// Reports the task its hooks and handlers ran in, and the asker's task-local if it sees one.
+#[derive(Default)]
+struct WhereAmI {
+    started_in: Option<tokio::task::Id>,
+}
+
+impl Actor for WhereAmI {
+    async fn started(&mut self, _: &mut Context<Self>) -> ActorResult<()> {
+        self.started_in = tokio::task::try_id();
+        Ok(())
+    }
+}
+
+struct Where;
+impl Message for Where {
+    type Result = (
+        Option<tokio::task::Id>,
+        Option<tokio::task::Id>,
+        Option<&'static str>,
+    );
+}
+
+impl Handler<Where> for WhereAmI {
+    async fn handle(
+        &mut self,
+        _: Where,
+        _: &mut Context<Self>,
+    ) -> (
+        Option<tokio::task::Id>,
+        Option<tokio::task::Id>,
+        Option<&'static str>,
+    ) {
+        let asker = ASKER.try_with(|name| *name).ok();
+        (self.started_in, tokio::task::try_id(), asker)
+    }
+}
+
+/// By default an idle actor's hooks and handlers run in the task that spawns or asks it (the
+/// asker's task-locals are visible there); with `own_task_only` they run on the actor's own
+/// task, every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_actor_on_its_own_task_only_never_runs_in_a_callers_task() {
+    use actor_system_runtime::{spawn_with, SpawnOptions};
+    let bounded = Duration::from_secs(5);
+    ASKER
+        .scope("asker", async {
+            let me = tokio::task::try_id();
+            let in_place = spawn(WhereAmI::default()).await.unwrap();
+            let (started, handled, asker) = tokio::time::timeout(bounded, in_place.ask(Where))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((started, handled, asker), (me, me, Some("asker")));
+
+            let own = spawn_with(WhereAmI::default(), SpawnOptions::new().own_task_only(true))
+                .await
+                .unwrap();
+            for _ in 0..3 {
+                let (started, handled, asker) = tokio::time::timeout(bounded, own.ask(Where))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert!(
+                    started.is_some() && started != me,
+                    "started on its own task"
+                );
+                assert_eq!(handled, started, "every handler on that task");
+                assert_eq!(asker, None, "the asker's task-locals are not visible");
+            }
+            let stopped = tokio::time::timeout(bounded, own.stop_and_wait()).await;
+            assert_eq!(stopped, Ok(ExitReason::Normal));
+        })
+        .await;
+}
+
+/// A failing `started` of an actor on its own task is reported to the spawner.
+#[tokio::test]
+async fn a_failed_start_on_the_actors_own_task_reaches_the_spawner() {
+    use actor_system_runtime::{spawn_with, SpawnError, SpawnOptions};
+    let log = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let spawned = spawn_with(
+        Lifecycle {
+            log: log.clone(),
+            fail_start: true,
+        },
+        SpawnOptions::new().own_task_only(true),
+    );
+    let error = tokio::time::timeout(Duration::from_secs(5), spawned)
+        .await
+        .expect("the start result comes back")
+        .unwrap_err();
+    assert!(matches!(error, SpawnError::StartFailed(_)), "{error:?}");
+    assert_eq!(*log.lock().await, ["started", "stopped"]);
+}

@@ -58,6 +58,9 @@ pub(crate) struct Drive {
     /// The actor's runtime, from the first time the drive was armed: the pump is spawned there,
     /// and polls in place enter it.
     handle: OnceLock<Handle>,
+    /// Whether callers that wait for the actor may poll it in place (see
+    /// [`SpawnOptions::own_task_only`](crate::SpawnOptions::own_task_only)).
+    in_place: bool,
     /// Notified each time a future of the drive is over; created by the first caller that
     /// waits for that (see [`over`](Self::over)), so an actor nobody waits for carries one word.
     over: once_cell::race::OnceBox<tokio::sync::Notify>,
@@ -67,9 +70,11 @@ pub(crate) struct Drive {
 }
 
 impl Drive {
-    /// A drive with nothing to run yet (see [`arm`](Self::arm)).
-    pub(crate) fn new() -> Arc<Self> {
+    /// A drive with nothing to run yet (see [`arm`](Self::arm)); `in_place`: whether callers
+    /// that wait for the actor may poll it in place, or only its own task does.
+    pub(crate) fn new(in_place: bool) -> Arc<Self> {
         Arc::new(Drive {
+            in_place,
             state: DriveState::new(),
             future: parking_lot::Mutex::new(None),
             pump: atomic_waker::AtomicWaker::new(),
@@ -195,7 +200,7 @@ impl Drive {
     /// many such polls nest here already.
     #[inline]
     fn claim_in_place(&self, woken: bool) -> bool {
-        DEPTH.get() < MAX_DEPTH && self.state.claim(woken, None) == Claim::Got
+        self.in_place && DEPTH.get() < MAX_DEPTH && self.state.claim(woken, None) == Claim::Got
     }
 
     /// Poll the future claimed with [`claim_here`](Self::claim_here) here, as the actor, on the
@@ -378,7 +383,7 @@ mod tests {
     /// leaves the future to the poller, which drops it as it lets go; nothing polls it again.
     #[tokio::test]
     async fn an_abort_during_a_poll_in_place_drops_the_future_as_the_poll_ends() {
-        let drive = Drive::new();
+        let drive = Drive::new(true);
         let drops = Arc::new(AtomicUsize::new(0));
         let polls = Arc::new(AtomicUsize::new(0));
         let future = {
@@ -405,7 +410,7 @@ mod tests {
     /// future back.
     #[tokio::test]
     async fn a_drive_takes_a_new_future_only_once_the_last_is_over() {
-        let drive = Drive::new();
+        let drive = Drive::new(true);
         assert!(drive.arm("first", Box::pin(std::future::pending())).is_ok());
         assert!(drive.arm("second", Box::pin(async {})).is_err(), "busy");
         drive.abort();

@@ -91,10 +91,13 @@ pub(crate) struct Mailbox<A: Actor> {
 }
 
 impl<A: Actor> Mailbox<A> {
+    /// `in_place`: whether callers that wait for the actor may run it in their task (see
+    /// [`Drive::new`]).
     pub(crate) fn new(
         name: Option<Arc<str>>,
         config: MailboxConfig,
         dead_letters: DeadLetters,
+        in_place: bool,
     ) -> Self {
         // The name is worked out only if metrics are exported (a few hundred instructions per
         // spawn otherwise).
@@ -115,7 +118,7 @@ impl<A: Actor> Mailbox<A> {
             name,
             dead_letters,
             lifecycle: crate::lifecycle::Lifecycle::new(),
-            drive: Drive::new(),
+            drive: Drive::new(in_place),
             handoff: handoff::Handoff::new(),
         }
     }

@@ -228,7 +228,7 @@ impl Handler<Depth> for Link {
 }
 
 #[tokio::test]
-async fn asks_nest_in_place_four_deep_then_go_through_the_actors_task() {
+async fn asks_nest_in_place_four_deep_and_the_rest_run_after_the_poll() {
     let before = tasks();
     let mut next = None;
     for _ in 0..8 {
@@ -236,10 +236,11 @@ async fn asks_nest_in_place_four_deep_then_go_through_the_actors_task() {
     }
     let first = next.unwrap();
     assert_eq!(first.ask(Depth).await, Ok(Ok(8)));
-    // The test's ask and the three after it ran in place; the fifth woke its actor's task,
-    // whose handler ran the last three in place again. Then each of the four handlers waiting
-    // in place was woken by its reply, which spawned its actor's task to finish it.
-    assert_eq!(tasks(), before + 5);
+    // The test's ask and the three after it ran in place, nested; the fifth could not nest
+    // deeper, so its wake-up was stashed and delivered right after the fourth actor's poll, in
+    // the same task, and so on down the chain; each reply's wake-up of a handler waiting for it
+    // was delivered the same way. No actor needed a task of its own.
+    assert_eq!(tasks(), before);
 }
 
 /// Asks its peer from its handler, with a timeout.
@@ -543,4 +544,151 @@ async fn a_failed_start_on_the_actors_own_task_reaches_the_spawner() {
         .unwrap_err();
     assert!(matches!(error, SpawnError::StartFailed(_)), "{error:?}");
     assert_eq!(*log.lock().await, ["started", "stopped"]);
+}
+
+/// Passes a token to the next actor of a ring; reports where it ran each time.
+struct Hop {
+    next: Option<Addr<Hop>>,
+    ran_in: Arc<parking_lot::Mutex<Vec<Option<tokio::task::Id>>>>,
+    done: Arc<parking_lot::Mutex<Option<tokio::sync::oneshot::Sender<()>>>>,
+}
+
+impl Actor for Hop {}
+
+/// A token with the hops it has left; the actor that gets it with none left reports.
+struct Token(u32);
+impl Message for Token {
+    type Result = ();
+}
+
+impl Handler<Token> for Hop {
+    async fn handle(&mut self, msg: Token, _: &mut Context<Self>) {
+        self.ran_in.lock().push(tokio::task::try_id());
+        match (msg.0, &self.next) {
+            (0, _) | (_, None) => {
+                if let Some(done) = self.done.lock().take() {
+                    let _ = done.send(());
+                }
+            }
+            (left, Some(next)) => next.tell(Token(left - 1)).unwrap(),
+        }
+    }
+}
+
+/// Closes a ring: the last actor's next is the first.
+struct Close(Addr<Hop>);
+impl Message for Close {
+    type Result = ();
+}
+
+impl Handler<Close> for Hop {
+    async fn handle(&mut self, msg: Close, _: &mut Context<Self>) {
+        self.next = Some(msg.0);
+    }
+}
+
+/// A token's log of the tasks it ran in.
+type RanIn = Arc<parking_lot::Mutex<Vec<Option<tokio::task::Id>>>>;
+
+/// A closed ring of `len` actors spawned with `options`: its first actor, a receiver that
+/// fires when a token runs out, and the log of the tasks the actors' handlers ran in.
+async fn ring(
+    len: usize,
+    options: impl Fn() -> actor_system_runtime::SpawnOptions,
+) -> (Addr<Hop>, tokio::sync::oneshot::Receiver<()>, RanIn) {
+    let ran_in = RanIn::default();
+    let (done, finished) = tokio::sync::oneshot::channel();
+    let done = Arc::new(parking_lot::Mutex::new(Some(done)));
+    let mut next = None;
+    let mut last = None;
+    for _ in 0..len {
+        let hop = Hop {
+            next: next.take(),
+            ran_in: ran_in.clone(),
+            done: done.clone(),
+        };
+        let addr = actor_system_runtime::spawn_with(hop, options())
+            .await
+            .unwrap();
+        last.get_or_insert_with(|| addr.clone());
+        next = Some(addr);
+    }
+    let first = next.unwrap();
+    last.unwrap().ask(Close(first.clone())).await.unwrap();
+    ran_in.lock().clear();
+    (first, finished, ran_in)
+}
+
+/// A message from one actor's handler to an idle actor is delivered by running that actor right
+/// after the sender's poll, in the same task (no hand-off to another task), while the task has
+/// cooperative budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tell_from_a_handler_runs_the_idle_receiver_in_the_same_task() {
+    let (first, finished, ran_in) = ring(4, actor_system_runtime::SpawnOptions::new).await;
+    first.tell(Token(3)).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), finished)
+        .await
+        .expect("the token went round")
+        .unwrap();
+    let ran_in = ran_in.lock().clone();
+    assert_eq!(ran_in.len(), 4);
+    assert!(
+        ran_in.iter().all(|task| *task == ran_in[0]),
+        "every hop ran in the first actor's task: {ran_in:?}"
+    );
+}
+
+/// Actors on their own task only are not run by another actor's task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tell_to_an_actor_on_its_own_task_only_wakes_its_task() {
+    let (first, finished, ran_in) = ring(4, || {
+        actor_system_runtime::SpawnOptions::new().own_task_only(true)
+    })
+    .await;
+    first.tell(Token(3)).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), finished)
+        .await
+        .expect("the token went round")
+        .unwrap();
+    let ran_in = ran_in.lock().clone();
+    let distinct: std::collections::HashSet<_> = ran_in.iter().collect();
+    assert_eq!(distinct.len(), 4, "each actor on its own task: {ran_in:?}");
+}
+
+/// Tokens going round rings forever, delivered in place from task to task, lose no wake-up and
+/// leave the workers to other tasks: a timer beside them keeps ticking, and every token arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rings_delivered_in_place_lose_no_token_and_starve_nothing() {
+    let mut rings = Vec::new();
+    for _ in 0..8 {
+        rings.push(ring(50, actor_system_runtime::SpawnOptions::new).await);
+    }
+    let started = std::time::Instant::now();
+    for (first, _, _) in &rings {
+        first.tell(Token(20_000)).unwrap();
+    }
+    let mut ticks = 0;
+    let mut interval = tokio::time::interval(Duration::from_millis(5));
+    let ticking = async {
+        loop {
+            interval.tick().await;
+            ticks += 1;
+        }
+    };
+    let all_arrived = async {
+        for (_, finished, _) in rings {
+            finished.await.unwrap();
+        }
+    };
+    tokio::select! {
+        () = all_arrived => {}
+        () = ticking => unreachable!(),
+        () = tokio::time::sleep(Duration::from_secs(30)) => panic!("a token was lost"),
+    }
+    let elapsed = started.elapsed();
+    let expected = elapsed.as_millis() as usize / 5;
+    assert!(
+        ticks * 2 >= expected,
+        "the 5 ms timer ticked {ticks} times in {elapsed:?}"
+    );
 }

@@ -23,8 +23,16 @@
 //! actor's runtime entered, and at most [`MAX_DEPTH`] such polls nest on one thread (an actor
 //! asking another from a handler that is itself run in place).
 //!
+//! A wake-up that one actor's poll gives to another, idle actor (a `tell` from a handler, a
+//! reply to a handler waiting for it) is delivered right after that poll, in the same task, by
+//! polling the woken actor in place (see [`stash`]): messages between actors need no hand-off
+//! to another task either. Every poll in place spends a unit of the task's cooperative budget
+//! (asks and stop waiters spend theirs in [`Addr`](crate::Addr)); with the budget used up, the
+//! actor's pump is scheduled instead.
+//!
 //! See [`state`] for the protocol that keeps the pollers apart and loses no wake-up.
 
+mod stash;
 mod state;
 
 use state::{Claim, DriveState, Generation, Release};
@@ -35,7 +43,7 @@ use std::pin::{pin, Pin};
 use std::sync::atomic::{fence, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
-use tokio::runtime::Handle;
+use tokio::runtime::{Handle, Id as RuntimeId};
 use tokio::task::JoinHandle;
 
 /// How many polls in place may nest on one thread.
@@ -56,8 +64,8 @@ pub(crate) struct Drive {
     /// The pump's waker, once it has run.
     pump: atomic_waker::AtomicWaker,
     /// The actor's runtime, from the first time the drive was armed: the pump is spawned there,
-    /// and polls in place enter it.
-    handle: OnceLock<Handle>,
+    /// and polls in place enter it (unless the poller runs on it already).
+    runtime: OnceLock<(Handle, RuntimeId)>,
     /// Whether callers that wait for the actor may poll it in place (see
     /// [`SpawnOptions::own_task_only`](crate::SpawnOptions::own_task_only)).
     in_place: bool,
@@ -78,7 +86,7 @@ impl Drive {
             state: DriveState::new(),
             future: parking_lot::Mutex::new(None),
             pump: atomic_waker::AtomicWaker::new(),
-            handle: OnceLock::new(),
+            runtime: OnceLock::new(),
             over: once_cell::race::OnceBox::new(),
             #[cfg(tokio_unstable)]
             name: parking_lot::Mutex::new(String::new()),
@@ -116,7 +124,11 @@ impl Drive {
         future: ActorFuture,
         eager: bool,
     ) -> Result<Generation, ActorFuture> {
-        self.handle.get_or_init(Handle::current);
+        self.runtime.get_or_init(|| {
+            let handle = Handle::current();
+            let id = handle.id();
+            (handle, id)
+        });
         {
             // Not waited for: a slot that is locked or full belongs to a future not over yet
             // (being polled or dropped right now).
@@ -204,22 +216,32 @@ impl Drive {
     }
 
     /// Poll the future claimed with [`claim_here`](Self::claim_here) here, as the actor, on the
-    /// actor's runtime, then let go of it.
+    /// actor's runtime, then let go of it and deliver the wake-up its poll stashed.
     pub(crate) fn run_claimed(self: &Arc<Self>) {
         let _runtime = self.handle().enter();
+        let stashed = self.poll_here();
+        deliver(stashed, self.runtime_id());
+    }
+
+    /// Poll the claimed future here, in place (the caller has entered the actor's runtime), and
+    /// let go of it; returns the wake-up its poll stashed, for the caller to deliver.
+    fn poll_here(self: &Arc<Self>) -> Option<Arc<Drive>> {
         DEPTH.set(DEPTH.get() + 1);
         let waker = self.waker();
-        let released = self.poll_claimed(&waker);
+        let (released, stashed) = self.poll_claimed(&waker);
         DEPTH.set(DEPTH.get() - 1);
         if released == Some(Release::Notified) {
             self.schedule();
         }
+        stashed
     }
 
-    /// Poll the claimed future once with `waker` and let go of it: `None` once it is over
-    /// (completed, panicked, or aborted meanwhile).
-    fn poll_claimed(self: &Arc<Self>, waker: &Waker) -> Option<Release> {
+    /// Poll the claimed future once with `waker` and let go of it. Returns how it was let go
+    /// (`None` once it is over: completed, panicked, or aborted meanwhile) and the wake-up its
+    /// poll stashed (see [`stash`]), which the caller delivers.
+    fn poll_claimed(self: &Arc<Self>, waker: &Waker) -> (Option<Release>, Option<Arc<Drive>>) {
         let mut slot = self.future.lock();
+        let collecting = stash::Collecting::open();
         let done = match slot.as_mut() {
             Some(future) => {
                 let mut cx = Context::from_waker(waker);
@@ -235,13 +257,14 @@ impl Drive {
             }
             None => true,
         };
+        let stashed = collecting.close();
         if !done {
             // Unlocked first: whoever claims the future next locks it at once.
             drop(slot);
             match self.state.release() {
                 // Still ours: the pump went away meanwhile, and the future goes with it.
                 Release::Abort => slot = self.future.lock(),
-                released => return Some(released),
+                released => return (Some(released), stashed),
             }
         }
         // Dropped under the claim: an abort racing us leaves the future to us.
@@ -249,7 +272,7 @@ impl Drive {
         drop(slot);
         drop(future);
         self.finished();
-        None
+        (None, stashed)
     }
 
     /// The future is over (and dropped): wake whoever waits for that, and a pump parked on it,
@@ -285,7 +308,7 @@ impl Drive {
     }
 
     /// Have the pump poll the future: spawn it the first time, wake it after.
-    fn schedule(self: &Arc<Self>) {
+    pub(super) fn schedule(self: &Arc<Self>) {
         if self.state.launch() {
             // A runtime that is gone drops the pump at once, which drops the future (`Pump`'s
             // `Drop`): the actor ends, and so do its pending asks.
@@ -311,7 +334,19 @@ impl Drive {
 
     /// The actor's runtime (set when the drive was first armed, before anything can run it).
     fn handle(&self) -> &Handle {
-        self.handle.get().expect("a drive is armed before it runs")
+        &self
+            .runtime
+            .get()
+            .expect("a drive is armed before it runs")
+            .0
+    }
+
+    /// The id of the actor's runtime.
+    fn runtime_id(&self) -> RuntimeId {
+        self.runtime
+            .get()
+            .expect("a drive is armed before it runs")
+            .1
     }
 }
 
@@ -321,8 +356,35 @@ impl Wake for Drive {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if self.state.notify() {
+        // Woken idle from inside another actor's poll: that poller delivers it (see `stash`).
+        if self.state.notify() && !(self.in_place && stash::offer(self)) {
             self.schedule();
+        }
+    }
+}
+
+/// How many stashed wake-ups one delivery runs in place at most, whatever the budget (outside
+/// a runtime there is none): tokio's own budget per poll.
+const MAX_CHAINED_RUNS: u32 = 128;
+
+/// Deliver a stashed wake-up (see [`stash`]) from a poller running on the runtime `on`: run
+/// the woken actor in place while the task has budget (its poll may stash the next one,
+/// delivered in turn), otherwise schedule its pump.
+fn deliver(mut next: Option<Arc<Drive>>, on: RuntimeId) {
+    let mut runs_left = MAX_CHAINED_RUNS;
+    while let Some(drive) = next.take() {
+        if DEPTH.get() >= MAX_DEPTH || !stash::spend_budget(&mut runs_left) {
+            drive.schedule();
+            return;
+        }
+        // Not got: someone else polls it now, or already ran it, and sees the wake-up.
+        if drive.state.claim(true, None) == Claim::Got {
+            next = if drive.runtime_id() == on {
+                drive.poll_here()
+            } else {
+                let _runtime = drive.handle().enter();
+                drive.poll_here()
+            };
         }
     }
 }
@@ -343,15 +405,19 @@ impl Future for Pump {
         let drive = &self.drive;
         drive.pump.register(cx.waker());
         match drive.state.claim(true, Some(self.generation)) {
-            Claim::Got => match drive.poll_claimed(&self.waker) {
-                None => Poll::Ready(()),
-                Some(Release::Notified) => {
-                    // Woken while it ran: run again, after the runtime's other tasks.
-                    cx.waker().wake_by_ref();
-                    Poll::Pending
+            Claim::Got => {
+                let (released, stashed) = drive.poll_claimed(&self.waker);
+                deliver(stashed, drive.runtime_id());
+                match released {
+                    None => Poll::Ready(()),
+                    Some(Release::Notified) => {
+                        // Woken while it ran: run again, after the runtime's other tasks.
+                        cx.waker().wake_by_ref();
+                        Poll::Pending
+                    }
+                    Some(_) => Poll::Pending,
                 }
-                Some(_) => Poll::Pending,
-            },
+            }
             Claim::Done => Poll::Ready(()),
             // Not woken, or polled in place right now (that poller schedules us if need be).
             Claim::Busy | Claim::Idle => Poll::Pending,

@@ -78,7 +78,7 @@ async fn concurrent_register_lookup_and_stop_leave_no_lost_or_stale_entry() {
                             assert_eq!(found.as_ref(), Some(&addr));
                             // ...until it stops it; then the entry disappears.
                             addr.stop();
-                            addr.wait_for_stop().await;
+                            addr.wait_for_stop().await.unwrap();
                         }
                         Err(RegistryError::Duplicate(n)) => assert_eq!(n, name),
                         Err(e) => panic!("{e}"),
@@ -101,7 +101,7 @@ async fn bus_delivers_at_the_subscribers_priority_and_drops_dead_subscribers() {
     bus.subscribe(dead.recipient::<Tick>());
     bus.subscribe(probe.recipient().with_priority(Priority::Critical));
     dead.stop();
-    dead.wait_for_stop().await;
+    dead.wait_for_stop().await.unwrap();
     let report = bus.publish(Tick(1));
     assert_eq!((report.delivered, report.removed), (1, 1));
     assert_eq!(bus.subscriber_count::<Tick>(), 1);

@@ -139,7 +139,7 @@ async fn run(config: MailboxConfig, producers: Vec<Vec<(Op, Priority)>>) -> (u64
         tokio::task::yield_now().await;
     }
     addr.stop();
-    addr.wait_for_stop().await;
+    addr.wait_for_stop().await.unwrap();
     let dead = sink.count();
     assert_eq!(addr.stats().dropped, dead);
     (
@@ -209,7 +209,7 @@ async fn shutdown_under_load_accounts_for_every_message() {
         .collect();
     tokio::time::sleep(Duration::from_millis(20)).await;
     addr.stop();
-    addr.wait_for_stop().await;
+    addr.wait_for_stop().await.unwrap();
     for p in producers {
         p.await.unwrap();
     }

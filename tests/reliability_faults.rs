@@ -82,7 +82,7 @@ async fn panic_in_handle_fails_the_actor_and_leaks_nothing() {
             .count(),
         9
     );
-    let ExitReason::Failed(e) = addr.wait_for_stop().await else {
+    let ExitReason::Failed(e) = addr.wait_for_stop().await.unwrap() else {
         panic!("must fail")
     };
     assert_eq!(
@@ -102,7 +102,7 @@ async fn panic_in_stopping_is_reported_as_a_failure() {
     .await
     .unwrap();
     addr.stop();
-    let ExitReason::Failed(e) = addr.wait_for_stop().await else {
+    let ExitReason::Failed(e) = addr.wait_for_stop().await.unwrap() else {
         panic!("must fail")
     };
     assert!(e.message().contains("stopping exploded"));
@@ -158,13 +158,13 @@ async fn a_handler_that_never_returns_is_bounded_by_the_shutdown_timeout() {
     };
     let start = tokio::time::Instant::now();
     parent.stop();
-    parent.wait_for_stop().await;
+    parent.wait_for_stop().await.unwrap();
     assert_eq!(
         start.elapsed(),
         CHILD_SHUTDOWN_TIMEOUT,
         "the stuck child is aborted at the bound"
     );
-    assert_eq!(child.wait_for_stop().await, ExitReason::Aborted);
+    assert_eq!(child.wait_for_stop().await.unwrap(), ExitReason::Aborted);
     assert_eq!(queued.await.unwrap(), Err(AskError::Stopped));
     drop((parent, child));
     settle().await;

@@ -18,7 +18,7 @@ impl Handler<Ping> for Idle {
 async fn sending_to_a_stopped_actor_returns_the_message() {
     let addr = spawn(Idle).await.unwrap();
     addr.stop();
-    addr.wait_for_stop().await;
+    addr.wait_for_stop().await.unwrap();
     let err = addr.tell(Ping).unwrap_err();
     assert!(err.is_stopped());
     assert!(err.to_string().contains("look the actor up again"));

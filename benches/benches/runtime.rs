@@ -94,7 +94,7 @@ fn messaging(c: &mut Criterion) {
         b.to_async(&rt).iter(|| async {
             let a = spawn(Counter(0)).await.unwrap();
             a.ask(Get).await.unwrap();
-            a.stop_and_wait().await;
+            a.stop_and_wait().await.unwrap();
         })
     });
     g.finish();

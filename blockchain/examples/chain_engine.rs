@@ -157,7 +157,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         retries: 0,
     })
     .await?;
-    chain.wait_for_stop().await;
+    chain.wait_for_stop().await.unwrap();
     let engine = &root.children().await?[0];
     println!(
         "engine restarts: {}, last error: {:?}",

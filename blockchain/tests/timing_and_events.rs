@@ -217,7 +217,7 @@ async fn hub_filters_by_type_and_delivers_in_height_order() {
         ]
     );
     addr.stop();
-    addr.wait_for_stop().await;
+    addr.wait_for_stop().await.unwrap();
     assert_eq!(
         hub.publish(fin(13)).removed,
         1,

@@ -4,7 +4,7 @@ use crate::envelope::{Envelope, MessageInfo, Signal, Stamp};
 use crate::mailbox::{Admit, Mailbox, Refused};
 use crate::{
     current, Actor, ActorId, ActorState, AskError, ExitReason, Handler, Message, Priority,
-    Recipient, SendError, StatsSnapshot,
+    Recipient, SendError, StatsSnapshot, StopError,
 };
 use std::fmt;
 use std::future::Future;
@@ -318,6 +318,11 @@ impl<A: Actor> Addr<A> {
     /// something, the actor's own task finishes the stop). When it returns, the actor's state is
     /// dropped (see [`wait_for_stop`](Self::wait_for_stop)).
     ///
+    ///
+    /// # Errors
+    /// [`StopError::SelfWait`] when called by the actor itself, from one of its handlers or
+    /// hooks (the stop is requested all the same): it could never return.
+    ///
     /// ```
     /// use actor_system_runtime::{spawn, Actor, ExitReason};
     ///
@@ -326,15 +331,19 @@ impl<A: Actor> Addr<A> {
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let storage = spawn(Storage).await.unwrap();
-    /// assert_eq!(storage.stop_and_wait().await, ExitReason::Normal);
+    /// assert_eq!(storage.stop_and_wait().await, Ok(ExitReason::Normal));
     /// assert!(!storage.is_alive());
     /// # }
     /// ```
-    pub async fn stop_and_wait(&self) -> ExitReason {
+    pub async fn stop_and_wait(&self) -> Result<ExitReason, StopError> {
+        if current::actor() == Some(self.mailbox.id) {
+            self.mailbox.request_stop();
+            return Err(StopError::SelfWait);
+        }
         // The stop may run here: spend budget as an ask does.
         tokio::task::coop::consume_budget().await;
         self.mailbox.request_stop_and_run();
-        self.mailbox.stopped().await
+        Ok(self.mailbox.stopped().await)
     }
 
     /// Make the actor fail with `error` after the message it is handling, as if a handler had
@@ -371,11 +380,18 @@ impl<A: Actor> Addr<A> {
     /// When this returns, the actor's `stopped` hook has run and the actor, its context and its
     /// task's future have been dropped: whatever they held (a file, a port, a database) is
     /// released and can be opened again.
-    pub async fn wait_for_stop(&self) -> ExitReason {
+    ///
+    /// # Errors
+    /// [`StopError::SelfWait`] when called by the actor itself, from one of its handlers or
+    /// hooks: it could never return.
+    pub async fn wait_for_stop(&self) -> Result<ExitReason, StopError> {
+        if current::actor() == Some(self.mailbox.id) {
+            return Err(StopError::SelfWait);
+        }
         // The stop may run here: spend budget as an ask does.
         tokio::task::coop::consume_budget().await;
         self.mailbox.help_stop();
-        self.mailbox.stopped().await
+        Ok(self.mailbox.stopped().await)
     }
 }
 

@@ -5,8 +5,8 @@ use crate::mailbox::Mailbox;
 use crate::spawn::{spawn_task, ChildLink, SpawnOptions};
 use crate::timer::{TimerHandle, Timers};
 use crate::{
-    current, Actor, ActorError, ActorId, Addr, ExitReason, Handler, Message, SpawnError,
-    StatsSnapshot,
+    current, Actor, ActorError, ActorId, Addr, DropReason, ExitReason, Handler, Message, SendError,
+    SpawnError, StatsSnapshot,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +38,7 @@ use uuid::Uuid;
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let chain = spawn(Chain { height: 0 }).await.unwrap();
 /// chain.tell(Produce).unwrap();
-/// assert!(!chain.wait_for_stop().await.is_failure());
+/// assert!(!chain.wait_for_stop().await.unwrap().is_failure());
 /// # }
 /// ```
 pub struct Context<A: Actor> {
@@ -100,7 +100,9 @@ impl<A: Actor> Context<A> {
     }
 
     /// Priority, correlation id and enqueue time of the message being handled (`None` in
-    /// lifecycle hooks and timer callbacks).
+    /// lifecycle hooks and timer callbacks). The enqueue time is sampled to keep sending cheap:
+    /// it is there for every `Critical` message and for one in
+    /// [`TIMING_SAMPLE_EVERY`](crate::TIMING_SAMPLE_EVERY) others, `None` for the rest.
     pub fn message_info(&self) -> Option<MessageInfo> {
         // The runner published the message's correlation id as it started the handler.
         self.handling
@@ -121,7 +123,7 @@ impl<A: Actor> Context<A> {
 
     /// Stop after the current message with a failure, for the supervisor to act on.
     pub fn fail(&mut self, error: ActorError) {
-        self.mailbox.stats.record_failure();
+        self.mailbox.record_failure();
         self.exit = Some(ExitReason::Failed(error));
     }
 
@@ -151,8 +153,20 @@ impl<A: Actor> Context<A> {
             tokio::select! {
                 _ = task_token.cancelled() => {}
                 _ = tokio::time::sleep(delay) => {
-                    // A full or stopped mailbox accounts for the message itself.
-                    let _ = crate::address::tell_to(&mailbox, msg, M::PRIORITY, correlation_id);
+                    if let Err(refused) = crate::address::tell_to(&mailbox, msg, M::PRIORITY, correlation_id) {
+                        // Nobody is there to take the message back: it is a dead letter.
+                        let reason = match refused {
+                            SendError::Full(_) => DropReason::Rejected,
+                            SendError::Stopped(_) => DropReason::ActorStopped,
+                        };
+                        let info = MessageInfo {
+                            priority: M::PRIORITY,
+                            correlation_id,
+                            enqueued_at: None,
+                            message_type: std::any::type_name::<M>(),
+                        };
+                        mailbox.record_dead_letter(&info, reason);
+                    }
                 }
             }
         });

@@ -37,6 +37,13 @@ pub(crate) fn scope<F: Future>(actor: ActorId, body: F) -> Scoped<F> {
     }
 }
 
+impl<F> Scoped<F> {
+    /// The correlation id of the message the body was handling when its last poll ended.
+    pub(crate) fn correlation(&self) -> Option<Uuid> {
+        self.correlation
+    }
+}
+
 impl<F: Future> Future for Scoped<F> {
     type Output = F::Output;
 

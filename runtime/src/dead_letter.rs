@@ -19,6 +19,9 @@ pub enum DropReason {
     ActorStopped,
     /// The handler of this message panicked or failed the actor.
     HandlerFailed,
+    /// A full mailbox refused it, and no sender was there to take it back (a delayed
+    /// [`notify_later`](crate::Context::notify_later), say).
+    Rejected,
 }
 
 impl fmt::Display for DropReason {
@@ -28,6 +31,7 @@ impl fmt::Display for DropReason {
             DropReason::Evicted => "evicted",
             DropReason::ActorStopped => "actor_stopped",
             DropReason::HandlerFailed => "handler_failed",
+            DropReason::Rejected => "rejected",
         })
     }
 }

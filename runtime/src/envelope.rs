@@ -285,10 +285,29 @@ pub(crate) enum Payload<A: Actor> {
 /// What the runtime itself queues for an actor.
 #[derive(Debug)]
 pub(crate) enum Control {
-    /// A timer of the actor's context fired: the timer's id, and the tick's stamp.
-    Timer(u64, Stamp),
+    /// A timer of the actor's context fired.
+    Timer(Tick),
     /// A control signal (travels in the system lane).
     Signal(Signal),
+}
+
+/// A queued tick of a timer: the timer's id (unique in the process, so a tick left over from an
+/// earlier incarnation matches none of a later one's timers), the tick's stamp, and the timer's
+/// "a tick is queued" flag, cleared when the tick leaves the queue, whether it fires or is
+/// dropped (evicted by an overflow policy, or discarded with its stopped actor): a periodic
+/// timer queues its next tick only once the last one is gone.
+#[derive(Debug)]
+pub(crate) struct Tick {
+    pub(crate) id: u64,
+    pub(crate) stamp: Stamp,
+    pub(crate) queued: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Tick {
+    fn drop(&mut self) {
+        self.queued
+            .store(false, std::sync::atomic::Ordering::Release);
+    }
 }
 
 /// A message or control item with its stamp, as a sender builds it and the actor receives it.
@@ -307,7 +326,7 @@ impl<A: Actor> Payload<A> {
         match self {
             Payload::Letter(letter) => letter.sent(),
             Payload::Control(control) => match **control {
-                Control::Timer(_, sent) => sent,
+                Control::Timer(ref tick) => tick.stamp,
                 Control::Signal(_) => Stamp(0),
             },
         }
@@ -378,10 +397,10 @@ impl<A: Actor> Envelope<A> {
     }
 
     /// A timer tick.
-    pub(crate) fn timer(id: u64, stamp: Stamp) -> Self {
+    pub(crate) fn timer(tick: Tick) -> Self {
         Envelope {
-            stamp,
-            payload: Payload::Control(Box::new(Control::Timer(id, stamp))),
+            stamp: tick.stamp,
+            payload: Payload::Control(Box::new(Control::Timer(tick))),
         }
     }
 
@@ -438,8 +457,18 @@ mod tests {
                 let env = Envelope::<Probe>::ask(stamp, correlation_id, Ping, reply);
                 assert_eq!(env.payload.received(Priority::High).stamp, stamp);
             }
-            let env = Envelope::<Probe>::timer(7, stamp);
+            let queued = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+            let tick = Tick {
+                id: 7,
+                stamp,
+                queued: queued.clone(),
+            };
+            let env = Envelope::<Probe>::timer(tick);
             assert_eq!(env.payload.received(Priority::High).stamp, stamp);
+            assert!(
+                !queued.load(std::sync::atomic::Ordering::Acquire),
+                "a dropped tick is no longer queued"
+            );
         }
         let env = Envelope::<Probe>::signal(Signal::Fail(crate::ActorError::recoverable("x")));
         assert_eq!(

@@ -205,6 +205,15 @@ pub enum AskError {
     SelfAsk,
 }
 
+/// Waiting for an actor to stop failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StopError {
+    /// An actor waited for its own stop from inside one of its handlers or hooks, which could
+    /// never return (the actor stops only once that handler returns).
+    #[error("an actor waited for its own stop from inside a handler, which would never return: call `ctx.stop()` and return from the handler instead")]
+    SelfWait,
+}
+
 /// The actor could not be spawned.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SpawnError {

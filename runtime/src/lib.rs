@@ -64,6 +64,7 @@ pub use dead_letter::{DeadLetter, DeadLetters, DropReason};
 pub use envelope::MessageInfo;
 pub use error::{
     ActorError, ActorResult, AskError, ConfigError, FailureKind, SendError, Severity, SpawnError,
+    StopError,
 };
 pub use health::{HealthStatus, SATURATION_WARNING};
 pub use lifecycle::{ActorId, ActorState, ExitReason};

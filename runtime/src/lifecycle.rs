@@ -104,8 +104,8 @@ pub(crate) struct Lifecycle {
 struct Ending {
     exit: OnceLock<ExitReason>,
     terminated: tokio::sync::Notify,
-    /// A kill request for the running incarnation.
-    kill: parking_lot::Mutex<Option<ActorError>>,
+    /// A kill request, with the incarnation it is for (see [`Lifecycle::request_kill`]).
+    kill: parking_lot::Mutex<Option<(u64, ActorError)>>,
 }
 
 impl Lifecycle {
@@ -138,22 +138,25 @@ impl Lifecycle {
         ending.terminated.notify_waiters();
     }
 
-    /// Ask the running incarnation to be dropped at its next await point, failing with `error`.
-    /// Requested between incarnations, it ends the next one at its first poll. The caller wakes
-    /// the actor task (see [`Mailbox::kill`](crate::mailbox::Mailbox::kill)).
-    pub(crate) fn request_kill(&self, error: ActorError) {
-        *self.ending().kill.lock() = Some(error);
+    /// Ask incarnation `incarnation` (counted by restarts: 0 is the first) to be dropped at its
+    /// next await point, failing with `error`. A later incarnation ignores it: a kill that races
+    /// the end of the incarnation it was meant for does not kill the restarted one. The caller
+    /// wakes the actor task (see [`Mailbox::kill`](crate::mailbox::Mailbox::kill)).
+    pub(crate) fn request_kill(&self, incarnation: u64, error: ActorError) {
+        *self.ending().kill.lock() = Some((incarnation, error));
         self.kill_pending.store(true, Ordering::Release);
     }
 
-    /// The pending kill request, if any.
+    /// The pending kill request for incarnation `incarnation`, if any (one for an earlier
+    /// incarnation is discarded).
     #[inline]
-    pub(crate) fn take_kill(&self) -> Option<ActorError> {
+    pub(crate) fn take_kill(&self, incarnation: u64) -> Option<ActorError> {
         if !self.kill_pending.load(Ordering::Acquire) {
             return None;
         }
         self.kill_pending.store(false, Ordering::Release);
-        self.ending().kill.lock().take()
+        let (target, error) = self.ending().kill.lock().take()?;
+        (target == incarnation).then_some(error)
     }
 
     pub(crate) async fn wait(&self) -> ExitReason {

@@ -61,26 +61,39 @@ pin_project_lite::pin_project! {
     struct Killable<'a, A: Actor, F> {
         mailbox: &'a Mailbox<A>,
         #[pin]
-        incarnation: F,
+        incarnation: current::Scoped<F>,
     }
 }
 
+/// An incarnation ended by a kill: the error, and the correlation id of the message its
+/// handler was handling, if any.
+struct Killed {
+    error: ActorError,
+    correlation: Option<uuid::Uuid>,
+}
+
 impl<A: Actor, F: Future> Future for Killable<'_, A, F> {
-    type Output = Result<F::Output, ActorError>;
+    type Output = Result<F::Output, Killed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if let Some(error) = this.mailbox.lifecycle.take_kill() {
-            return Poll::Ready(Err(error));
+        let incarnation = this.mailbox.stats.restarts();
+        let killed = |error, incarnation: Pin<&mut current::Scoped<F>>| Killed {
+            error,
+            correlation: incarnation.correlation(),
+        };
+        if let Some(error) = this.mailbox.lifecycle.take_kill(incarnation) {
+            return Poll::Ready(Err(killed(error, this.incarnation)));
         }
-        if let Poll::Ready(output) = this.incarnation.poll(cx) {
+        let mut scoped = this.incarnation;
+        if let Poll::Ready(output) = scoped.as_mut().poll(cx) {
             return Poll::Ready(Ok(output));
         }
         // A request that came before the waker was registered is seen here; one that comes
         // after wakes the task (the registration and the wake-up are ordered on one atomic).
         this.mailbox.keep_killable(cx.waker());
-        match this.mailbox.lifecycle.take_kill() {
-            Some(error) => Poll::Ready(Err(error)),
+        match this.mailbox.lifecycle.take_kill(incarnation) {
+            Some(error) => Poll::Ready(Err(killed(error, scoped))),
             None => Poll::Pending,
         }
     }
@@ -114,18 +127,24 @@ pub(crate) fn run<'a, A: Actor>(
     // Async blocks rather than `async fn`s here and in `incarnation`: an `async fn` stores its
     // arguments twice (as given and as locals), in every actor's task.
     async move {
-        let incarnation = Killable {
+        let ended = Killable {
             mailbox,
             incarnation: current::scope(
                 mailbox.id,
-                incarnation(mailbox, picker, actor, ctx, begin),
+                incarnation(mailbox, picker, actor, &mut *ctx, begin),
             ),
-        };
-        match incarnation.await {
+        }
+        .await;
+        match ended {
             Ok(reason) => reason,
-            Err(error) => {
-                // The incarnation (its handler future, context, timers) was dropped.
-                mailbox.stats.record_failure();
+            Err(Killed { error, correlation }) => {
+                // The incarnation's future (the running handler's with it) was dropped: the
+                // message being handled is a dead letter.
+                if let Some((stamp, message_type)) = ctx.handling.take() {
+                    let info = stamp.info(message_type, correlation);
+                    mailbox.record_dead_letter(&info, DropReason::HandlerFailed);
+                }
+                mailbox.record_failure();
                 tracing::warn!(target: "actor_system::actor", actor = %mailbox.name(), error = %error, "actor killed");
                 ExitReason::Failed(error)
             }
@@ -221,6 +240,8 @@ fn incarnation<'a, A: Actor>(
                 }
             };
             mailbox.lifecycle.set_state(ActorState::Stopping);
+            // As for a tick: the `stopping` hook's sends start a chain of their own.
+            current::set_correlation(None);
             if matches!(&reason, ExitReason::Failed(e) if e.kind() == FailureKind::Panic) {
                 reason
             } else {
@@ -282,7 +303,7 @@ async fn start<A: Actor>(
         let _ = tx.send(start.clone());
     }
     if start.is_err() {
-        ctx.mailbox.stats.record_failure();
+        ctx.mailbox.record_failure();
     }
     start
 }
@@ -295,7 +316,7 @@ fn stopping_panicked<A: Actor>(
     panic: Box<dyn Any + Send>,
 ) -> ExitReason {
     tracing::warn!(target: "actor_system::actor", actor = %mailbox.name(), "stopping hook panicked");
-    mailbox.stats.record_failure();
+    mailbox.record_failure();
     if reason.is_failure() {
         reason
     } else {
@@ -399,7 +420,7 @@ fn finish_letter<A: Actor>(
         let sent = stamp.enqueued_at()?;
         Some((begin.saturating_duration_since(sent), begin.elapsed()))
     });
-    mailbox.stats.record_handled(stamp.priority(), timing);
+    mailbox.record_handled(stamp.priority(), timing);
     None
 }
 
@@ -416,7 +437,7 @@ fn handler_panicked<A: Actor>(
     let error = match ctx.exit.take() {
         Some(ExitReason::Failed(e)) => e,
         _ => {
-            mailbox.stats.record_failure();
+            mailbox.record_failure();
             ActorError::from_panic(&*panic)
         }
     };
@@ -439,17 +460,23 @@ fn handle_control<A: Actor>(
     ctx: &mut Context<A>,
     control: Control,
 ) -> Controlled {
+    // A tick or a health check starts a causal chain of its own: what it sends does not carry
+    // the id of the last message handled.
+    current::set_correlation(None);
     Controlled::Done(match control {
         Control::Signal(Signal::Health(reply)) => return Controlled::CheckHealth(reply),
         Control::Signal(Signal::Fail(error)) => {
-            mailbox.stats.record_failure();
+            mailbox.record_failure();
             Some(ExitReason::Failed(error))
         }
-        Control::Timer(id, _) => {
+        Control::Timer(tick) => {
+            let id = tick.id;
+            // The timer may queue its next tick from here on.
+            drop(tick);
             match catch_unwind(AssertUnwindSafe(|| crate::timer::fire(actor, ctx, id))) {
                 Ok(()) => None,
                 Err(panic) => {
-                    mailbox.stats.record_failure();
+                    mailbox.record_failure();
                     Some(ExitReason::Failed(ActorError::from_panic(&*panic)))
                 }
             }
@@ -470,7 +497,7 @@ async fn health_check<A: Actor>(
             None
         }
         Err(panic) => {
-            mailbox.stats.record_failure();
+            mailbox.record_failure();
             Some(ExitReason::Failed(ActorError::from_panic(&*panic)))
         }
     }

@@ -161,6 +161,9 @@ async fn spawn_driven<A: Actor>(
             return Err(SpawnError::StartFailed(error));
         }
     };
+    // `started` may have stopped or failed the actor already (`ctx.stop()`, `ctx.fail(..)`):
+    // its loop sees that first, so it must run at once.
+    let ending = ctx.is_stopping();
     // Boxed: the drive holds it pinned and type-erased for the actor's whole life (its pump's
     // task cell, when it has one, holds only the drive). `actor_task` holds the actor, context
     // and cell once (see `runner::run`).
@@ -171,7 +174,7 @@ async fn spawn_driven<A: Actor>(
     debug_assert!(armed.is_ok(), "a new mailbox's drive is free");
     // As if the actor had looked at its empty mailbox and parked: whatever would wake it now
     // wakes the drive. Something queued already (by `started`, say) wakes it at once.
-    if !addr.mailbox.park_consumer(&drive.waker()) {
+    if !addr.mailbox.park_consumer(&drive.waker()) || ending {
         drive.wake_by_ref();
     }
     Ok((addr, drive))
@@ -237,7 +240,7 @@ fn actor_task<A: Actor>(
 ///     let reason = cell.run(Worker, None).await;
 ///     cell.finish(reason);
 /// });
-/// assert_eq!(addr.stop_and_wait().await, ExitReason::Normal);
+/// assert_eq!(addr.stop_and_wait().await.unwrap(), ExitReason::Normal);
 /// task.await.unwrap();
 /// # }
 /// ```

@@ -3,7 +3,11 @@
 
 use crate::Priority;
 use once_cell::race::OnceBox;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicU64,
+    Ordering::{AcqRel, Acquire, Relaxed},
+};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// One in this many messages (per sending thread) carries an enqueue timestamp and has its
@@ -59,8 +63,8 @@ fn bump(counter: &AtomicU64, by: u64) {
 /// The counters that change rarely or only for sampled messages, and the metric handles.
 #[derive(Default)]
 struct RareStats {
-    /// Registered at spawn if metrics are exported then.
-    handles: Option<MetricHandles>,
+    /// Registered the first time something is recorded while metrics are exported.
+    handles: OnceLock<MetricHandles>,
     failed: AtomicU64,
     dropped: AtomicU64,
     rejected: AtomicU64,
@@ -101,17 +105,23 @@ impl Timing {
 pub(crate) struct ActorStats {
     /// Written only by the actor's own task.
     processed: AtomicU64,
-    /// Created with the first sampled message, failure, drop, refusal or restart (or at spawn
-    /// when metrics are exported): an idle actor carries one pointer for them.
+    /// Created with the first sampled message, failure, drop, refusal or restart (or the first
+    /// message while metrics are exported): an idle actor carries one pointer for them.
     rare: OnceBox<RareStats>,
 }
+
+/// The labels of an actor's metrics, worked out only when they are first registered: its name
+/// and its type.
+pub(crate) type Labels<'a> = (&'a str, &'static str);
 
 static EXPORT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Mirror per-actor counters and timings into the `metrics` facade (labels `actor`,
-/// `actor_type`; `priority` on mailbox wait) for actors spawned from now on. Call it after
-/// installing a recorder (e.g. a Prometheus exporter). Off by default: then an actor registers
-/// no metric handles and its hot path makes no `metrics` calls; `Addr::stats` always works.
+/// `actor_type`; `priority` on mailbox wait), from now on, for every actor, whenever it was
+/// spawned: an actor registers its metrics the first time it records something while this is
+/// on. Call it after installing a recorder (e.g. a Prometheus exporter); counts from before are
+/// not replayed. Off by default: then no actor registers metric handles and the hot path makes
+/// no `metrics` calls; `Addr::stats` always works.
 ///
 /// ```
 /// actor_system_runtime::export_metrics(true);
@@ -125,6 +135,19 @@ pub fn export_metrics(enabled: bool) {
 /// Whether [`export_metrics`] is on.
 pub fn metrics_exported() -> bool {
     EXPORT.load(Relaxed)
+}
+
+impl RareStats {
+    /// The actor's metric handles while metrics are exported (registered on first use).
+    fn handles<'a>(&self, labels: impl FnOnce() -> Labels<'a>) -> Option<&MetricHandles> {
+        if !metrics_exported() {
+            return None;
+        }
+        Some(self.handles.get_or_init(|| {
+            let (name, actor_type) = labels();
+            MetricHandles::new(name, actor_type)
+        }))
+    }
 }
 
 /// `metrics` handles registered once per actor, so recording costs no label lookups.
@@ -161,40 +184,43 @@ impl MetricHandles {
 }
 
 impl ActorStats {
-    /// Counters for an actor; `name` is called only if metrics are exported.
-    pub(crate) fn new<'a>(name: impl FnOnce() -> &'a str, actor_type: &'static str) -> Self {
-        let rare = OnceBox::new();
-        if metrics_exported() {
-            let handles = Some(MetricHandles::new(name(), actor_type));
-            let _ = rare.set(Box::new(RareStats {
-                handles,
-                ..RareStats::default()
-            }));
-        }
+    /// Counters for an actor, with no metric registered yet.
+    pub(crate) fn new() -> Self {
         ActorStats {
             processed: AtomicU64::new(0),
-            rare,
+            rare: OnceBox::new(),
         }
     }
 
     /// Count a handled message; `timing` is (mailbox wait, handling time) for sampled ones.
+    /// `labels` are called only to register the actor's metrics.
     #[inline]
-    pub(crate) fn record_handled(&self, priority: Priority, timing: Option<(Duration, Duration)>) {
+    pub(crate) fn record_handled<'a>(
+        &self,
+        priority: Priority,
+        timing: Option<(Duration, Duration)>,
+        labels: impl FnOnce() -> Labels<'a>,
+    ) {
         bump(&self.processed, 1);
         // Most messages are neither timed nor exported: one counter, nothing else.
         if timing.is_some() || metrics_exported() {
-            self.record_handled_details(priority, timing);
+            self.record_handled_details(priority, timing, labels());
         }
     }
 
     #[inline(never)]
-    fn record_handled_details(&self, priority: Priority, timing: Option<(Duration, Duration)>) {
+    fn record_handled_details(
+        &self,
+        priority: Priority,
+        timing: Option<(Duration, Duration)>,
+        labels: Labels<'_>,
+    ) {
         let rare = self.rare();
         if let Some((wait, handling)) = timing {
             rare.handling.record(handling);
             rare.mailbox_wait.record(wait);
         }
-        let Some(handles) = &rare.handles else {
+        let Some(handles) = rare.handles(|| labels) else {
             return;
         };
         handles.processed.increment(1);
@@ -208,18 +234,18 @@ impl ActorStats {
         self.rare.get_or_init(Box::default)
     }
 
-    pub(crate) fn record_failure(&self) {
+    pub(crate) fn record_failure<'a>(&self, labels: impl FnOnce() -> Labels<'a>) {
         let rare = self.rare();
         rare.failed.fetch_add(1, Relaxed);
-        if let Some(h) = &rare.handles {
+        if let Some(h) = rare.handles(labels) {
             h.failed.increment(1);
         }
     }
 
-    pub(crate) fn record_dropped(&self) {
+    pub(crate) fn record_dropped<'a>(&self, labels: impl FnOnce() -> Labels<'a>) {
         let rare = self.rare();
         rare.dropped.fetch_add(1, Relaxed);
-        if let Some(h) = &rare.handles {
+        if let Some(h) = rare.handles(labels) {
             h.dropped.increment(1);
         }
     }
@@ -230,7 +256,14 @@ impl ActorStats {
     }
 
     pub(crate) fn record_restart(&self) {
-        self.rare().restarts.fetch_add(1, Relaxed);
+        self.rare().restarts.fetch_add(1, AcqRel);
+    }
+
+    /// Restarts so far: the number of the current incarnation (0 for the first).
+    pub(crate) fn restarts(&self) -> u64 {
+        self.rare
+            .get()
+            .map_or(0, |rare| rare.restarts.load(Acquire))
     }
 
     pub(crate) fn snapshot(&self, queue_depth: [usize; 4]) -> StatsSnapshot {

@@ -3,11 +3,11 @@
 //! A timer task never blocks on the mailbox: ticks bypass capacity, and a periodic timer has at
 //! most one tick queued (missed ticks are coalesced), so a busy actor cannot pile them up.
 
-use crate::envelope::MessageInfo;
+use crate::envelope::{Stamp, Tick};
 use crate::mailbox::Mailbox;
 use crate::{Actor, Context, Priority};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::time::MissedTickBehavior;
@@ -60,7 +60,6 @@ enum Callback<A: Actor> {
 
 struct Entry<A: Actor> {
     callback: Callback<A>,
-    queued: Arc<AtomicBool>,
     token: CancellationToken,
 }
 
@@ -71,7 +70,6 @@ pub(crate) struct Timers<A: Actor> {
 }
 
 struct TimerTable<A: Actor> {
-    next_id: u64,
     /// A B-tree rather than a hash map: it is smaller in every actor's context and needs no
     /// random hasher state at spawn.
     entries: BTreeMap<u64, Entry<A>>,
@@ -86,7 +84,6 @@ impl<A: Actor> Timers<A> {
     fn table(&mut self) -> &mut TimerTable<A> {
         self.table.get_or_insert_with(|| {
             Box::new(TimerTable {
-                next_id: 0,
                 entries: BTreeMap::new(),
                 root: CancellationToken::new(),
             })
@@ -113,16 +110,17 @@ impl<A: Actor> Timers<A> {
         priority: Priority,
         callback: Callback<A>,
     ) -> TimerHandle {
+        // Unique in the process: a tick queued by an earlier incarnation's timer survives a
+        // restart (the mailbox does) and must not fire a later incarnation's timer.
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let table = self.table();
-        let id = table.next_id;
-        table.next_id += 1;
         let token = table.root.child_token();
         let queued = Arc::new(AtomicBool::new(false));
         table.entries.insert(
             id,
             Entry {
                 callback,
-                queued: queued.clone(),
                 token: token.clone(),
             },
         );
@@ -141,13 +139,12 @@ impl<A: Actor> Timers<A> {
                     _ = ticks.tick() => {}
                 }
                 if !queued.swap(true, Ordering::AcqRel) {
-                    let info = MessageInfo {
-                        priority,
-                        correlation_id: None,
-                        enqueued_at: Some(Instant::now()),
-                        message_type: "timer",
+                    let tick = Tick {
+                        id,
+                        stamp: Stamp::new(priority, Some(Instant::now())),
+                        queued: queued.clone(),
                     };
-                    if !mailbox.push_timer(id, info) {
+                    if !mailbox.push_timer(tick) {
                         return;
                     }
                 }
@@ -181,7 +178,6 @@ impl<A: Actor> Timers<A> {
     /// Take timer `id`'s callback out to run it; `None` if it was cancelled.
     fn take(&mut self, id: u64) -> Option<Entry<A>> {
         let entry = self.table.as_mut()?.entries.remove(&id)?;
-        entry.queued.store(false, Ordering::Release);
         (!entry.token.is_cancelled()).then_some(entry)
     }
 }

@@ -105,7 +105,7 @@ async fn dropping_the_last_address_ends_an_actor_that_never_ran() {
 async fn killing_an_actor_that_never_ran_ends_it() {
     let addr = spawn(Recorder::default()).await.unwrap();
     addr.kill(ActorError::critical("wedged"));
-    match addr.wait_for_stop().await {
+    match addr.wait_for_stop().await.unwrap() {
         ExitReason::Failed(error) => assert_eq!(error.message(), "wedged"),
         other => panic!("expected a failure, got {other:?}"),
     }
@@ -349,7 +349,10 @@ async fn a_panic_in_a_handler_run_in_place_fails_the_actor_not_the_asker() {
     let addr = spawn(Recorder::default()).await.unwrap();
     let ask = pin!(addr.ask(Boom));
     assert_eq!(poll_once(ask), Poll::Ready(Err(AskError::NoReply)));
-    assert!(matches!(addr.wait_for_stop().await, ExitReason::Failed(_)));
+    assert!(matches!(
+        addr.wait_for_stop().await.unwrap(),
+        ExitReason::Failed(_)
+    ));
 }
 
 /// An actor stopped before it ever handled a message runs its stopping hooks, in the task that
@@ -359,7 +362,7 @@ async fn waiting_for_a_stop_runs_it_in_the_waiting_task() {
     let (addr, log) = lifecycle().await;
     addr.stop();
     let wait = pin!(addr.wait_for_stop());
-    assert_eq!(poll_once(wait), Poll::Ready(ExitReason::Normal));
+    assert_eq!(poll_once(wait), Poll::Ready(Ok(ExitReason::Normal)));
     assert_eq!(*log.lock().await, ["started", "stopping", "stopped"]);
 }
 
@@ -401,7 +404,7 @@ async fn stop_and_wait_stops_an_idle_actor_in_the_calling_task() {
     let (addr, log) = lifecycle().await;
     assert_eq!(addr.ask(Ping).await, Ok("pong"));
     let stop = pin!(addr.stop_and_wait());
-    assert_eq!(poll_once(stop), Poll::Ready(ExitReason::Normal));
+    assert_eq!(poll_once(stop), Poll::Ready(Ok(ExitReason::Normal)));
     assert_eq!(
         *log.lock().await,
         ["started", "handle", "stopping", "stopped"]
@@ -420,7 +423,7 @@ async fn stop_and_wait_on_a_busy_actor_waits_for_its_handler() {
         "still in its handler"
     );
     gate.notify_one();
-    assert_eq!(stop.await, ExitReason::Normal);
+    assert_eq!(stop.await, Ok(ExitReason::Normal));
 }
 
 #[tokio::test]
@@ -434,7 +437,7 @@ async fn waiting_for_a_stop_leaves_an_actors_messages_to_its_task() {
     let seen: Vec<u64> = addr.ask(Take).await.unwrap().iter().map(|r| r.1).collect();
     assert_eq!(seen, [1]);
     addr.stop();
-    assert_eq!(wait.await, ExitReason::Normal);
+    assert_eq!(wait.await, Ok(ExitReason::Normal));
 }
 
 #[tokio::test]
@@ -443,7 +446,10 @@ async fn an_ask_handed_to_a_killed_actor_resolves_with_an_error() {
     // The kill is delivered to the idle actor by the next poll of its future: this ask's.
     addr.kill(ActorError::critical("wedged"));
     assert_eq!(addr.ask(Take).await, Err(AskError::Stopped));
-    assert!(matches!(addr.wait_for_stop().await, ExitReason::Failed(_)));
+    assert!(matches!(
+        addr.wait_for_stop().await.unwrap(),
+        ExitReason::Failed(_)
+    ));
 }
 
 tokio::task_local! {
@@ -521,7 +527,7 @@ async fn an_actor_on_its_own_task_only_never_runs_in_a_callers_task() {
                 assert_eq!(asker, None, "the asker's task-locals are not visible");
             }
             let stopped = tokio::time::timeout(bounded, own.stop_and_wait()).await;
-            assert_eq!(stopped, Ok(ExitReason::Normal));
+            assert_eq!(stopped, Ok(Ok(ExitReason::Normal)));
         })
         .await;
 }

@@ -47,7 +47,7 @@ async fn a_stuck_actor_times_out_and_a_stopped_one_says_so() {
     assert_eq!(addr.health_check(T).await, Err(AskError::Timeout(T)));
     addr.stop();
     gate.notify_one();
-    addr.wait_for_stop().await;
+    addr.wait_for_stop().await.unwrap();
     assert_eq!(addr.health_check(T).await, Err(AskError::Stopped));
 }
 

@@ -23,7 +23,7 @@ async fn hooks_run_in_order_around_messages() {
     assert_eq!(addr.state(), ActorState::Running);
     assert_eq!(addr.ask(Ping).await, Ok("pong"));
     addr.stop();
-    assert_eq!(addr.wait_for_stop().await, ExitReason::Normal);
+    assert_eq!(addr.wait_for_stop().await.unwrap(), ExitReason::Normal);
     assert_eq!(
         *log.lock().await,
         ["started", "handle", "stopping", "stopped"]
@@ -69,7 +69,7 @@ async fn panicking_start_is_a_typed_start_failure() {
 async fn panicking_handler_fails_the_actor_and_its_ask() {
     let addr = spawn(Recorder::default()).await.unwrap();
     assert_eq!(addr.ask(Boom).await, Err(AskError::NoReply));
-    let ExitReason::Failed(e) = addr.wait_for_stop().await else {
+    let ExitReason::Failed(e) = addr.wait_for_stop().await.unwrap() else {
         panic!("expected failure")
     };
     assert_eq!(e.kind(), FailureKind::Panic);
@@ -176,8 +176,8 @@ async fn children_stop_with_their_parent() {
     let child = parent.ask(GetChild).await.unwrap();
     assert_eq!(child.name(), "child");
     parent.stop();
-    parent.wait_for_stop().await;
-    assert_eq!(child.wait_for_stop().await, ExitReason::Normal);
+    parent.wait_for_stop().await.unwrap();
+    assert_eq!(child.wait_for_stop().await.unwrap(), ExitReason::Normal);
 }
 
 #[tokio::test]
@@ -239,7 +239,7 @@ async fn kill_ends_an_idle_actor_waiting_for_messages() {
         .expect("a kill wakes a parked actor");
     assert_eq!(
         reason,
-        ExitReason::Failed(ActorError::recoverable("unresponsive"))
+        Ok(ExitReason::Failed(ActorError::recoverable("unresponsive")))
     );
 }
 
@@ -321,7 +321,7 @@ async fn dropping_spawn_while_started_runs_ends_the_actor() {
         .await
         .is_err());
     let addr = rx.await.unwrap();
-    assert_eq!(addr.wait_for_stop().await, ExitReason::Aborted);
+    assert_eq!(addr.wait_for_stop().await.unwrap(), ExitReason::Aborted);
     assert!(!addr.is_alive());
 }
 

@@ -296,7 +296,7 @@ async fn messages_queued_at_stop_go_to_dead_letters() {
     }
     addr.stop();
     gate.notify_one();
-    addr.wait_for_stop().await;
+    addr.wait_for_stop().await.unwrap();
     assert_eq!(sink.count(), 5);
     assert_eq!(addr.stats().dropped, 5);
 }

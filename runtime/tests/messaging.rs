@@ -333,7 +333,7 @@ async fn small_and_large_handler_futures_both_suspend_and_report_panics() {
     assert_eq!(addr.ask(Large(2)).await, Ok(2 * 4096));
     assert_eq!(addr.ask(Small(1)).await, Ok(2));
     assert_eq!(addr.ask(PanicAfterAwait).await, Err(AskError::NoReply));
-    assert!(addr.wait_for_stop().await.is_failure());
+    assert!(addr.wait_for_stop().await.unwrap().is_failure());
 }
 
 struct Napper;
@@ -403,5 +403,5 @@ async fn an_actor_with_a_backlog_lets_other_tasks_run() {
         "the probe ran after {seen_by_probe} of {BACKLOG} messages"
     );
     addr.stop();
-    addr.wait_for_stop().await;
+    addr.wait_for_stop().await.unwrap();
 }

@@ -114,7 +114,7 @@ async fn injected_failure_stops_the_actor_with_that_error() {
 async fn assert_failed_with_rejects_a_normal_stop() {
     let addr = spawn(Idle).await.unwrap();
     addr.stop();
-    assert_eq!(addr.wait_for_stop().await, ExitReason::Normal);
+    assert_eq!(addr.wait_for_stop().await.unwrap(), ExitReason::Normal);
     assert_failed_with(&addr, Severity::Critical, "", WAIT).await;
 }
 

@@ -2,7 +2,7 @@
 
 use actor_system_runtime::{
     Actor, ActorId, ActorState, Addr, AskError, ExitReason, HealthStatus, Message, Priority,
-    Recipient, StatsSnapshot,
+    Recipient, StatsSnapshot, StopError,
 };
 use parking_lot::RwLock;
 use std::any::{Any, TypeId};
@@ -34,7 +34,7 @@ pub(crate) trait ErasedAddr: Send + Sync {
     fn stop(&self);
     fn kill(&self, error: actor_system_runtime::ActorError);
     fn health_check(&self, timeout: Duration) -> BoxFuture<'_, Result<HealthStatus, AskError>>;
-    fn wait_for_stop(&self) -> BoxFuture<'_, ExitReason>;
+    fn wait_for_stop(&self) -> BoxFuture<'_, Result<ExitReason, StopError>>;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -60,7 +60,7 @@ impl<A: Actor> ErasedAddr for Addr<A> {
     fn health_check(&self, timeout: Duration) -> BoxFuture<'_, Result<HealthStatus, AskError>> {
         Box::pin(Addr::health_check(self, timeout))
     }
-    fn wait_for_stop(&self) -> BoxFuture<'_, ExitReason> {
+    fn wait_for_stop(&self) -> BoxFuture<'_, Result<ExitReason, StopError>> {
         Box::pin(Addr::wait_for_stop(self))
     }
     fn as_any(&self) -> &dyn Any {
@@ -143,7 +143,8 @@ impl Registry {
         let registry = Arc::downgrade(&self.entries);
         let name = name.to_owned();
         tokio::spawn(async move {
-            erased.wait_for_stop().await;
+            // This task is no actor: its wait cannot fail.
+            let _ = erased.wait_for_stop().await;
             if let Some(entries) = registry.upgrade() {
                 Registry { entries }.remove_stopped(&name, erased.id());
             }

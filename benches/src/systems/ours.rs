@@ -101,7 +101,7 @@ pub fn run(workload: &str) -> Option<Measurement> {
                 a.ask(Get).await.expect("reply");
             }
             for a in &addrs {
-                a.stop_and_wait().await;
+                a.stop_and_wait().await.unwrap();
             }
             Outcome::Timed {
                 ops: SPAWN_ACTORS,

@@ -10,7 +10,7 @@ pub(crate) mod queue;
 pub use config::{Fairness, MailboxConfig, OverflowStrategy};
 
 use crate::drive::Drive;
-use crate::envelope::{Envelope, MessageInfo, Payload, Signal};
+use crate::envelope::{Control, Envelope, MessageInfo, Payload, Signal, Tick};
 use crate::stats::ActorStats;
 use crate::{Actor, ActorId, AskError, DeadLetter, DeadLetters, DropReason, Priority};
 use queue::{LaneQueue, Pushed, SYSTEM_LANE};
@@ -99,9 +99,7 @@ impl<A: Actor> Mailbox<A> {
         dead_letters: DeadLetters,
         in_place: bool,
     ) -> Self {
-        // The name is worked out only if metrics are exported (a few hundred instructions per
-        // spawn otherwise).
-        let stats = ActorStats::new(|| name_or_type::<A>(&name), std::any::type_name::<A>());
+        let stats = ActorStats::new();
         Mailbox {
             queue: LaneQueue::new(),
             bound: config.capacity.map(|capacity| {
@@ -126,6 +124,27 @@ impl<A: Actor> Mailbox<A> {
     /// The actor's name: given at spawn, or its type's.
     pub(crate) fn name(&self) -> &str {
         name_or_type::<A>(&self.name)
+    }
+
+    /// The labels of the actor's metrics.
+    fn labels(&self) -> crate::stats::Labels<'_> {
+        (self.name(), std::any::type_name::<A>())
+    }
+
+    /// Count a handled message (see [`ActorStats::record_handled`]).
+    #[inline]
+    pub(crate) fn record_handled(
+        &self,
+        priority: Priority,
+        timing: Option<(std::time::Duration, std::time::Duration)>,
+    ) {
+        self.stats
+            .record_handled(priority, timing, || self.labels());
+    }
+
+    /// Count a failure of the actor.
+    pub(crate) fn record_failure(&self) {
+        self.stats.record_failure(|| self.labels());
     }
 
     /// The actor's name, worked out only when formatted (for logs and task names).
@@ -303,11 +322,13 @@ impl<A: Actor> Mailbox<A> {
         }
     }
 
-    /// Queue a timer tick: no capacity check (ticks are coalesced by the timer).
-    pub(crate) fn push_timer(&self, id: u64, info: MessageInfo) -> bool {
-        let env = Envelope::timer(id, info.stamp());
+    /// Queue a timer tick: no capacity check (ticks are coalesced by the timer). `false` once
+    /// the mailbox is closed.
+    pub(crate) fn push_timer(&self, tick: Tick) -> bool {
+        let priority = tick.stamp.priority();
+        let env = Envelope::timer(tick);
         !matches!(
-            self.queue.push(lane_of(info.priority), env.payload),
+            self.queue.push(lane_of(priority), env.payload),
             Pushed::Closed(_)
         )
     }
@@ -368,7 +389,7 @@ impl<A: Actor> Mailbox<A> {
     /// Ask the running incarnation to end at its next await point, failing with `error` (see
     /// [`Addr::kill`](crate::Addr::kill)), and wake its task wherever it waits.
     pub(crate) fn kill(&self, error: crate::ActorError) {
-        self.lifecycle.request_kill(error);
+        self.lifecycle.request_kill(self.stats.restarts(), error);
         self.queue.wake_consumer();
     }
 
@@ -453,22 +474,28 @@ impl<A: Actor> Mailbox<A> {
     }
 
     /// Count a dropped message, resolve its ask with an error and publish it as a dead letter.
+    /// A timer tick is a dead letter only when an overflow policy evicted it (at the actor's
+    /// end its timer is cancelled, and the tick goes with it); signals are not messages.
     pub(crate) fn dead_letter(&self, env: Envelope<A>, reason: DropReason) {
         let info = env.info();
-        let Payload::Letter(letter) = env.payload else {
-            return;
-        };
-        letter.reject(match reason {
-            DropReason::ActorStopped => AskError::Stopped,
-            DropReason::HandlerFailed => AskError::NoReply,
-            DropReason::DroppedNewest | DropReason::Evicted => AskError::Dropped,
-        });
+        match env.payload {
+            Payload::Letter(letter) => letter.reject(match reason {
+                DropReason::ActorStopped => AskError::Stopped,
+                DropReason::HandlerFailed => AskError::NoReply,
+                DropReason::Rejected => AskError::Full,
+                DropReason::DroppedNewest | DropReason::Evicted => AskError::Dropped,
+            }),
+            Payload::Control(control) => match *control {
+                Control::Timer(_) if reason == DropReason::Evicted => {}
+                Control::Timer(_) | Control::Signal(_) => return,
+            },
+        }
         self.record_dead_letter(&info, reason);
     }
 
     /// Count and publish a dropped message that never became an envelope.
     pub(crate) fn record_dead_letter(&self, info: &MessageInfo, reason: DropReason) {
-        self.stats.record_dropped();
+        self.stats.record_dropped(|| self.labels());
         self.dead_letters.publish(DeadLetter {
             actor_id: self.id,
             actor_name: self

@@ -20,7 +20,13 @@
 //! Why no wake-up is lost (the consumer's second look misses an item only if the producer's read
 //! sees `PARKED`): a `SegQueue` push claims its slot with a `SeqCst` compare-and-swap on the tail
 //! index, the producer's read of the state word is `SeqCst`, and so are the consumer's setting of
-//! `PARKED` and `SegQueue::is_empty`'s reads of the indices. If the consumer's read of the tail
+//! `PARKED` and `SegQueue::is_empty`'s reads of the indices. The first and the last are
+//! crossbeam-queue's internals, not its documented contract: they hold in the version the
+//! workspace pins (`=0.3.14`: `seg_queue.rs`, the tail `compare_exchange_weak` with
+//! `Ordering::SeqCst` in `push`, lines 270-275, and the two `SeqCst` loads in `is_empty`, lines
+//! 551-552). Owning the ordering instead (a `SeqCst` fence after every push) would put a full
+//! fence on every send; the stress tests (`parked_consumer_is_woken_by_producers` below,
+//! `runtime/tests/stress.rs`) check the property on the pinned version. If the consumer's read of the tail
 //! misses the push, that read precedes the push in the single total order of `SeqCst`
 //! operations, and so does the consumer's setting of `PARKED`, which the producer's later read
 //! must then see. A push that is not a `SeqCst` operation (the first push into a lane, which

@@ -42,7 +42,8 @@ pub async fn assert_failed_with<A: Actor>(
 ) -> crate::ActorError {
     let reason = tokio::time::timeout(timeout, addr.wait_for_stop())
         .await
-        .unwrap_or_else(|_| panic!("actor '{}' did not stop within {timeout:?}", addr.name()));
+        .unwrap_or_else(|_| panic!("actor '{}' did not stop within {timeout:?}", addr.name()))
+        .unwrap_or_else(|e| panic!("waiting for actor '{}': {e}", addr.name()));
     match reason {
         ExitReason::Failed(e) if e.severity() == severity && e.message().contains(message_part) => {
             e

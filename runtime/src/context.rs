@@ -135,7 +135,12 @@ impl<A: Actor> Context<A> {
     where
         A: Handler<M>,
     {
-        crate::address::tell_to(&self.mailbox, msg, M::PRIORITY, self.correlation_id())
+        crate::address::tell_to(
+            &self.mailbox,
+            msg,
+            <A as Handler<M>>::PRIORITY,
+            self.correlation_id(),
+        )
     }
 
     /// Send `msg` to this actor after `delay`. Cancelled by the handle or when the actor stops.
@@ -152,7 +157,7 @@ impl<A: Actor> Context<A> {
                 _ = task_token.cancelled() => {}
                 _ = tokio::time::sleep(delay) => {
                     // A full or stopped mailbox accounts for the message itself.
-                    let _ = crate::address::tell_to(&mailbox, msg, M::PRIORITY, correlation_id);
+                    let _ = crate::address::tell_to(&mailbox, msg, <A as Handler<M>>::PRIORITY, correlation_id);
                 }
             }
         });

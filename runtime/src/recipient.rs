@@ -27,6 +27,8 @@ pub(crate) async fn with_timeout<T>(
 /// What a [`Recipient`] needs from the address behind it.
 trait Deliver<M: Message>: Send + Sync {
     fn id(&self) -> ActorId;
+    /// The lane the actor declares for `M` (see [`Handler::PRIORITY`]).
+    fn lane(&self) -> Priority;
     fn is_alive(&self) -> bool;
     fn tell(
         &self,
@@ -45,13 +47,17 @@ fn outgoing<A: Handler<M>, M: Message>(
 ) -> crate::Outgoing<'_, A> {
     match priority {
         Some(p) => addr.with_priority(p),
-        None => addr.with_priority(M::PRIORITY),
+        None => addr.with_priority(<A as Handler<M>>::PRIORITY),
     }
 }
 
 impl<A: Handler<M>, M: Message> Deliver<M> for Addr<A> {
     fn id(&self) -> ActorId {
         Addr::id(self)
+    }
+
+    fn lane(&self) -> Priority {
+        <A as Handler<M>>::PRIORITY
     }
 
     fn is_alive(&self) -> bool {
@@ -120,7 +126,7 @@ impl<M: Message> Recipient<M> {
         }
     }
 
-    /// The same recipient, sending at `priority` instead of the message type's default.
+    /// The same recipient, sending at `priority` instead of the default lane.
     pub fn with_priority(&self, priority: Priority) -> Self {
         Recipient {
             target: self.target.clone(),
@@ -128,9 +134,10 @@ impl<M: Message> Recipient<M> {
         }
     }
 
-    /// The priority this recipient sends at.
+    /// The priority this recipient sends at: its own, else the one the actor declares for `M`
+    /// (see [`Handler::PRIORITY`]).
     pub fn priority(&self) -> Priority {
-        self.priority.unwrap_or(M::PRIORITY)
+        self.priority.unwrap_or_else(|| self.target.lane())
     }
 
     /// The id of the actor behind it.

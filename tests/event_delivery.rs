@@ -1,0 +1,61 @@
+//! Event delivery through the system (issue 22): the event bus dead-letters what a full mailbox
+//! refuses (item 13).
+
+use actor_system::prelude::*;
+use actor_system::system::{ActorSystem, SystemConfig};
+use actor_system::{ActorCell, DropReason};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+#[derive(Clone, Debug, PartialEq)]
+struct Tick;
+impl Message for Tick {
+    type Result = Priority;
+}
+
+/// Reports the lane each `Tick` came in.
+struct Worker(tokio::sync::mpsc::UnboundedSender<Priority>);
+impl Actor for Worker {}
+impl Handler<Tick> for Worker {
+    async fn handle(&mut self, _: Tick, ctx: &mut Context<Self>) -> Priority {
+        let lane = ctx.message_info().unwrap().priority;
+        let _ = self.0.send(lane);
+        lane
+    }
+}
+/// A `Worker` whose one-slot mailbox is taken: nothing runs it (keep the cell, or it ends).
+fn full_worker(system: &ActorSystem) -> (ActorCell<Worker>, Addr<Worker>) {
+    let options = SpawnOptions::new()
+        .name("worker")
+        .mailbox(MailboxConfig::bounded(1).with_overflow(OverflowStrategy::Reject))
+        .dead_letters(system.dead_letters().clone());
+    let cell = ActorCell::new(options).unwrap();
+    let worker = cell.address();
+    worker.tell(Tick).unwrap();
+    (cell, worker)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_bus_dead_letters_what_a_full_mailbox_refuses() {
+    let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
+    let mut letters = system.dead_letters().subscribe();
+    let (_cell, worker) = full_worker(&system);
+    system.subscribe(worker.recipient::<Tick>());
+    let report = system.broadcast(Tick);
+    assert_eq!((report.delivered, report.refused), (0, 1));
+    let letter = tokio::time::timeout(WAIT, letters.recv())
+        .await
+        .expect("the refusal is a dead letter")
+        .unwrap();
+    assert_eq!(&*letter.actor_name, "worker");
+    assert_eq!(letter.reason, DropReason::DroppedNewest);
+    assert!(letter.message_type.ends_with("Tick"));
+    assert_eq!(worker.stats().dropped, 1);
+    assert_eq!(
+        system.event_bus().subscriber_count::<Tick>(),
+        1,
+        "still subscribed"
+    );
+    system.shutdown().await;
+}

@@ -251,9 +251,8 @@ struct Consensus {
 }
 impl Actor for Consensus {}
 impl actor_system::blockchain::BlockchainAwareActor for Consensus {
-    fn blockchain_priority(&self) -> actor_system::blockchain::BlockchainActorPriority {
-        actor_system::blockchain::BlockchainActorPriority::Consensus
-    }
+    const BLOCKCHAIN_PRIORITY: actor_system::blockchain::BlockchainActorPriority =
+        actor_system::blockchain::BlockchainActorPriority::Consensus;
     async fn handle_blockchain_event(
         &mut self,
         event: actor_system::blockchain::BlockchainEvent,

@@ -66,9 +66,7 @@ impl Actor for ChainActor {
 }
 
 impl BlockchainAwareActor for ChainActor {
-    fn blockchain_priority(&self) -> BlockchainActorPriority {
-        BlockchainActorPriority::Consensus
-    }
+    const BLOCKCHAIN_PRIORITY: BlockchainActorPriority = BlockchainActorPriority::Consensus;
     async fn handle_blockchain_event(
         &mut self,
         _: BlockchainEvent,

@@ -12,16 +12,18 @@ use std::future::Future;
 /// handles chain events. Every event handling is timed against `max_consensus_latency`.
 ///
 /// Implement it, then route [`BlockchainEvent`] messages to it with
-/// [`impl_blockchain_handler!`](crate::impl_blockchain_handler).
+/// [`impl_blockchain_handler!`](crate::impl_blockchain_handler). Its declared priority decides
+/// the lane of every event sent to it without a lane of its own: a `Consensus` actor's events
+/// travel `Critical`, ahead of its other work.
 ///
 /// ```
 /// use actor_system_blockchain::*;
-/// use actor_system_runtime::{spawn, Actor, ActorResult, Context};
+/// use actor_system_runtime::{spawn, Actor, ActorResult, Context, Priority};
 ///
 /// struct Chain { height: u64 }
 /// impl Actor for Chain {}
 /// impl BlockchainAwareActor for Chain {
-///     fn blockchain_priority(&self) -> BlockchainActorPriority { BlockchainActorPriority::Consensus }
+///     const BLOCKCHAIN_PRIORITY: BlockchainActorPriority = BlockchainActorPriority::Consensus;
 ///     async fn handle_blockchain_event(&mut self, event: BlockchainEvent, _: &mut Context<Self>) -> ActorResult<()> {
 ///         if let Some(h) = event.height() { self.height = h; }
 ///         Ok(())
@@ -33,16 +35,26 @@ use std::future::Future;
 /// let chain = spawn(Chain { height: 0 }).await.unwrap();
 /// let event = BlockchainEvent::BlockProduced { height: 5, hash: [0; 32] };
 /// assert_eq!(chain.ask(event).await, Ok(Ok(())));
+/// assert_eq!(chain.recipient::<BlockchainEvent>().priority(), Priority::Critical);
 /// # }
 /// ```
 pub trait BlockchainAwareActor: Actor {
+    /// How important this actor's chain traffic is: [`BlockchainActorPriority::lane`] of it is
+    /// the lane of every [`BlockchainEvent`] sent to the actor without one of its own (through
+    /// the `Handler` that [`impl_blockchain_handler!`](crate::impl_blockchain_handler) writes).
+    /// A constant of the type, because a sender picks the lane before any instance runs.
+    const BLOCKCHAIN_PRIORITY: BlockchainActorPriority;
+
     /// The timing this actor must meet (Alys defaults).
     fn timing_constraints(&self) -> BlockchainTimingConstraints {
         BlockchainTimingConstraints::default()
     }
 
-    /// How important its traffic is.
-    fn blockchain_priority(&self) -> BlockchainActorPriority;
+    /// How important its traffic is: [`BLOCKCHAIN_PRIORITY`](Self::BLOCKCHAIN_PRIORITY). Lanes
+    /// follow the constant, so there is nothing to gain in overriding this.
+    fn blockchain_priority(&self) -> BlockchainActorPriority {
+        Self::BLOCKCHAIN_PRIORITY
+    }
 
     /// What to do about a timing violation (default: count and log).
     fn violation_policy(&self) -> ViolationPolicy {
@@ -113,7 +125,8 @@ where
 }
 
 /// Implements `Handler<BlockchainEvent>` for a [`BlockchainAwareActor`], routing events to
-/// `handle_blockchain_event` with timing enforcement; with `consensus: [M1, M2]`, also
+/// `handle_blockchain_event` with timing enforcement, in the lane of its declared
+/// `BLOCKCHAIN_PRIORITY`; with `consensus: [M1, M2]`, also
 /// `Handler<Consensus<M>>` for each listed message type (timed the same way).
 #[macro_export]
 macro_rules! impl_blockchain_handler {
@@ -133,6 +146,9 @@ macro_rules! impl_blockchain_handler {
     };
     ($actor:ty) => {
         impl $crate::__runtime::Handler<$crate::BlockchainEvent> for $actor {
+            const PRIORITY: $crate::__runtime::Priority =
+                <$actor as $crate::BlockchainAwareActor>::BLOCKCHAIN_PRIORITY.lane();
+
             async fn handle(
                 &mut self,
                 event: $crate::BlockchainEvent,

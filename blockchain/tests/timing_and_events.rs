@@ -18,9 +18,7 @@ struct Chain {
 impl Actor for Chain {}
 
 impl BlockchainAwareActor for Chain {
-    fn blockchain_priority(&self) -> BlockchainActorPriority {
-        BlockchainActorPriority::Consensus
-    }
+    const BLOCKCHAIN_PRIORITY: BlockchainActorPriority = BlockchainActorPriority::Consensus;
     fn on_timing_violation(&mut self, violation: &TimingViolation) {
         self.violations.lock().push(violation.clone());
     }
@@ -157,9 +155,7 @@ async fn a_slow_handler_produces_exactly_one_violation_with_the_right_figures() 
 struct Strict;
 impl Actor for Strict {}
 impl BlockchainAwareActor for Strict {
-    fn blockchain_priority(&self) -> BlockchainActorPriority {
-        BlockchainActorPriority::Consensus
-    }
+    const BLOCKCHAIN_PRIORITY: BlockchainActorPriority = BlockchainActorPriority::Consensus;
     fn violation_policy(&self) -> ViolationPolicy {
         ViolationPolicy::ReportCritical
     }

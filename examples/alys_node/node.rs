@@ -281,9 +281,7 @@ impl Actor for ChainActor {
 }
 
 impl BlockchainAwareActor for ChainActor {
-    fn blockchain_priority(&self) -> BlockchainActorPriority {
-        BlockchainActorPriority::Consensus
-    }
+    const BLOCKCHAIN_PRIORITY: BlockchainActorPriority = BlockchainActorPriority::Consensus;
     fn timing_constraints(&self) -> actor_system::blockchain::BlockchainTimingConstraints {
         actor_system::blockchain::BlockchainTimingConstraints {
             block_interval: self.clock.interval(),

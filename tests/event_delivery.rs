@@ -1,6 +1,7 @@
 //! Event delivery through the system (issue 22): the event bus dead-letters what a full mailbox
-//! refuses (item 13).
+//! refuses (item 13), and the bus and the chain-event hub count alike on one base (item 14).
 
+use actor_system::blockchain::{BlockchainEvent, BlockchainEventType};
 use actor_system::prelude::*;
 use actor_system::system::{ActorSystem, SystemConfig};
 use actor_system::{ActorCell, DropReason};
@@ -24,6 +25,12 @@ impl Handler<Tick> for Worker {
         lane
     }
 }
+impl Handler<BlockchainEvent> for Worker {
+    async fn handle(&mut self, _: BlockchainEvent, _: &mut Context<Self>) -> ActorResult<()> {
+        Ok(())
+    }
+}
+
 /// A `Worker` whose one-slot mailbox is taken: nothing runs it (keep the cell, or it ends).
 fn full_worker(system: &ActorSystem) -> (ActorCell<Worker>, Addr<Worker>) {
     let options = SpawnOptions::new()
@@ -56,6 +63,34 @@ async fn the_bus_dead_letters_what_a_full_mailbox_refuses() {
         system.event_bus().subscriber_count::<Tick>(),
         1,
         "still subscribed"
+    );
+    system.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_bus_and_the_chain_event_hub_count_alike() {
+    let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
+    let (_cell, worker) = full_worker(&system);
+    system.subscribe(worker.recipient::<Tick>());
+    system
+        .chain_events()
+        .subscribe(worker.recipient(), [BlockchainEventType::ConsensusFailure]);
+    let bus = system.broadcast(Tick);
+    let hub = system
+        .chain_events()
+        .publish(BlockchainEvent::ConsensusFailure {
+            reason: "fork".into(),
+        });
+    assert_eq!(bus, hub.deliveries, "the same report from the same base");
+    assert_eq!(bus.refused, 1);
+    assert_eq!(
+        system.dead_letters().count(),
+        2,
+        "both refusals dead-lettered"
+    );
+    assert_eq!(
+        system.event_bus().totals::<Tick>(),
+        system.chain_events().stats().deliveries
     );
     system.shutdown().await;
 }

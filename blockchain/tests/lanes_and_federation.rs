@@ -51,10 +51,7 @@ where
     .unwrap();
     addr.tell(block(1)).unwrap();
     let hub = EventHub::new();
-    let lane = BlockchainAwareActor::blockchain_priority(&Recorder::<C> {
-        lanes: Default::default(),
-    });
-    hub.subscribe(addr.recipient(), lane, [BlockchainEventType::BlockProduced]);
+    hub.subscribe(addr.recipient(), [BlockchainEventType::BlockProduced]);
     hub.publish(block(2));
     // Same lane, so handled after the two above.
     addr.ask(block(3)).await.unwrap().unwrap();

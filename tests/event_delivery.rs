@@ -1,5 +1,6 @@
 //! Event delivery through the system (issue 22): the event bus dead-letters what a full mailbox
-//! refuses (item 13), and the bus and the chain-event hub count alike on one base (item 14).
+//! refuses (item 13), the bus and the chain-event hub count alike on one base (item 14), and
+//! the priority an actor is registered with is the lane of its broadcasts (item 15).
 
 use actor_system::blockchain::{BlockchainEvent, BlockchainEventType};
 use actor_system::prelude::*;
@@ -91,6 +92,48 @@ async fn the_bus_and_the_chain_event_hub_count_alike() {
     assert_eq!(
         system.event_bus().totals::<Tick>(),
         system.chain_events().stats().deliveries
+    );
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn broadcasts_travel_in_the_lane_an_actor_was_registered_with() {
+    let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
+    let mut lanes = Vec::new();
+    let mut subscribe = |recipient: Recipient<Tick>, rx| {
+        system.subscribe(recipient);
+        lanes.push(rx);
+    };
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let high = system
+        .register_actor("high", move || Worker(tx.clone()), Priority::High)
+        .await
+        .unwrap();
+    subscribe(high.recipient(), rx);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let chosen = system
+        .register_actor("chosen", move || Worker(tx.clone()), Priority::High)
+        .await
+        .unwrap();
+    subscribe(chosen.recipient().with_priority(Priority::Background), rx);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let unregistered = spawn(Worker(tx)).await.unwrap();
+    subscribe(unregistered.recipient(), rx);
+
+    assert_eq!(system.broadcast(Tick).delivered, 3);
+    let mut arrived = Vec::new();
+    for rx in &mut lanes {
+        arrived.push(
+            tokio::time::timeout(WAIT, rx.recv())
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        arrived,
+        [Priority::High, Priority::Background, Priority::Normal],
+        "registered lane; the subscriber's own; the message type's"
     );
     system.shutdown().await;
 }

@@ -1,5 +1,6 @@
 //! Typed publish/subscribe between actors: one runtime [`Topic`] per event type.
 
+use super::Registry;
 use actor_system_runtime::pubsub::Topic;
 use actor_system_runtime::{Message, Recipient};
 pub use actor_system_runtime::{PublishReport, SubscriptionId};
@@ -110,6 +111,24 @@ fn downcast<E: Message + Clone>(topic: Arc<dyn Any + Send + Sync>) -> Arc<Topic<
     topic
         .downcast()
         .unwrap_or_else(|_| unreachable!("topics are keyed by their event's TypeId"))
+}
+
+/// `recipient` in the lane its actor was registered with, unless it has a lane of its own: one
+/// chosen with [`Recipient::with_priority`] or declared by the actor for `E`
+/// ([`Handler::PRIORITY`](actor_system_runtime::Handler::PRIORITY)). A recipient in `E`'s
+/// default lane counts as having none.
+pub(crate) fn in_registered_lane<E: Message>(
+    registry: &Registry,
+    recipient: Recipient<E>,
+) -> Recipient<E> {
+    if recipient.priority() != E::PRIORITY {
+        return recipient;
+    }
+    let id = recipient.id();
+    match registry.list().into_iter().find(|actor| actor.id == id) {
+        Some(actor) => recipient.with_priority(actor.priority),
+        None => recipient,
+    }
 }
 
 impl std::fmt::Debug for EventBus {

@@ -67,13 +67,6 @@ impl Actor for ChainActor {
 
 impl BlockchainAwareActor for ChainActor {
     const BLOCKCHAIN_PRIORITY: BlockchainActorPriority = BlockchainActorPriority::Consensus;
-    async fn handle_blockchain_event(
-        &mut self,
-        _: BlockchainEvent,
-        _: &mut Context<Self>,
-    ) -> ActorResult<()> {
-        Ok(())
-    }
 }
 impl_blockchain_handler!(ChainActor);
 

@@ -1,5 +1,6 @@
 //! Federation awareness: members, threshold, change history, threshold signing.
 
+use crate::BlockchainEvent;
 use std::future::Future;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -19,6 +20,9 @@ pub enum FederationError {
     /// A member appears twice.
     #[error("member '{0}' is listed twice: list each federation member once")]
     DuplicateMember(String),
+    /// The actor asked to sign keeps no federation.
+    #[error("this actor keeps no federation: return it from BlockchainAwareActor::federation")]
+    NoFederation,
 }
 
 /// One configuration of the federation, as kept in its history.
@@ -115,6 +119,32 @@ impl Federation {
         validate(&members, threshold)?;
         self.history.push(FederationConfig { members, threshold });
         Ok(())
+    }
+
+    /// Apply a `FederationChange` event (validated first); other events change nothing.
+    /// Returns whether the federation changed.
+    ///
+    /// ```
+    /// use actor_system_blockchain::{BlockchainEvent, Federation};
+    ///
+    /// let mut fed = Federation::new(vec!["a".into(), "b".into()], 2).unwrap();
+    /// let change = BlockchainEvent::FederationChange { members: vec!["a".into(), "b".into(), "c".into()], threshold: 2 };
+    /// assert_eq!(fed.apply(&change), Ok(true));
+    /// assert_eq!(fed.members().len(), 3);
+    /// assert_eq!(fed.apply(&BlockchainEvent::ConsensusFailure { reason: "x".into() }), Ok(false));
+    /// ```
+    pub fn apply(&mut self, event: &BlockchainEvent) -> Result<bool, FederationError> {
+        let BlockchainEvent::FederationChange { members, threshold } = event else {
+            return Ok(false);
+        };
+        self.change(members.clone(), *threshold)?;
+        tracing::info!(
+            target: "actor_system::blockchain",
+            members = members.len(),
+            threshold,
+            "federation changed"
+        );
+        Ok(true)
     }
 
     /// Ask every member to sign with `sign(member)`, concurrently, for at most `timeout` (Alys:

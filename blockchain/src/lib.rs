@@ -22,7 +22,10 @@ mod sequence;
 mod slot_clock;
 mod timing;
 
-pub use aware::{dispatch_consensus, dispatch_event, BlockchainAwareActor, Consensus};
+pub use aware::{
+    collect_federation_signatures, dispatch_consensus, dispatch_event, BlockchainAwareActor,
+    Consensus,
+};
 pub use constraints::{BlockchainActorPriority, BlockchainTimingConstraints};
 pub use event::{BlockchainEvent, BlockchainEventType};
 pub use federation::{Federation, FederationConfig, FederationError, SigningOutcome};

@@ -148,7 +148,8 @@ impl Federation {
     }
 
     /// Ask every member to sign with `sign(member)`, concurrently, for at most `timeout` (Alys:
-    /// the 500 ms federation timeout). Stops as soon as the threshold is met.
+    /// the 500 ms federation timeout). Stops as soon as the threshold is met. When it is not met,
+    /// logs `Federation threshold not met within timeout` (target `actor_system::blockchain`).
     pub async fn collect_signatures<S, E, F, Fut>(
         &self,
         timeout: Duration,
@@ -196,6 +197,18 @@ impl Federation {
             .cloned()
             .collect();
         outcome.elapsed = start.elapsed();
+        if !outcome.threshold_met {
+            metrics::counter!("blockchain_federation_threshold_missed_total").increment(1);
+            tracing::warn!(
+                target: "actor_system::blockchain",
+                signatures = outcome.signatures.len(),
+                threshold = self.threshold(),
+                timeout_ms = timeout.as_millis() as u64,
+                failed = ?outcome.failed,
+                missing = ?outcome.missing,
+                "Federation threshold not met within timeout"
+            );
+        }
         outcome
     }
 }

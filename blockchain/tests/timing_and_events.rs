@@ -223,14 +223,19 @@ async fn missed_block_deadlines_are_detected_with_their_lateness() {
     let genesis = tokio::time::Instant::now();
     let clock = SlotClock::new(genesis, Duration::from_secs(2));
     tokio::time::sleep(Duration::from_millis(2150)).await;
-    let missed = clock.check(1, tokio::time::Instant::now()).unwrap_err();
+    let missed = clock
+        .check("ChainActor", 1, tokio::time::Instant::now())
+        .unwrap_err();
     assert_eq!(missed.lateness, Duration::from_millis(150));
     assert_eq!(missed.took, Duration::from_millis(2150));
-    assert!(missed.to_string().contains("2.15s > 2s"));
+    assert_eq!(
+        missed.to_string(),
+        "ChainActor missed block deadline: 2.15s > 2.0s"
+    );
     assert_eq!(clock.height_at(tokio::time::Instant::now()), 2);
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(
-        clock.check(2, tokio::time::Instant::now()),
+        clock.check("ChainActor", 2, tokio::time::Instant::now()),
         Ok(Duration::from_millis(850))
     );
 }

@@ -394,7 +394,10 @@ impl Handler<ProduceBlock> for ChainActor {
         }
         self.chain_events
             .publish(BlockchainEvent::BlockProduced { height, hash });
-        let timing = match self.clock.check(slot, tokio::time::Instant::now()) {
+        let timing = match self
+            .clock
+            .check(ctx.name(), slot, tokio::time::Instant::now())
+        {
             Ok(left) => format!("{left:?} to spare"),
             Err(missed) => {
                 self.misses += 1;

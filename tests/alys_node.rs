@@ -59,6 +59,11 @@ async fn node_survives_storage_faults_loses_no_block_and_exports_metrics() {
         "each storage failure was one restart"
     );
     assert_eq!(summary.messages_dropped, 0);
+    assert_eq!(
+        summary.federation,
+        (6, 4),
+        "the bridge followed the FederationChange event"
+    );
     // Read the database back: heights 1..=20, all present, in order.
     assert_eq!(summary.heights_in_db, (1..=20).collect::<Vec<u64>>());
     let db = redb::Database::open(data.path().join("chain.redb")).unwrap();

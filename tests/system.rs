@@ -251,9 +251,8 @@ struct Consensus {
 }
 impl Actor for Consensus {}
 impl actor_system::blockchain::BlockchainAwareActor for Consensus {
-    fn blockchain_priority(&self) -> actor_system::blockchain::BlockchainActorPriority {
-        actor_system::blockchain::BlockchainActorPriority::Consensus
-    }
+    const BLOCKCHAIN_PRIORITY: actor_system::blockchain::BlockchainActorPriority =
+        actor_system::blockchain::BlockchainActorPriority::Consensus;
     async fn handle_blockchain_event(
         &mut self,
         event: actor_system::blockchain::BlockchainEvent,
@@ -275,7 +274,7 @@ impl Handler<GetStatus> for Consensus {
 
 #[tokio::test]
 async fn chain_events_reach_registered_blockchain_actors_in_height_order() {
-    use actor_system::blockchain::{BlockchainActorPriority, BlockchainEvent, BlockchainEventType};
+    use actor_system::blockchain::{BlockchainEvent, BlockchainEventType};
     let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
     let chain = system
         .register_actor(
@@ -285,11 +284,9 @@ async fn chain_events_reach_registered_blockchain_actors_in_height_order() {
         )
         .await
         .unwrap();
-    system.chain_events().subscribe(
-        chain.recipient(),
-        BlockchainActorPriority::Consensus,
-        [BlockchainEventType::BlockProduced],
-    );
+    system
+        .chain_events()
+        .subscribe(chain.recipient(), [BlockchainEventType::BlockProduced]);
     for h in [1, 3, 2] {
         system
             .chain_events()

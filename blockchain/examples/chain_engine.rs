@@ -66,16 +66,7 @@ impl Actor for ChainActor {
 }
 
 impl BlockchainAwareActor for ChainActor {
-    fn blockchain_priority(&self) -> BlockchainActorPriority {
-        BlockchainActorPriority::Consensus
-    }
-    async fn handle_blockchain_event(
-        &mut self,
-        _: BlockchainEvent,
-        _: &mut Context<Self>,
-    ) -> ActorResult<()> {
-        Ok(())
-    }
+    const BLOCKCHAIN_PRIORITY: BlockchainActorPriority = BlockchainActorPriority::Consensus;
 }
 impl_blockchain_handler!(ChainActor);
 
@@ -97,7 +88,10 @@ impl Handler<ProduceBlock> for ChainActor {
             Ok(Ok(hash)) => {
                 self.height = height;
                 // The block must be done within the slot it was started in.
-                let timing = match self.clock.check(slot, tokio::time::Instant::now()) {
+                let timing = match self
+                    .clock
+                    .check(ctx.name(), slot, tokio::time::Instant::now())
+                {
                     Ok(left) => format!("{left:?} before the slot deadline"),
                     Err(missed) => missed.to_string(),
                 };

@@ -63,7 +63,7 @@ pub enum BlockchainActorPriority {
 
 impl BlockchainActorPriority {
     /// The mailbox lane of this priority.
-    pub fn lane(self) -> Priority {
+    pub const fn lane(self) -> Priority {
         match self {
             BlockchainActorPriority::Consensus => Priority::Critical,
             BlockchainActorPriority::Bridge => Priority::High,

@@ -1,5 +1,6 @@
 //! Federation awareness: members, threshold, change history, threshold signing.
 
+use crate::BlockchainEvent;
 use std::future::Future;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -19,6 +20,9 @@ pub enum FederationError {
     /// A member appears twice.
     #[error("member '{0}' is listed twice: list each federation member once")]
     DuplicateMember(String),
+    /// The actor asked to sign keeps no federation.
+    #[error("this actor keeps no federation: return it from BlockchainAwareActor::federation")]
+    NoFederation,
 }
 
 /// One configuration of the federation, as kept in its history.
@@ -117,8 +121,35 @@ impl Federation {
         Ok(())
     }
 
+    /// Apply a `FederationChange` event (validated first); other events change nothing.
+    /// Returns whether the federation changed.
+    ///
+    /// ```
+    /// use actor_system_blockchain::{BlockchainEvent, Federation};
+    ///
+    /// let mut fed = Federation::new(vec!["a".into(), "b".into()], 2).unwrap();
+    /// let change = BlockchainEvent::FederationChange { members: vec!["a".into(), "b".into(), "c".into()], threshold: 2 };
+    /// assert_eq!(fed.apply(&change), Ok(true));
+    /// assert_eq!(fed.members().len(), 3);
+    /// assert_eq!(fed.apply(&BlockchainEvent::ConsensusFailure { reason: "x".into() }), Ok(false));
+    /// ```
+    pub fn apply(&mut self, event: &BlockchainEvent) -> Result<bool, FederationError> {
+        let BlockchainEvent::FederationChange { members, threshold } = event else {
+            return Ok(false);
+        };
+        self.change(members.clone(), *threshold)?;
+        tracing::info!(
+            target: "actor_system::blockchain",
+            members = members.len(),
+            threshold,
+            "federation changed"
+        );
+        Ok(true)
+    }
+
     /// Ask every member to sign with `sign(member)`, concurrently, for at most `timeout` (Alys:
-    /// the 500 ms federation timeout). Stops as soon as the threshold is met.
+    /// the 500 ms federation timeout). Stops as soon as the threshold is met. When it is not met,
+    /// logs `Federation threshold not met within timeout` (target `actor_system::blockchain`).
     pub async fn collect_signatures<S, E, F, Fut>(
         &self,
         timeout: Duration,
@@ -166,6 +197,18 @@ impl Federation {
             .cloned()
             .collect();
         outcome.elapsed = start.elapsed();
+        if !outcome.threshold_met {
+            metrics::counter!("blockchain_federation_threshold_missed_total").increment(1);
+            tracing::warn!(
+                target: "actor_system::blockchain",
+                signatures = outcome.signatures.len(),
+                threshold = self.threshold(),
+                timeout_ms = timeout.as_millis() as u64,
+                failed = ?outcome.failed,
+                missing = ?outcome.missing,
+                "Federation threshold not met within timeout"
+            );
+        }
         outcome
     }
 }

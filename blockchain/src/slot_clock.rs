@@ -16,9 +16,10 @@ use tokio::time::Instant;
 /// let genesis = tokio::time::Instant::now();
 /// let clock = SlotClock::new(genesis, Duration::from_secs(2));
 /// assert_eq!(clock.deadline(3), genesis + Duration::from_secs(6));
-/// let late = clock.check(1, genesis + Duration::from_millis(2150)).unwrap_err();
-/// assert_eq!(late.to_string(), "block 1 missed its deadline: 2.15s > 2s (late by 150ms)");
-/// assert!(clock.check(2, genesis + Duration::from_millis(3900)).is_ok());
+/// let late = clock.check("ChainActor", 1, genesis + Duration::from_millis(2150)).unwrap_err();
+/// assert_eq!(late.to_string(), "ChainActor missed block deadline: 2.15s > 2.0s");
+/// assert_eq!(late.lateness, Duration::from_millis(150));
+/// assert!(clock.check("ChainActor", 2, genesis + Duration::from_millis(3900)).is_ok());
 /// # }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +29,10 @@ pub struct SlotClock {
 }
 
 /// A block produced after its deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct MissedDeadline {
+    /// The actor that produced it.
+    pub actor: String,
     /// The block's height.
     pub height: u64,
     /// Time from its slot's start to its production.
@@ -44,11 +47,10 @@ impl fmt::Display for MissedDeadline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "block {} missed its deadline: {} > {} (late by {:?})",
-            self.height,
+            "{} missed block deadline: {} > {}",
+            self.actor,
             secs(self.took),
-            secs(self.interval),
-            self.lateness
+            secs(self.interval)
         )
     }
 }
@@ -83,24 +85,32 @@ impl SlotClock {
         (since.as_nanos() / self.interval.as_nanos().max(1)) as u64 + 1
     }
 
-    /// Check a block produced at `produced_at` against its deadline; a miss is counted and logged
-    /// (target `actor_system::blockchain`).
-    pub fn check(&self, height: u64, produced_at: Instant) -> Result<Duration, MissedDeadline> {
+    /// Check a block that `actor` produced at `produced_at` against its deadline; returns the time
+    /// left. A miss is counted and logged as an error naming the actor (target
+    /// `actor_system::blockchain`): `ChainActor missed block deadline: 2.15s > 2.0s`.
+    pub fn check(
+        &self,
+        actor: &str,
+        height: u64,
+        produced_at: Instant,
+    ) -> Result<Duration, MissedDeadline> {
         let took = produced_at.saturating_duration_since(self.slot_start(height));
         let deadline = self.deadline(height);
         if produced_at <= deadline {
             return Ok(deadline - produced_at);
         }
         let missed = MissedDeadline {
+            actor: actor.to_owned(),
             height,
             took,
             interval: self.interval,
             lateness: produced_at - deadline,
         };
-        metrics::counter!("blockchain_missed_block_deadlines_total").increment(1);
+        metrics::counter!("blockchain_missed_block_deadlines_total", "actor" => actor.to_owned())
+            .increment(1);
         metrics::histogram!("blockchain_block_lateness_seconds")
             .record(missed.lateness.as_secs_f64());
-        tracing::warn!(target: "actor_system::blockchain", height, lateness_ms = missed.lateness.as_millis() as u64, "{missed}");
+        tracing::error!(target: "actor_system::blockchain", actor, height, lateness_ms = missed.lateness.as_millis() as u64, "{missed}");
         Err(missed)
     }
 }

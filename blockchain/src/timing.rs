@@ -13,7 +13,7 @@ use tokio::time::Instant;
 /// use std::time::Duration;
 ///
 /// let v = TimingViolation::new("ChainActor block production", Duration::from_millis(2150), Duration::from_secs(2));
-/// assert_eq!(v.to_string(), "ChainActor block production took too long: 2.15s > 2s");
+/// assert_eq!(v.to_string(), "ChainActor block production took too long: 2.15s > 2.0s");
 /// assert_eq!(v.excess(), Duration::from_millis(150));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,11 +39,13 @@ impl fmt::Display for TimingViolation {
     }
 }
 
-/// `2.15s`, `2s`, `0.1s`.
+/// Seconds to the millisecond, with at least one decimal, as the seed's log lines show them:
+/// `2.15s`, `2.0s`, `0.1s`.
 pub(crate) fn secs(d: Duration) -> String {
     let s = format!("{:.3}", d.as_secs_f64());
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    format!("{s}s")
+    let s = s.trim_end_matches('0');
+    let zero = if s.ends_with('.') { "0" } else { "" };
+    format!("{s}{zero}s")
 }
 
 impl TimingViolation {

@@ -2,8 +2,8 @@
 //! under one supervision tree. Shared by the `alys_node` example and its integration test.
 
 use actor_system::blockchain::{
-    impl_blockchain_handler, BlockchainActorPriority, BlockchainAwareActor, BlockchainEvent,
-    Consensus, Federation, SlotClock,
+    collect_federation_signatures, impl_blockchain_handler, BlockchainActorPriority,
+    BlockchainAwareActor, BlockchainEvent, BlockchainEventType, Consensus, Federation, SlotClock,
 };
 use actor_system::prelude::*;
 use actor_system::supervision::RestartDelay;
@@ -38,6 +38,8 @@ pub struct Summary {
     pub p99_latency: Vec<(Priority, Duration)>,
     pub messages_dropped: u64,
     pub heights_in_db: Vec<u64>,
+    /// The bridge's federation at the end: members and threshold.
+    pub federation: (usize, usize),
 }
 
 impl Summary {
@@ -60,6 +62,11 @@ impl std::fmt::Display for Summary {
             writeln!(f, "p99 latency {p:<10} {d:?}")?;
         }
         writeln!(f, "messages dropped:  {}", self.messages_dropped)?;
+        writeln!(
+            f,
+            "federation:        {} members, threshold {}",
+            self.federation.0, self.federation.1
+        )?;
         write!(
             f,
             "database:          {} blocks, heights 1..={} {}",
@@ -242,15 +249,34 @@ impl Handler<PegIn> for BridgeActor {
     async fn handle(&mut self, msg: PegIn, _: &mut Context<Self>) -> bool {
         self.latencies.record(Priority::High, msg.sent);
         let amount = msg.amount;
-        let outcome = self
-            .federation
-            .collect_signatures(Duration::from_millis(500), move |member| async move {
-                tokio::time::sleep(Duration::from_millis(1 + amount % 3)).await;
-                Ok::<_, ()>(format!("{member}-sig"))
-            })
-            .await;
-        self.signed += outcome.threshold_met as u64;
-        outcome.threshold_met
+        // Within the constraints' federation timeout (500 ms).
+        let met = collect_federation_signatures(self, move |member| async move {
+            tokio::time::sleep(Duration::from_millis(1 + amount % 3)).await;
+            Ok::<_, ()>(format!("{member}-sig"))
+        })
+        .await
+        .is_ok_and(|outcome| outcome.threshold_met);
+        self.signed += met as u64;
+        met
+    }
+}
+
+/// The bridge's federation follows `FederationChange` events (applied by `dispatch_event`).
+impl BlockchainAwareActor for BridgeActor {
+    const BLOCKCHAIN_PRIORITY: BlockchainActorPriority = BlockchainActorPriority::Bridge;
+    fn federation(&mut self) -> Option<&mut Federation> {
+        Some(&mut self.federation)
+    }
+}
+impl_blockchain_handler!(BridgeActor);
+
+#[derive(Message)]
+#[message(result = "(usize, usize)", priority = "high")]
+pub struct GetFederation;
+
+impl Handler<GetFederation> for BridgeActor {
+    async fn handle(&mut self, _: GetFederation, _: &mut Context<Self>) -> (usize, usize) {
+        (self.federation.members().len(), self.federation.threshold())
     }
 }
 
@@ -281,22 +307,13 @@ impl Actor for ChainActor {
 }
 
 impl BlockchainAwareActor for ChainActor {
-    fn blockchain_priority(&self) -> BlockchainActorPriority {
-        BlockchainActorPriority::Consensus
-    }
+    const BLOCKCHAIN_PRIORITY: BlockchainActorPriority = BlockchainActorPriority::Consensus;
     fn timing_constraints(&self) -> actor_system::blockchain::BlockchainTimingConstraints {
         actor_system::blockchain::BlockchainTimingConstraints {
             block_interval: self.clock.interval(),
             max_consensus_latency: self.clock.interval(),
             ..Default::default()
         }
-    }
-    async fn handle_blockchain_event(
-        &mut self,
-        _: BlockchainEvent,
-        _: &mut Context<Self>,
-    ) -> ActorResult<()> {
-        Ok(())
     }
 }
 
@@ -361,6 +378,14 @@ impl Handler<ProduceBlock> for ChainActor {
             height,
             sent: Instant::now(),
         });
+        if height == 10 {
+            // A sixth member joins; the bridge hears it through the chain-event hub.
+            self.chain_events
+                .publish(BlockchainEvent::FederationChange {
+                    members: (1..=6).map(|i| format!("federation-{i}")).collect(),
+                    threshold: 4,
+                });
+        }
         if height % 5 == 0 {
             let _ = self.bridge.tell(PegIn {
                 amount: height * 1_000,
@@ -369,7 +394,10 @@ impl Handler<ProduceBlock> for ChainActor {
         }
         self.chain_events
             .publish(BlockchainEvent::BlockProduced { height, hash });
-        let timing = match self.clock.check(slot, tokio::time::Instant::now()) {
+        let timing = match self
+            .clock
+            .check(ctx.name(), slot, tokio::time::Instant::now())
+        {
             Ok(left) => format!("{left:?} to spare"),
             Err(missed) => {
                 self.misses += 1;
@@ -471,6 +499,9 @@ pub async fn run(config: NodeConfig) -> Result<Summary, Box<dyn std::error::Erro
             )
             .await?
     };
+    system
+        .chain_events()
+        .subscribe(bridge.recipient(), [BlockchainEventType::FederationChange]);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     let done = Arc::new(Mutex::new(Some(done_tx)));
     let chain_spec = {
@@ -504,6 +535,7 @@ pub async fn run(config: NodeConfig) -> Result<Summary, Box<dyn std::error::Erro
     let supervision = system.health().await.supervision;
     let restarts = supervision.iter().map(|c| c.restarts as u64).sum();
     let messages_dropped = system.dead_letters().count();
+    let federation = bridge.ask(GetFederation).await?;
     system.shutdown().await;
     drop(system);
     let heights_in_db = read_heights(&db)?;
@@ -524,5 +556,6 @@ pub async fn run(config: NodeConfig) -> Result<Summary, Box<dyn std::error::Erro
         p99_latency: latencies.p99(),
         messages_dropped,
         heights_in_db,
+        federation,
     })
 }

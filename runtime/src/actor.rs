@@ -1,6 +1,6 @@
 //! The [`Actor`] and [`Handler`] traits.
 
-use crate::{ActorResult, Context, ExitReason, HealthStatus, Message};
+use crate::{ActorResult, Context, ExitReason, HealthStatus, Message, Priority};
 use std::future::Future;
 
 /// An actor: private state that handles one message at a time on its own tokio task.
@@ -71,7 +71,36 @@ pub trait Actor: Sized + Send + 'static {
 /// so `&mut self` needs no locks.
 ///
 /// Implement it with `async fn handle(&mut self, msg: M, ctx: &mut Context<Self>) -> M::Result`.
+///
+/// An actor may declare the lane an `M` sent to it travels in, when the sender names none, with
+/// `const PRIORITY`; it defaults to the message type's own [`Message::PRIORITY`]:
+///
+/// ```
+/// use actor_system_runtime::{spawn, Actor, Context, Handler, Message, Priority};
+///
+/// struct Block(u64);
+/// impl Message for Block { type Result = Priority; }
+///
+/// struct Consensus;
+/// impl Actor for Consensus {}
+/// impl Handler<Block> for Consensus {
+///     const PRIORITY: Priority = Priority::Critical;
+///     async fn handle(&mut self, _: Block, ctx: &mut Context<Self>) -> Priority {
+///         ctx.message_info().unwrap().priority
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let consensus = spawn(Consensus).await.unwrap();
+/// assert_eq!(consensus.ask(Block(1)).await, Ok(Priority::Critical));
+/// assert_eq!(consensus.recipient::<Block>().priority(), Priority::Critical);
+/// assert_eq!(consensus.with_priority(Priority::Background).ask(Block(2)).await, Ok(Priority::Background));
+/// # }
+/// ```
 pub trait Handler<M: Message>: Actor {
+    /// The lane of an `M` sent to this actor without a priority of its own (default: `M`'s).
+    const PRIORITY: Priority = M::PRIORITY;
+
     /// Handle `msg`; the return value answers an `ask`.
     fn handle(&mut self, msg: M, ctx: &mut Context<Self>)
         -> impl Future<Output = M::Result> + Send;

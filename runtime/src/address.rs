@@ -17,25 +17,27 @@ use uuid::Uuid;
 /// Options of one send: priority and correlation id overrides.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SendOptions {
-    /// Lane to use instead of the message type's default.
+    /// Lane to use instead of the default ([`Handler::PRIORITY`]: the message type's unless the
+    /// actor declares another).
     pub priority: Option<Priority>,
     /// Correlation id to use instead of the inherited one.
     pub correlation_id: Option<Uuid>,
 }
 
 impl SendOptions {
-    /// The lane and correlation id of a send of `M` (a hot path: no `MessageInfo` is built).
+    /// The lane and correlation id of a send of `M` to an `A` (a hot path: no `MessageInfo` is
+    /// built). The lane is the one asked for, else the one `A` declares for `M`.
     #[inline]
-    fn route<M: Message>(&self) -> (Priority, Option<Uuid>) {
+    fn route<A: Handler<M>, M: Message>(&self) -> (Priority, Option<Uuid>) {
         (
-            self.priority.unwrap_or(M::PRIORITY),
+            self.priority.unwrap_or(<A as Handler<M>>::PRIORITY),
             self.correlation_id.or_else(current::inherited_correlation),
         )
     }
 
     #[inline]
-    fn info<M: Message>(&self) -> MessageInfo {
-        let (priority, correlation_id) = self.route::<M>();
+    fn info<A: Handler<M>, M: Message>(&self) -> MessageInfo {
+        let (priority, correlation_id) = self.route::<A, M>();
         MessageInfo {
             priority,
             correlation_id,
@@ -220,7 +222,7 @@ impl<A: Actor> Addr<A> {
         self.mailbox.saturation()
     }
 
-    /// Send with a priority other than the message type's default.
+    /// Send with a priority other than the default ([`Handler::PRIORITY`]).
     pub fn with_priority(&self, priority: Priority) -> Outgoing<'_, A> {
         self.outgoing().with_priority(priority)
     }
@@ -469,7 +471,7 @@ impl<A: Actor> Outgoing<'_, A> {
     where
         A: Handler<M>,
     {
-        let (priority, correlation_id) = self.options.route::<M>();
+        let (priority, correlation_id) = self.options.route::<A, M>();
         tell_to(&self.addr.mailbox, msg, priority, correlation_id)
     }
 
@@ -478,7 +480,7 @@ impl<A: Actor> Outgoing<'_, A> {
     where
         A: Handler<M>,
     {
-        let info = self.options.info::<M>();
+        let info = self.options.info::<A, M>();
         let mailbox = &self.addr.mailbox;
         match admit(mailbox, msg, &info, true).await? {
             Some(msg) => push(
@@ -502,7 +504,7 @@ impl<A: Actor> Outgoing<'_, A> {
         // channel does, and yields first when the budget is used up: an ask answered in place
         // never waits, and a task asking in a loop would otherwise never give its worker back.
         tokio::task::coop::consume_budget().await;
-        let info = self.options.info::<M>();
+        let info = self.options.info::<A, M>();
         let response = if !mailbox.is_bounded() {
             // Unbounded: no slot to reserve, nothing to wait for before the reply.
             post_ask(mailbox, msg, &info)?

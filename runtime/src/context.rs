@@ -137,7 +137,12 @@ impl<A: Actor> Context<A> {
     where
         A: Handler<M>,
     {
-        crate::address::tell_to(&self.mailbox, msg, M::PRIORITY, self.correlation_id())
+        crate::address::tell_to(
+            &self.mailbox,
+            msg,
+            <A as Handler<M>>::PRIORITY,
+            self.correlation_id(),
+        )
     }
 
     /// Send `msg` to this actor after `delay`. Cancelled by the handle or when the actor stops.
@@ -153,14 +158,15 @@ impl<A: Actor> Context<A> {
             tokio::select! {
                 _ = task_token.cancelled() => {}
                 _ = tokio::time::sleep(delay) => {
-                    if let Err(refused) = crate::address::tell_to(&mailbox, msg, M::PRIORITY, correlation_id) {
+                    let priority = <A as Handler<M>>::PRIORITY;
+                    if let Err(refused) = crate::address::tell_to(&mailbox, msg, priority, correlation_id) {
                         // Nobody is there to take the message back: it is a dead letter.
                         let reason = match refused {
                             SendError::Full(_) => DropReason::Rejected,
                             SendError::Stopped(_) => DropReason::ActorStopped,
                         };
                         let info = MessageInfo {
-                            priority: M::PRIORITY,
+                            priority,
                             correlation_id,
                             enqueued_at: None,
                             message_type: std::any::type_name::<M>(),

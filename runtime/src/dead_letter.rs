@@ -11,7 +11,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum DropReason {
-    /// A `DropNewest` or `DropLowPriority` mailbox refused the incoming message.
+    /// A `DropNewest` or `DropLowPriority` mailbox refused the incoming message, or a full mailbox
+    /// refused a published event (see [`Topic`](crate::pubsub::Topic)).
     DroppedNewest,
     /// A `DropOldest` or `DropLowPriority` mailbox evicted it to make room.
     Evicted,

@@ -45,6 +45,7 @@ mod lifecycle;
 pub mod mailbox;
 mod message;
 mod priority;
+pub mod pubsub;
 mod recipient;
 mod retry;
 mod runner;
@@ -71,6 +72,7 @@ pub use lifecycle::{ActorId, ActorState, ExitReason};
 pub use mailbox::{Fairness, MailboxConfig, OverflowStrategy};
 pub use message::Message;
 pub use priority::{ParsePriorityError, Priority};
+pub use pubsub::{PublishReport, SubscriptionId, Topic};
 pub use recipient::Recipient;
 pub use retry::{retry, RetryConfig, RetryError};
 pub use spawn::{

@@ -5,7 +5,8 @@ use crate::Priority;
 /// A value an actor can receive.
 ///
 /// `Result` is what a handler returns for it (what [`ask`](crate::Addr::ask) resolves to);
-/// `PRIORITY` is the lane the message uses unless the sender overrides it with
+/// `PRIORITY` is the lane the message uses unless the receiving actor declares another
+/// ([`Handler::PRIORITY`](crate::Handler::PRIORITY)) or the sender overrides it with
 /// [`with_priority`](crate::Addr::with_priority). Usually derived (`#[derive(Message)]`, with
 /// `#[message(result = "...", priority = "...")]`; see the derive's documentation):
 ///

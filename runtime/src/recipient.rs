@@ -1,6 +1,6 @@
 //! [`Recipient`]: a type-erased address for one message type.
 
-use crate::{ActorId, Addr, AskError, Handler, Message, Priority, SendError};
+use crate::{ActorId, Addr, AskError, DropReason, Handler, Message, Priority, SendError};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -27,6 +27,8 @@ pub(crate) async fn with_timeout<T>(
 /// What a [`Recipient`] needs from the address behind it.
 trait Deliver<M: Message>: Send + Sync {
     fn id(&self) -> ActorId;
+    /// The lane the actor declares for `M` (see [`Handler::PRIORITY`]).
+    fn lane(&self) -> Priority;
     fn is_alive(&self) -> bool;
     fn tell(
         &self,
@@ -37,6 +39,8 @@ trait Deliver<M: Message>: Send + Sync {
     fn send(&self, msg: M, priority: Option<Priority>) -> BoxFuture<'_, Result<(), SendError<M>>>;
     fn ask(&self, msg: M, priority: Option<Priority>)
         -> BoxFuture<'_, Result<M::Result, AskError>>;
+    /// Count `msg` as undeliverable and publish it to the actor's dead letters.
+    fn dead_letter(&self, msg: M, priority: Priority, reason: DropReason);
 }
 
 fn outgoing<A: Handler<M>, M: Message>(
@@ -45,13 +49,17 @@ fn outgoing<A: Handler<M>, M: Message>(
 ) -> crate::Outgoing<'_, A> {
     match priority {
         Some(p) => addr.with_priority(p),
-        None => addr.with_priority(M::PRIORITY),
+        None => addr.with_priority(<A as Handler<M>>::PRIORITY),
     }
 }
 
 impl<A: Handler<M>, M: Message> Deliver<M> for Addr<A> {
     fn id(&self) -> ActorId {
         Addr::id(self)
+    }
+
+    fn lane(&self) -> Priority {
+        <A as Handler<M>>::PRIORITY
     }
 
     fn is_alive(&self) -> bool {
@@ -81,6 +89,17 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Addr<A> {
         priority: Option<Priority>,
     ) -> BoxFuture<'_, Result<M::Result, AskError>> {
         Box::pin(outgoing::<A, M>(self, priority).ask(msg))
+    }
+
+    fn dead_letter(&self, msg: M, priority: Priority, reason: DropReason) {
+        drop(msg);
+        let info = crate::MessageInfo {
+            priority,
+            correlation_id: crate::current::inherited_correlation(),
+            enqueued_at: None,
+            message_type: std::any::type_name::<M>(),
+        };
+        self.mailbox.record_dead_letter(&info, reason);
     }
 }
 
@@ -120,7 +139,7 @@ impl<M: Message> Recipient<M> {
         }
     }
 
-    /// The same recipient, sending at `priority` instead of the message type's default.
+    /// The same recipient, sending at `priority` instead of the default lane.
     pub fn with_priority(&self, priority: Priority) -> Self {
         Recipient {
             target: self.target.clone(),
@@ -128,9 +147,10 @@ impl<M: Message> Recipient<M> {
         }
     }
 
-    /// The priority this recipient sends at.
+    /// The priority this recipient sends at: its own, else the one the actor declares for `M`
+    /// (see [`Handler::PRIORITY`]).
     pub fn priority(&self) -> Priority {
-        self.priority.unwrap_or(M::PRIORITY)
+        self.priority.unwrap_or_else(|| self.target.lane())
     }
 
     /// The id of the actor behind it.
@@ -166,6 +186,12 @@ impl<M: Message> Recipient<M> {
     /// See [`Addr::ask_timeout`].
     pub async fn ask_timeout(&self, msg: M, timeout: Duration) -> Result<M::Result, AskError> {
         with_timeout(timeout, self.ask(msg)).await
+    }
+
+    /// Count `msg` in the actor's dropped messages and publish it to its dead letters, as its
+    /// mailbox does with what it drops (for a sender that can neither deliver it nor hand it back).
+    pub(crate) fn dead_letter(&self, msg: M, reason: DropReason) {
+        self.target.dead_letter(msg, self.priority(), reason)
     }
 }
 

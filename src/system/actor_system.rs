@@ -1,5 +1,6 @@
 //! [`ActorSystem`]: the root supervisor, the registry, health monitoring, the event bus.
 
+use super::event_bus::in_registered_lane;
 use super::health::{monitor, HealthConfig};
 use super::{ActorInfo, EventBus, PublishReport, Registry, RegistryError, SubscriptionId};
 use actor_system_runtime::{
@@ -150,6 +151,7 @@ impl ActorSystem {
 
     /// Register an actor built by `factory` (called again for every restart) under `name`;
     /// returns its address once it has started. The address stays valid across restarts.
+    /// `priority` is the lane of the broadcasts it subscribes to (see [`subscribe`](Self::subscribe)).
     pub async fn register_actor<A: Actor>(
         &self,
         name: &str,
@@ -159,7 +161,8 @@ impl ActorSystem {
         self.register(ChildSpec::new(name, factory), priority).await
     }
 
-    /// Register an actor from a full child spec (restart policy, delays, dependencies, mailbox).
+    /// Register an actor from a full child spec (restart policy, delays, dependencies, mailbox);
+    /// `priority` as for [`register_actor`](Self::register_actor).
     pub async fn register<A: Actor>(
         &self,
         spec: ChildSpec<A>,
@@ -233,17 +236,22 @@ impl ActorSystem {
         }
     }
 
-    /// Deliver every `E` broadcast from now on to `recipient` (at its priority).
+    /// Deliver every `E` broadcast from now on to `recipient`: in its own lane if it has one
+    /// (chosen with `with_priority`, or declared by its actor for `E`), else in the lane its
+    /// actor was registered with, else in `E`'s.
     pub fn subscribe<E: Message + Clone>(&self, recipient: Recipient<E>) -> SubscriptionId {
+        let recipient = in_registered_lane(&self.inner.registry, recipient);
         self.inner.bus.subscribe(recipient)
     }
 
-    /// Deliver the `E`s that pass `filter` to `recipient`.
+    /// Deliver the `E`s that pass `filter` to `recipient` (in the lane [`subscribe`](Self::subscribe)
+    /// says).
     pub fn subscribe_filtered<E: Message + Clone>(
         &self,
         recipient: Recipient<E>,
         filter: impl Fn(&E) -> bool + Send + Sync + 'static,
     ) -> SubscriptionId {
+        let recipient = in_registered_lane(&self.inner.registry, recipient);
         self.inner.bus.subscribe_filtered(recipient, filter)
     }
 
@@ -257,8 +265,8 @@ impl ActorSystem {
         &self.inner.bus
     }
 
-    /// The system's chain-event hub: `BlockchainEvent`s filtered by type, delivered at each
-    /// subscriber's blockchain priority and in height order.
+    /// The system's chain-event hub: `BlockchainEvent`s filtered by type, delivered in the lane
+    /// of each subscriber's declared blockchain priority, in height order within each kind.
     pub fn chain_events(&self) -> &actor_system_blockchain::EventHub {
         &self.inner.chain_events
     }

@@ -1,42 +1,21 @@
-//! Typed publish/subscribe between actors.
+//! Typed publish/subscribe between actors: one runtime [`Topic`] per event type.
 
-use actor_system_runtime::{Message, Recipient, SendError};
+use super::Registry;
+use actor_system_runtime::pubsub::Topic;
+use actor_system_runtime::{Message, Recipient};
+pub use actor_system_runtime::{PublishReport, SubscriptionId};
 use parking_lot::RwLock;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-/// Identifies one subscription, for [`EventBus::unsubscribe`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SubscriptionId(u64);
-
-type Filter<E> = Arc<dyn Fn(&E) -> bool + Send + Sync>;
-
-struct Subscriber<E: Message> {
-    id: SubscriptionId,
-    recipient: Recipient<E>,
-    filter: Option<Filter<E>>,
-}
-
-/// What one [`EventBus::publish`] did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PublishReport {
-    /// Subscribers the event was queued for.
-    pub delivered: usize,
-    /// Subscribers whose filter declined it.
-    pub filtered: usize,
-    /// Subscribers whose mailbox refused it as full (they stay subscribed).
-    pub refused: usize,
-    /// Subscribers that had stopped and were removed.
-    pub removed: usize,
-}
 
 /// Typed publish/subscribe: subscribers receive events of type `E` through a
 /// [`Recipient<E>`](Recipient), at the recipient's priority.
 ///
-/// Stopped subscribers are removed automatically on the next publish. A subscriber whose
-/// bounded mailbox is full is *not* detached: the refusal is counted in the report and logged.
+/// Each event type is a runtime [`Topic`], so the bus counts like every other pub/sub here (the
+/// chain-event hub included): stopped subscribers are removed on the next publish, and an event a
+/// full mailbox refuses is counted in the report and goes to that actor's dead letters; the
+/// subscriber is *not* detached.
 ///
 /// ```
 /// use actor_system::system::EventBus;
@@ -61,12 +40,12 @@ pub struct PublishReport {
 /// assert_eq!(even.expect_msg(Duration::from_secs(1)).await, BlockProduced { height: 2 });
 /// assert_eq!(all.expect_msg(Duration::from_secs(1)).await.height, 1);
 /// assert_eq!(all.expect_msg(Duration::from_secs(1)).await.height, 2);
+/// assert_eq!(bus.totals::<BlockProduced>().delivered, 3);
 /// # }
 /// ```
 #[derive(Clone, Default)]
 pub struct EventBus {
-    topics: Arc<RwLock<HashMap<TypeId, Box<dyn Any + Send + Sync>>>>,
-    next_id: Arc<AtomicU64>,
+    topics: Arc<RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>>,
 }
 
 impl EventBus {
@@ -77,7 +56,7 @@ impl EventBus {
 
     /// Deliver every `E` to `recipient`.
     pub fn subscribe<E: Message + Clone>(&self, recipient: Recipient<E>) -> SubscriptionId {
-        self.add(recipient, None)
+        self.topic_or_new::<E>().subscribe(recipient)
     }
 
     /// Deliver the `E`s for which `filter` returns true to `recipient`.
@@ -86,96 +65,69 @@ impl EventBus {
         recipient: Recipient<E>,
         filter: impl Fn(&E) -> bool + Send + Sync + 'static,
     ) -> SubscriptionId {
-        self.add(recipient, Some(Arc::new(filter)))
-    }
-
-    fn add<E: Message + Clone>(
-        &self,
-        recipient: Recipient<E>,
-        filter: Option<Filter<E>>,
-    ) -> SubscriptionId {
-        let id = SubscriptionId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        let mut topics = self.topics.write();
-        let topic = topics
-            .entry(TypeId::of::<E>())
-            .or_insert_with(|| Box::new(Vec::<Subscriber<E>>::new()));
-        topic
-            .downcast_mut::<Vec<Subscriber<E>>>()
-            .expect("topics are keyed by their event's TypeId")
-            .push(Subscriber {
-                id,
-                recipient,
-                filter,
-            });
-        id
+        self.topic_or_new::<E>()
+            .subscribe_filtered(recipient, filter)
     }
 
     /// Remove a subscription; returns whether it existed.
     pub fn unsubscribe<E: Message + Clone>(&self, id: SubscriptionId) -> bool {
-        let mut topics = self.topics.write();
-        let Some(subs) = topics
-            .get_mut(&TypeId::of::<E>())
-            .and_then(|t| t.downcast_mut::<Vec<Subscriber<E>>>())
-        else {
-            return false;
-        };
-        let before = subs.len();
-        subs.retain(|s| s.id != id);
-        subs.len() != before
+        self.topic::<E>().is_some_and(|t| t.unsubscribe(id))
     }
 
-    /// Number of live subscriptions to `E`.
+    /// Number of subscriptions to `E`.
     pub fn subscriber_count<E: Message + Clone>(&self) -> usize {
-        self.topics
-            .read()
-            .get(&TypeId::of::<E>())
-            .and_then(|t| t.downcast_ref::<Vec<Subscriber<E>>>())
-            .map_or(0, Vec::len)
+        self.topic::<E>().map_or(0, |t| t.subscriber_count())
     }
 
     /// Queue `event` for every matching subscriber, without waiting.
     pub fn publish<E: Message + Clone>(&self, event: E) -> PublishReport {
-        let mut report = PublishReport::default();
-        let mut dead = Vec::new();
-        {
-            let topics = self.topics.read();
-            let Some(subs) = topics
-                .get(&TypeId::of::<E>())
-                .and_then(|t| t.downcast_ref::<Vec<Subscriber<E>>>())
-            else {
-                return report;
-            };
-            for sub in subs {
-                if sub.filter.as_ref().is_some_and(|f| !f(&event)) {
-                    report.filtered += 1;
-                    continue;
-                }
-                match sub.recipient.tell(event.clone()) {
-                    Ok(()) => report.delivered += 1,
-                    Err(SendError::Full(_)) => {
-                        report.refused += 1;
-                        tracing::warn!(
-                            target: "actor_system::mailbox",
-                            subscriber = %sub.recipient.id(),
-                            event = std::any::type_name::<E>(),
-                            "subscriber's mailbox is full: event not delivered"
-                        );
-                    }
-                    Err(SendError::Stopped(_)) => dead.push(sub.id),
-                }
-            }
-        }
-        if !dead.is_empty() {
-            report.removed = dead.len();
-            let mut topics = self.topics.write();
-            if let Some(subs) = topics
-                .get_mut(&TypeId::of::<E>())
-                .and_then(|t| t.downcast_mut::<Vec<Subscriber<E>>>())
-            {
-                subs.retain(|s| !dead.contains(&s.id));
-            }
-        }
-        report
+        self.topic::<E>()
+            .map_or_else(PublishReport::default, |t| t.publish(event))
+    }
+
+    /// Everything publishing `E`s has done since the first subscription to `E`.
+    pub fn totals<E: Message + Clone>(&self) -> PublishReport {
+        self.topic::<E>()
+            .map_or_else(PublishReport::default, |t| t.totals())
+    }
+
+    fn topic<E: Message + Clone>(&self) -> Option<Arc<Topic<E>>> {
+        let topic = self.topics.read().get(&TypeId::of::<E>())?.clone();
+        Some(downcast(topic))
+    }
+
+    fn topic_or_new<E: Message + Clone>(&self) -> Arc<Topic<E>> {
+        let topic = self
+            .topics
+            .write()
+            .entry(TypeId::of::<E>())
+            .or_insert_with(|| Arc::new(Topic::<E>::new()))
+            .clone();
+        downcast(topic)
+    }
+}
+
+fn downcast<E: Message + Clone>(topic: Arc<dyn Any + Send + Sync>) -> Arc<Topic<E>> {
+    topic
+        .downcast()
+        .unwrap_or_else(|_| unreachable!("topics are keyed by their event's TypeId"))
+}
+
+/// `recipient` in the lane its actor was registered with, unless it has a lane of its own: one
+/// chosen with [`Recipient::with_priority`] or declared by the actor for `E`
+/// ([`Handler::PRIORITY`](actor_system_runtime::Handler::PRIORITY)). A recipient in `E`'s
+/// default lane counts as having none.
+pub(crate) fn in_registered_lane<E: Message>(
+    registry: &Registry,
+    recipient: Recipient<E>,
+) -> Recipient<E> {
+    if recipient.priority() != E::PRIORITY {
+        return recipient;
+    }
+    let id = recipient.id();
+    match registry.list().into_iter().find(|actor| actor.id == id) {
+        Some(actor) => recipient.with_priority(actor.priority),
+        None => recipient,
     }
 }
 

@@ -2,7 +2,8 @@
 //! feature) actix, kameo and ractor, in one run.
 //!
 //! `cargo run --release -p actor_bench -- [--workload NAME] [--system NAME] [--compare]
-//! [--rounds N] [--one-thread] [--json FILE]` (`--system` runs one system only; `--rounds` runs
+//! [--rounds N] [--one-thread] [--json FILE] [--plot FILE.svg]` (`--system` runs one system
+//! only; `--plot` draws the ratio chart of the run, see `plot`; `--rounds` runs
 //! every workload N times on every system, interleaved, and reports medians; `--one-thread` runs
 //! the tokio-based systems on a current-thread runtime instead of two workers, so that every
 //! system runs on one thread, as actix always does). Every run happens in a fresh child process,
@@ -29,6 +30,7 @@
 
 mod alloc_count;
 mod child;
+mod plot;
 mod report;
 mod systems;
 mod workloads;
@@ -45,7 +47,8 @@ static ALLOCATOR: alloc_count::Counting = alloc_count::Counting;
 /// The `--help` text: the flags, then one line per workload.
 fn help() -> String {
     let mut text = String::from(
-        "actor-bench [--workload NAME] [--system NAME] [--compare] [--rounds N] [--one-thread] [--json FILE]
+        "actor-bench [--workload NAME] [--system NAME] [--compare] [--rounds N] [--one-thread]
+            [--json FILE] [--plot FILE.svg]
 
   --workload NAME  run one workload only
   --system NAME    run one system only (tokio, actor_system, and with --compare actix, kameo, ractor)
@@ -53,6 +56,7 @@ fn help() -> String {
   --rounds N       run everything N times, interleaved, and report medians
   --one-thread     run the tokio-based systems on a current-thread runtime
   --json FILE      also write one JSON object per workload and system to FILE
+  --plot FILE.svg  also draw the ratio chart: every workload and system, x raw tokio, log axis
 
 workloads:
 ",
@@ -150,6 +154,12 @@ fn main() {
     if let Some(path) = value("--json") {
         if let Err(e) = std::fs::write(&path, report.json_lines()) {
             eprintln!("cannot write {path}: {e}");
+            std::process::exit(1);
+        }
+    }
+    if let Some(path) = value("--plot") {
+        if let Err(e) = plot::ratio_chart(&report, &path) {
+            eprintln!("cannot draw {path}: {e}");
             std::process::exit(1);
         }
     }

@@ -195,6 +195,19 @@ impl Report {
         }
     }
 
+    /// `(workload, system, median ratio to raw tokio)` of every system but raw tokio, in the
+    /// order of the table (what `--plot` draws).
+    pub fn ratios(&self) -> Vec<(&'static str, &'static str, f64)> {
+        self.pairs()
+            .into_iter()
+            .filter(|(_, system)| *system != "tokio")
+            .filter_map(|(workload, system)| {
+                let (ratio, ..) = self.summary(workload, system).ratio?;
+                Some((workload, system, ratio))
+            })
+            .collect()
+    }
+
     fn rounds(&self) -> usize {
         self.rows.iter().map(|(r, _)| r + 1).max().unwrap_or(0)
     }
@@ -433,6 +446,10 @@ mod tests {
         );
         let json = report.json_lines();
         assert!(json.contains("\"fairness\":0.960"), "{json}");
+        assert_eq!(
+            report.ratios(),
+            vec![("ask_concurrent", "actor_system", 1.0)]
+        );
     }
 
     #[test]

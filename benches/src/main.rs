@@ -1,12 +1,13 @@
 //! `actor-bench`: the same workloads on actor_system, raw tokio channels and (with the `compare`
 //! feature) actix, kameo and ractor, in one run.
 //!
-//! `cargo run --release -p actor_bench -- [--workload NAME] [--system NAME] [--compare]
-//! [--rounds N] [--one-thread] [--json FILE] [--plot FILE.svg]` (`--system` runs one system
-//! only; `--plot` draws the ratio chart of the run, see `plot`; `--rounds` runs
-//! every workload N times on every system, interleaved, and reports medians; `--one-thread` runs
-//! the tokio-based systems on a current-thread runtime instead of two workers, so that every
-//! system runs on one thread, as actix always does). Every run happens in a fresh child process,
+//! `cargo run --release -p actor_bench -- [--workload NAME[,NAME...]] [--system NAME]
+//! [--compare] [--rounds N] [--one-thread] [--json FILE] [--plot FILE.svg]`
+//! (`--workload` runs the workloads named, `--system` one system only; `--rounds` runs every
+//! workload N times on every system, interleaved, and reports medians; `--one-thread` runs the
+//! tokio-based systems on a current-thread runtime instead of two workers, so that every system
+//! runs on one thread, as actix always does; `--plot` draws the ratio chart of the run, see
+//! `plot`). Every run happens in a fresh child process,
 //! `actor-bench --child WORKLOAD SYSTEM [--one-thread] [--count-allocs]`, which is also the
 //! command to profile. After the timed rounds of a workload, one more run per system counts
 //! allocations (the `allocs/op` column).
@@ -47,10 +48,10 @@ static ALLOCATOR: alloc_count::Counting = alloc_count::Counting;
 /// The `--help` text: the flags, then one line per workload.
 fn help() -> String {
     let mut text = String::from(
-        "actor-bench [--workload NAME] [--system NAME] [--compare] [--rounds N] [--one-thread]
+        "actor-bench [--workload NAME[,NAME...]] [--system NAME] [--compare] [--rounds N] [--one-thread]
             [--json FILE] [--plot FILE.svg]
 
-  --workload NAME  run one workload only
+  --workload NAME  run these workloads only (NAME,NAME,... in the table's order)
   --system NAME    run one system only (tokio, actor_system, and with --compare actix, kameo, ractor)
   --compare        add the peers (needs --features compare)
   --rounds N       run everything N times, interleaved, and report medians
@@ -83,8 +84,9 @@ fn main() {
         print!("{}", help());
         return;
     }
-    let only = value("--workload");
-    if let Some(w) = &only {
+    let only: Option<Vec<String>> =
+        value("--workload").map(|w| w.split(',').map(str::to_string).collect());
+    for w in only.iter().flatten() {
         if !workloads::ALL.contains(&w.as_str()) {
             eprintln!(
                 "unknown workload '{w}': use one of {}",
@@ -118,7 +120,10 @@ fn main() {
         .collect();
     let mut report = Report::default();
     for workload in workloads::ALL {
-        if only.as_deref().is_some_and(|w| w != workload) {
+        if only
+            .as_ref()
+            .is_some_and(|w| !w.iter().any(|w| w == workload))
+        {
             continue;
         }
         // Rounds interleave the systems, so a slow stretch of the machine hits them all alike.

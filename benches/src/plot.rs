@@ -30,12 +30,12 @@ pub fn ratio_chart(report: &Report, path: &str) -> Result<(), Box<dyn Error>> {
     }
     let mut workloads: Vec<&str> = Vec::new();
     let mut systems: Vec<&str> = Vec::new();
-    for &(workload, system, _) in &ratios {
-        if !workloads.contains(&workload) {
-            workloads.push(workload);
+    for r in &ratios {
+        if !workloads.contains(&r.workload) {
+            workloads.push(r.workload);
         }
-        if !systems.contains(&system) {
-            systems.push(system);
+        if !systems.contains(&r.system) {
+            systems.push(r.system);
         }
     }
     // Workload `i` (from the top) is centred on y = n - 1 - i, its band 0.8 high.
@@ -44,8 +44,8 @@ pub fn ratio_chart(report: &Report, path: &str) -> Result<(), Box<dyn Error>> {
         let i = workloads.iter().position(|w| *w == workload).unwrap_or(0);
         (n - 1 - i) as f64
     };
-    let (low, high) = ratios.iter().fold((1.0f64, 1.0f64), |(lo, hi), &(.., r)| {
-        (lo.min(r), hi.max(r))
+    let (low, high) = ratios.iter().fold((1.0f64, 1.0f64), |(lo, hi), r| {
+        (lo.min(r.ratio), hi.max(r.ratio))
     });
     let (left, right) = (low / 1.3, high * 1.4);
     // Ticks at 1, 2 and 5 times the powers of ten within the axis.
@@ -94,14 +94,18 @@ pub fn ratio_chart(report: &Report, path: &str) -> Result<(), Box<dyn Error>> {
     let bar_height = 0.8 / systems.len() as f64;
     for (j, system) in systems.iter().enumerate() {
         let colour = COLOURS[j % COLOURS.len()];
-        let bars = ratios.iter().filter(|(_, s, _)| s == system);
-        chart.draw_series(bars.flat_map(|&(workload, _, ratio)| {
-            let top = centre(workload) + 0.4 - j as f64 * bar_height;
+        let bars = ratios.iter().filter(|r| r.system == *system);
+        chart.draw_series(bars.flat_map(|r| {
+            let top = centre(r.workload) + 0.4 - j as f64 * bar_height;
             let middle = top - bar_height / 2.0;
-            let bar = Rectangle::new([(1.0, top), (ratio, top - bar_height)], colour.filled());
+            let bar = Rectangle::new([(1.0, top), (r.ratio, top - bar_height)], colour.filled());
+            let text = match r.fairness {
+                Some(f) => format!("{:.2}, fairness {f:.2}", r.ratio),
+                None => format!("{:.2}", r.ratio),
+            };
             let label = Text::new(
-                format!("{ratio:.2}"),
-                (ratio.max(1.0) * 1.02, middle + bar_height / 3.0),
+                text,
+                (r.ratio.max(1.0) * 1.02, middle + bar_height / 3.0),
                 ("sans-serif", 10),
             );
             [bar.into_dyn(), label.into_dyn()]
@@ -121,39 +125,47 @@ mod tests {
     use crate::report::Measurement;
 
     #[test]
-    fn the_chart_names_every_workload_and_system_and_draws_a_bar_for_each_ratio() {
+    fn the_chart_names_every_workload_and_system_and_labels_each_bar() {
         let mut report = Report::default();
-        for (workload, ours, peer) in [("tell", 150.0, 60.0), ("ring", 200.0, 900.0)] {
-            for (system, ns) in [("tokio", 100.0), ("actor_system", ours), ("kameo", peer)] {
-                report.push(
-                    0,
-                    Measurement {
-                        system,
-                        workload,
-                        ns_per_op: ns,
-                        ops: 1,
-                        ..Default::default()
-                    },
-                );
-            }
+        let rows = [
+            ("tell", "tokio", 100.0, None),
+            ("tell", "actor_system", 150.0, None),
+            ("tell", "kameo", 60.0, None),
+            ("ring", "tokio", 100.0, None),
+            ("ring", "actor_system", 200.0, None),
+            ("ring", "kameo", 900.0, None),
+            ("ask_concurrent", "tokio", 100.0, Some(0.9)),
+            ("ask_concurrent", "kameo", 200.0, Some(0.25)),
+        ];
+        for (workload, system, ns_per_op, fairness) in rows {
+            let m = Measurement {
+                system,
+                workload,
+                ns_per_op,
+                ops: 1,
+                fairness,
+                ..Default::default()
+            };
+            report.push(0, m);
         }
         let path = std::env::temp_dir().join(format!("actor-bench-{}.svg", std::process::id()));
         ratio_chart(&report, path.to_str().unwrap()).unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
-        for text in [
+        let texts = [
             "tell",
             "ring",
+            "ask_concurrent",
             "actor_system",
             "kameo",
             "1.50",
             "0.60",
             "9.00",
-        ] {
-            assert!(
-                svg.contains(&format!("\n{text}\n</text>")),
-                "no text {text} in {svg}"
-            );
+            "2.00, fairness 0.25",
+        ];
+        for text in texts {
+            let element = format!("\n{text}\n</text>");
+            assert!(svg.contains(&element), "no text {text} in {svg}");
         }
         assert!(ratio_chart(&Report::default(), "unused.svg").is_err());
     }

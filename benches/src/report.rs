@@ -29,6 +29,17 @@ pub struct Report {
     allocations: Vec<(&'static str, &'static str, f64, f64)>,
 }
 
+/// One workload on one system compared with raw tokio: the `x tokio` column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ratio {
+    pub workload: &'static str,
+    pub system: &'static str,
+    /// The median of the per-round ratios.
+    pub ratio: f64,
+    /// The system's fairness, where the workload measures it.
+    pub fairness: Option<f64>,
+}
+
 /// One workload on one system over all rounds: medians, and the ratio to raw tokio taken round
 /// by round (so both sides of a ratio ran minutes apart at most, never a whole run apart).
 struct Summary {
@@ -195,15 +206,20 @@ impl Report {
         }
     }
 
-    /// `(workload, system, median ratio to raw tokio)` of every system but raw tokio, in the
-    /// order of the table (what `--plot` draws).
-    pub fn ratios(&self) -> Vec<(&'static str, &'static str, f64)> {
+    /// The ratio to raw tokio of every system but raw tokio, in the order of the table (what
+    /// `--plot` draws).
+    pub fn ratios(&self) -> Vec<Ratio> {
         self.pairs()
             .into_iter()
             .filter(|(_, system)| *system != "tokio")
             .filter_map(|(workload, system)| {
-                let (ratio, ..) = self.summary(workload, system).ratio?;
-                Some((workload, system, ratio))
+                let Summary { median, ratio } = self.summary(workload, system);
+                Some(Ratio {
+                    workload,
+                    system,
+                    ratio: ratio?.0,
+                    fairness: median.fairness,
+                })
             })
             .collect()
     }
@@ -448,7 +464,12 @@ mod tests {
         assert!(json.contains("\"fairness\":0.960"), "{json}");
         assert_eq!(
             report.ratios(),
-            vec![("ask_concurrent", "actor_system", 1.0)]
+            vec![Ratio {
+                workload: "ask_concurrent",
+                system: "actor_system",
+                ratio: 1.0,
+                fairness: Some(0.5),
+            }]
         );
     }
 

@@ -16,6 +16,8 @@ pub struct Measurement {
     pub allocs_per_op: Option<f64>,
     /// Bytes allocated per operation (from a `--count-allocs` run).
     pub alloc_bytes_per_op: Option<f64>,
+    /// Operations of the slowest task over those of the fastest (`ask_concurrent`).
+    pub fairness: Option<f64>,
 }
 
 #[derive(Default)]
@@ -25,6 +27,17 @@ pub struct Report {
     /// Allocation counts, one run per workload and system: `(workload, system, allocs per op,
     /// bytes per op)`. Kept apart: a counting run is slower and its time is not used.
     allocations: Vec<(&'static str, &'static str, f64, f64)>,
+}
+
+/// One workload on one system compared with raw tokio: the `x tokio` column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ratio {
+    pub workload: &'static str,
+    pub system: &'static str,
+    /// The median of the per-round ratios.
+    pub ratio: f64,
+    /// The system's fairness, where the workload measures it.
+    pub fairness: Option<f64>,
 }
 
 /// One workload on one system over all rounds: medians, and the ratio to raw tokio taken round
@@ -41,34 +54,53 @@ impl Measurement {
     fn compared(&self) -> f64 {
         match self.workload {
             "priority" => self.p99_ns.unwrap_or(0.0),
-            "memory" | "memory_used" => self.bytes.unwrap_or(0.0),
+            "memory" | "memory_used" | "memory_told" => self.bytes.unwrap_or(0.0),
             _ => self.ns_per_op,
         }
     }
 }
 
 impl Measurement {
+    /// The `extra` column: latency percentiles, fairness or bytes per actor, where reported.
+    fn extra(&self) -> String {
+        let what = if self.workload == "priority" {
+            "critical"
+        } else {
+            "ask"
+        };
+        match (self.p50_ns, self.p99_ns, self.bytes, self.fairness) {
+            (Some(p50), Some(p99), ..) => {
+                format!("{what} p50 {:.1} us, p99 {:.1} us", p50 / 1e3, p99 / 1e3)
+            }
+            (_, _, Some(b), _) => format!("{b:.0} bytes/actor"),
+            (.., Some(f)) => format!("fairness {f:.2} (slowest/fastest task)"),
+            _ => String::new(),
+        }
+    }
+
     /// The line a child process prints for its parent (see `systems::run`):
-    /// `ns_per_op ops p50_ns p99_ns bytes allocs_per_op alloc_bytes_per_op`, with `-` for a field
-    /// the run does not report.
+    /// `ns_per_op ops p50_ns p99_ns bytes allocs_per_op alloc_bytes_per_op fairness`, with `-`
+    /// for a field the run does not report.
     pub fn to_line(&self) -> String {
         let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| v.to_string());
         format!(
-            "{} {} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {}",
             self.ns_per_op,
             self.ops,
             opt(self.p50_ns),
             opt(self.p99_ns),
             opt(self.bytes),
             opt(self.allocs_per_op),
-            opt(self.alloc_bytes_per_op)
+            opt(self.alloc_bytes_per_op),
+            opt(self.fairness)
         )
     }
 
     /// Read back a [`to_line`](Self::to_line) line; `None` if it is not one.
     pub fn from_line(system: &'static str, workload: &'static str, line: &str) -> Option<Self> {
         let fields: Vec<&str> = line.split_whitespace().collect();
-        let [ns_per_op, ops, p50, p99, bytes, allocs, alloc_bytes] = fields.as_slice() else {
+        let [ns_per_op, ops, p50, p99, bytes, allocs, alloc_bytes, fairness] = fields.as_slice()
+        else {
             return None;
         };
         let opt = |v: &str| match v {
@@ -85,6 +117,7 @@ impl Measurement {
             bytes: opt(bytes)?,
             allocs_per_op: opt(allocs)?,
             alloc_bytes_per_op: opt(alloc_bytes)?,
+            fairness: opt(fairness)?,
         })
     }
 }
@@ -150,6 +183,7 @@ impl Report {
             bytes: field(|m| m.bytes),
             allocs_per_op: counted.map(|c| c.2),
             alloc_bytes_per_op: counted.map(|c| c.3),
+            fairness: field(|m| m.fairness),
         };
         let ratios: Vec<f64> =
             runs.iter()
@@ -172,6 +206,24 @@ impl Report {
         }
     }
 
+    /// The ratio to raw tokio of every system but raw tokio, in the order of the table (what
+    /// `--plot` draws).
+    pub fn ratios(&self) -> Vec<Ratio> {
+        self.pairs()
+            .into_iter()
+            .filter(|(_, system)| *system != "tokio")
+            .filter_map(|(workload, system)| {
+                let Summary { median, ratio } = self.summary(workload, system);
+                Some(Ratio {
+                    workload,
+                    system,
+                    ratio: ratio?.0,
+                    fairness: median.fairness,
+                })
+            })
+            .collect()
+    }
+
     fn rounds(&self) -> usize {
         self.rows.iter().map(|(r, _)| r + 1).max().unwrap_or(0)
     }
@@ -191,7 +243,7 @@ impl Report {
         let counted = !self.allocations.is_empty();
         let _ = writeln!(
             out,
-            "{:<11} {:<13} {:>12} {:>14} {:>9}{}{}  extra",
+            "{:<14} {:<13} {:>12} {:>14} {:>9}{}{}  extra",
             "workload",
             "system",
             "ns/op",
@@ -211,13 +263,6 @@ impl Report {
             } else {
                 0.0
             };
-            let extra = match (m.p50_ns, m.p99_ns, m.bytes) {
-                (Some(p50), Some(p99), _) => {
-                    format!("critical p50 {:.1} us, p99 {:.1} us", p50 / 1e3, p99 / 1e3)
-                }
-                (_, _, Some(b)) => format!("{b:.0} bytes/actor"),
-                _ => String::new(),
-            };
             let allocs = match (counted, m.allocs_per_op) {
                 (false, _) => String::new(),
                 (true, Some(a)) => format!(" {a:>9.2}"),
@@ -225,7 +270,7 @@ impl Report {
             };
             let _ = writeln!(
                 out,
-                "{:<11} {:<13} {:>12.1} {:>14.0} {:>9}{}{}  {}",
+                "{:<14} {:<13} {:>12.1} {:>14.0} {:>9}{}{}  {}",
                 m.workload,
                 m.system,
                 m.ns_per_op,
@@ -233,7 +278,7 @@ impl Report {
                 ratio,
                 if several { range.as_str() } else { "" },
                 allocs,
-                extra
+                m.extra()
             );
         }
         out
@@ -258,6 +303,9 @@ impl Report {
             }
             if let Some(b) = m.bytes {
                 let _ = write!(out, ",\"bytes\":{b:.1}");
+            }
+            if let Some(f) = m.fairness {
+                let _ = write!(out, ",\"fairness\":{f:.3}");
             }
             if let Some((mid, low, high)) = ratio {
                 let _ = write!(
@@ -332,13 +380,18 @@ mod tests {
             alloc_bytes_per_op: Some(80.5),
             ..m("kameo", 500.0)
         };
-        for sent in [timed, latencies, memory, counted] {
+        let fair = Measurement {
+            workload: "ask_concurrent",
+            fairness: Some(0.875),
+            ..m("ractor", 150.0)
+        };
+        for sent in [timed, latencies, memory, counted, fair] {
             let line = sent.to_line();
             let got = Measurement::from_line(sent.system, sent.workload, &line).expect(&line);
             assert_eq!(format!("{got:?}"), format!("{sent:?}"));
         }
-        assert!(Measurement::from_line("tokio", "tell", "12.5 10 - - - -").is_none());
-        assert!(Measurement::from_line("tokio", "tell", "fast 10 - - - - -").is_none());
+        assert!(Measurement::from_line("tokio", "tell", "12.5 10 - - - - -").is_none());
+        assert!(Measurement::from_line("tokio", "tell", "fast 10 - - - - - -").is_none());
     }
 
     #[test]
@@ -387,6 +440,37 @@ mod tests {
         let s = report.summary("memory_used", "actor_system");
         assert_eq!(s.ratio.map(|r| r.0), Some(2.0));
         assert!(report.table().contains("3000 bytes/actor"));
+    }
+
+    #[test]
+    fn fairness_goes_in_the_extra_column_and_the_json() {
+        let mut report = Report::default();
+        for (system, fairness) in [("tokio", 0.96), ("actor_system", 0.5)] {
+            report.push(
+                0,
+                Measurement {
+                    workload: "ask_concurrent",
+                    fairness: Some(fairness),
+                    ..m(system, 100.0)
+                },
+            );
+        }
+        let table = report.table();
+        assert!(
+            table.contains("fairness 0.50 (slowest/fastest task)"),
+            "{table}"
+        );
+        let json = report.json_lines();
+        assert!(json.contains("\"fairness\":0.960"), "{json}");
+        assert_eq!(
+            report.ratios(),
+            vec![Ratio {
+                workload: "ask_concurrent",
+                system: "actor_system",
+                ratio: 1.0,
+                fairness: Some(0.5),
+            }]
+        );
     }
 
     #[test]

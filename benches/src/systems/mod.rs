@@ -3,6 +3,7 @@
 mod ours;
 #[cfg(feature = "compare")]
 mod peers;
+mod shapes;
 mod tokio_raw;
 
 use crate::child::Pass;
@@ -60,17 +61,21 @@ fn run_on(system: &'static str, workload: &'static str, threads: Threads) -> Opt
         threads == Threads::One,
         std::sync::atomic::Ordering::Relaxed,
     );
-    let result = match (system, workload) {
-        (_, "memory") => Some(memory_in_this_process(system, Idle::Fresh)),
-        (_, "memory_used") => Some(memory_in_this_process(system, Idle::Asked)),
-        ("tokio", _) => tokio_raw::run(workload),
-        ("actor_system", _) => ours::run(workload),
+    let result = match system {
+        "tokio" => tokio_raw::run(workload).or_else(|| shapes::run::<tokio_raw::Tokio>(workload)),
+        "actor_system" => ours::run(workload).or_else(|| shapes::run::<ours::Ours>(workload)),
         #[cfg(feature = "compare")]
-        ("actix", _) => peers::actix::run(workload),
+        "actix" => {
+            peers::actix::run(workload).or_else(|| shapes::run::<peers::actix::Actix>(workload))
+        }
         #[cfg(feature = "compare")]
-        ("kameo", _) => peers::kameo::run(workload),
+        "kameo" => {
+            peers::kameo::run(workload).or_else(|| shapes::run::<peers::kameo::Kameo>(workload))
+        }
         #[cfg(feature = "compare")]
-        ("ractor", _) => peers::ractor::run(workload),
+        "ractor" => {
+            peers::ractor::run(workload).or_else(|| shapes::run::<peers::ractor::Ractor>(workload))
+        }
         _ => None,
     };
     result.map(|mut m| {
@@ -84,10 +89,15 @@ fn run_on(system: &'static str, workload: &'static str, threads: Threads) -> Opt
 pub enum Outcome {
     /// `ops` operations in `elapsed`.
     Timed { ops: u64, elapsed: Duration },
-    /// Latencies (ns) of the critical messages, and the whole run.
+    /// Latencies (ns) of the critical messages (or asks), and the whole run.
     Latencies {
         ns: Vec<f64>,
         ops: u64,
+        elapsed: Duration,
+    },
+    /// Operations of each of several tasks that ran side by side for `elapsed`.
+    Fair {
+        per_task: Vec<u64>,
         elapsed: Duration,
     },
 }
@@ -107,6 +117,18 @@ impl From<Outcome> for Measurement {
                     ops,
                     p50_ns: Some(p50),
                     p99_ns: Some(p99),
+                    ..Default::default()
+                }
+            }
+            Outcome::Fair { per_task, elapsed } => {
+                let ops: u64 = per_task.iter().sum();
+                let slowest = per_task.iter().copied().min().unwrap_or(0);
+                let fastest = per_task.iter().copied().max().unwrap_or(0);
+                assert!(fastest > 0, "no task made any progress");
+                Measurement {
+                    ns_per_op: elapsed.as_nanos() as f64 / ops as f64,
+                    ops,
+                    fairness: Some(slowest as f64 / fastest as f64),
                     ..Default::default()
                 }
             }
@@ -150,28 +172,21 @@ pub enum Idle {
     /// Each answered one ask before the measurement (`memory_used`): what a mailbox keeps once
     /// it has been used.
     Asked,
+    /// Each handled one tell before the measurement (`memory_told`): what a mailbox keeps once
+    /// it has delivered a message that needs no reply.
+    Told,
 }
 
-/// Bytes of resident memory per idle actor, measured in this (fresh) process.
-fn memory_in_this_process(system: &str, idle: Idle) -> Measurement {
+/// Bytes of resident memory per idle actor, measured in this (fresh) process by `run`, which
+/// is given the number of actors, `idle` and the measurement to call while they are alive.
+fn memory_in_this_process(idle: Idle, run: fn(u64, Idle, Measure) -> f64) -> Measurement {
     let n = crate::workloads::MEMORY_ACTORS;
     let before = resident_bytes();
     let measure = move || (resident_bytes() - before) / n as f64;
-    let bytes = match system {
-        "tokio" => tokio_raw::memory(n, idle, Box::new(measure)),
-        "actor_system" => ours::memory(n, idle, Box::new(measure)),
-        #[cfg(feature = "compare")]
-        "actix" => peers::actix::memory(n, idle, Box::new(measure)),
-        #[cfg(feature = "compare")]
-        "kameo" => peers::kameo::memory(n, idle, Box::new(measure)),
-        #[cfg(feature = "compare")]
-        "ractor" => peers::ractor::memory(n, idle, Box::new(measure)),
-        _ => f64::NAN,
-    };
     Measurement {
         ns_per_op: 0.0,
         ops: n,
-        bytes: Some(bytes),
+        bytes: Some(run(n, idle, Box::new(measure))),
         ..Default::default()
     }
 }

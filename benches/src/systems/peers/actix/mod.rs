@@ -1,13 +1,18 @@
 //! actix 0.13, on its own `System` (as its docs recommend). actix has no priorities; its
 //! backpressure-aware send is `send().await` (a request), used for `bounded`.
 
+mod shapes;
+
 use crate::report::Measurement;
-use crate::systems::{Idle, Measure, Outcome};
+use crate::systems::Outcome;
 use crate::workloads::*;
 use actix::prelude::*;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-struct Counter {
+pub use shapes::Actix;
+
+/// The counter actor.
+pub struct Counter {
     count: u64,
     capacity: Option<usize>,
 }
@@ -40,6 +45,30 @@ impl Handler<Get> for Counter {
     }
 }
 
+/// Add one and answer the new count.
+#[derive(Message)]
+#[rtype(result = "u64")]
+struct Bump;
+impl Handler<Bump> for Counter {
+    type Result = u64;
+    fn handle(&mut self, _: Bump, _: &mut Context<Self>) -> u64 {
+        self.count += 1;
+        self.count
+    }
+}
+
+/// Count a tell handled (`memory_told`).
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Touch;
+impl Handler<Touch> for Counter {
+    type Result = ();
+    fn handle(&mut self, _: Touch, _: &mut Context<Self>) {
+        told();
+    }
+}
+
+/// Stop the actor (actix stops an actor from inside, with `Context::stop`).
 #[derive(Message)]
 #[rtype(result = "()")]
 struct Stop;
@@ -87,6 +116,7 @@ impl Handler<Latencies> for Slow {
     }
 }
 
+/// A counter on an unbounded mailbox.
 fn counter() -> Addr<Counter> {
     Counter {
         count: 0,
@@ -95,10 +125,12 @@ fn counter() -> Addr<Counter> {
     .start()
 }
 
+/// Run `f` on a fresh actix `System`.
 fn on_actix<F: std::future::Future>(f: F) -> F::Output {
     System::new().block_on(f)
 }
 
+/// The workloads of actix's own (see `crate::systems::shapes` for the others).
 pub fn run(workload: &str) -> Option<Measurement> {
     let outcome = match workload {
         "tell" => on_actix(async {
@@ -198,19 +230,4 @@ pub fn run(workload: &str) -> Option<Measurement> {
         _ => return None,
     };
     Some(outcome.into())
-}
-
-pub fn memory(n: u64, idle: Idle, measure: Measure) -> f64 {
-    on_actix(async move {
-        let addrs: Vec<_> = (0..n).map(|_| counter()).collect();
-        if idle == Idle::Asked {
-            for a in &addrs {
-                a.send(Get).await.expect("reply");
-            }
-        }
-        actix_rt::time::sleep(Duration::from_millis(50)).await;
-        let bytes = measure();
-        drop(addrs);
-        bytes
-    })
 }

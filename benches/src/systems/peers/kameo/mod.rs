@@ -1,16 +1,21 @@
 //! kameo 0.22, actors as tokio tasks on a multi-thread runtime. No priorities.
 
+mod shapes;
+
 use crate::report::Measurement;
-use crate::systems::{on_tokio, Idle, Measure, Outcome};
+use crate::systems::{on_tokio, Outcome};
 use crate::workloads::*;
 use kameo::actor::{ActorRef, Spawn};
 use kameo::mailbox;
 use kameo::message::{Context, Message};
 use kameo::Actor;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+pub use shapes::Kameo;
+
+/// The counter actor.
 #[derive(Actor)]
-struct Counter {
+pub struct Counter {
     count: u64,
 }
 
@@ -27,6 +32,25 @@ impl Message<Get> for Counter {
     type Reply = u64;
     async fn handle(&mut self, _: Get, _: &mut Context<Self, Self::Reply>) -> u64 {
         self.count
+    }
+}
+
+/// Add one and answer the new count.
+struct Bump;
+impl Message<Bump> for Counter {
+    type Reply = u64;
+    async fn handle(&mut self, _: Bump, _: &mut Context<Self, Self::Reply>) -> u64 {
+        self.count += 1;
+        self.count
+    }
+}
+
+/// Count a tell handled (`memory_told`).
+struct Touch;
+impl Message<Touch> for Counter {
+    type Reply = ();
+    async fn handle(&mut self, _: Touch, _: &mut Context<Self, Self::Reply>) {
+        told();
     }
 }
 
@@ -59,10 +83,12 @@ impl Message<Latencies> for Slow {
     }
 }
 
+/// A counter on an unbounded mailbox.
 fn counter() -> ActorRef<Counter> {
     Counter::spawn_with_mailbox(Counter { count: 0 }, mailbox::unbounded())
 }
 
+/// The workloads of kameo's own (see `crate::systems::shapes` for the others).
 pub fn run(workload: &str) -> Option<Measurement> {
     let outcome = match workload {
         "tell" => on_tokio(async {
@@ -168,19 +194,4 @@ pub fn run(workload: &str) -> Option<Measurement> {
         _ => return None,
     };
     Some(outcome.into())
-}
-
-pub fn memory(n: u64, idle: Idle, measure: Measure) -> f64 {
-    on_tokio(async move {
-        let addrs: Vec<_> = (0..n).map(|_| counter()).collect();
-        if idle == Idle::Asked {
-            for a in &addrs {
-                a.ask(Get).await.expect("reply");
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let bytes = measure();
-        drop(addrs);
-        bytes
-    })
 }

@@ -1,15 +1,26 @@
 //! ractor 0.16, actors as tokio tasks on a multi-thread runtime. No priorities.
 
+mod shapes;
+
 use crate::report::Measurement;
-use crate::systems::{on_tokio, Idle, Measure, Outcome};
+use crate::systems::{on_tokio, Outcome};
 use crate::workloads::*;
 use ractor::{call, Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-struct Counter;
-enum CounterMsg {
+pub use shapes::Ractor;
+
+/// The counter actor.
+pub struct Counter;
+
+/// The counter's messages.
+pub enum CounterMsg {
     Inc,
     Get(RpcReplyPort<u64>),
+    /// Add one and answer the new count.
+    Bump(RpcReplyPort<u64>),
+    /// Count a tell handled (`memory_told`).
+    Touch,
 }
 
 impl Actor for Counter {
@@ -30,6 +41,11 @@ impl Actor for Counter {
             CounterMsg::Get(reply) => {
                 let _ = reply.send(*count);
             }
+            CounterMsg::Bump(reply) => {
+                *count += 1;
+                let _ = reply.send(*count);
+            }
+            CounterMsg::Touch => told(),
         }
         Ok(())
     }
@@ -70,14 +86,17 @@ impl Actor for Slow {
     }
 }
 
+/// A counter, and its task.
 async fn counter() -> (ActorRef<CounterMsg>, tokio::task::JoinHandle<()>) {
     Actor::spawn(None, Counter, ()).await.expect("spawn")
 }
 
+/// Ask the counter its count.
 async fn get(addr: &ActorRef<CounterMsg>) -> u64 {
     call!(addr, CounterMsg::Get).expect("reply")
 }
 
+/// The workloads of ractor's own (see `crate::systems::shapes` for the others).
 pub fn run(workload: &str) -> Option<Measurement> {
     let outcome = match workload {
         "tell" => on_tokio(async {
@@ -165,22 +184,4 @@ pub fn run(workload: &str) -> Option<Measurement> {
         _ => return None,
     };
     Some(outcome.into())
-}
-
-pub fn memory(n: u64, idle: Idle, measure: Measure) -> f64 {
-    on_tokio(async move {
-        let mut actors = Vec::with_capacity(n as usize);
-        for _ in 0..n {
-            actors.push(counter().await);
-        }
-        if idle == Idle::Asked {
-            for (a, _) in &actors {
-                get(a).await;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let bytes = measure();
-        drop(actors);
-        bytes
-    })
 }

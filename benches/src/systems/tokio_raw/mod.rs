@@ -1,36 +1,70 @@
-//! Raw tokio channels: the ceiling (mpsc for mailboxes, oneshot for replies).
+//! Raw tokio channels: the ceiling (mpsc for mailboxes, oneshot for replies, a task per
+//! actor).
 
-use super::{on_tokio, Idle, Measure, Outcome};
+mod shapes;
+
+use super::{on_tokio, Outcome};
 use crate::report::Measurement;
 use crate::workloads::*;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 
-enum Msg {
+pub use shapes::Tokio;
+
+/// The counter's messages.
+pub enum Msg {
     Inc,
     Get(oneshot::Sender<u64>),
+    /// Add one and answer the new count.
+    Bump(oneshot::Sender<u64>),
+    /// Count a tell handled (`memory_told`).
+    Touch,
 }
 
-fn counter_unbounded() -> mpsc::UnboundedSender<Msg> {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
+impl Msg {
+    /// Apply the message to a counter at `count`.
+    fn apply(self, count: &mut u64) {
+        match self {
+            Msg::Inc => *count += 1,
+            Msg::Get(reply) => {
+                let _ = reply.send(*count);
+            }
+            Msg::Bump(reply) => {
+                *count += 1;
+                let _ = reply.send(*count);
+            }
+            Msg::Touch => told(),
+        }
+    }
+}
+
+/// A counter actor on an unbounded channel, and its task.
+fn counter_task() -> (mpsc::UnboundedSender<Msg>, JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let task = tokio::spawn(async move {
         let mut count = 0u64;
         while let Some(msg) = rx.recv().await {
-            match msg {
-                Msg::Inc => count += 1,
-                Msg::Get(reply) => {
-                    let _ = reply.send(count);
-                }
-            }
+            msg.apply(&mut count);
         }
     });
-    tx
+    (tx, task)
+}
+
+/// A counter actor on an unbounded channel.
+fn counter_unbounded() -> mpsc::UnboundedSender<Msg> {
+    counter_task().0
+}
+
+/// Send the request `msg` makes of a fresh reply sender, and wait for the reply.
+async fn ask<M, R>(tx: &mpsc::UnboundedSender<M>, msg: impl FnOnce(oneshot::Sender<R>) -> M) -> R {
+    let (reply, rx) = oneshot::channel();
+    tx.send(msg(reply)).expect("running");
+    rx.await.expect("reply")
 }
 
 async fn get(tx: &mpsc::UnboundedSender<Msg>) -> u64 {
-    let (reply, rx) = oneshot::channel();
-    tx.send(Msg::Get(reply)).expect("running");
-    rx.await.expect("reply")
+    ask(tx, Msg::Get).await
 }
 
 enum SlowMsg {
@@ -39,6 +73,7 @@ enum SlowMsg {
     Latencies(oneshot::Sender<Vec<f64>>),
 }
 
+/// The workloads of raw tokio's own (see `super::shapes` for the others).
 pub fn run(workload: &str) -> Option<Measurement> {
     let outcome = match workload {
         "tell" => on_tokio(async {
@@ -148,12 +183,7 @@ pub fn run(workload: &str) -> Option<Measurement> {
             tokio::spawn(async move {
                 let mut count = 0u64;
                 while let Some(msg) = rx.recv().await {
-                    match msg {
-                        Msg::Inc => count += 1,
-                        Msg::Get(reply) => {
-                            let _ = reply.send(count);
-                        }
-                    }
+                    msg.apply(&mut count);
                 }
             });
             let start = Instant::now();
@@ -171,19 +201,4 @@ pub fn run(workload: &str) -> Option<Measurement> {
         _ => return None,
     };
     Some(outcome.into())
-}
-
-pub fn memory(n: u64, idle: Idle, measure: Measure) -> f64 {
-    on_tokio(async move {
-        let actors: Vec<_> = (0..n).map(|_| counter_unbounded()).collect();
-        if idle == Idle::Asked {
-            for tx in &actors {
-                get(tx).await;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let bytes = measure();
-        drop(actors);
-        bytes
-    })
 }

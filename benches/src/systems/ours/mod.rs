@@ -1,12 +1,17 @@
 //! actor_system.
 
-use super::{on_tokio, Idle, Measure, Outcome};
+mod shapes;
+
+use super::{on_tokio, Outcome};
 use crate::report::Measurement;
 use crate::workloads::*;
 use actor_system::prelude::*;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-struct Counter {
+pub use shapes::Ours;
+
+/// The counter actor.
+pub struct Counter {
     count: u64,
 }
 impl Actor for Counter {}
@@ -25,6 +30,26 @@ struct Get;
 impl Handler<Get> for Counter {
     async fn handle(&mut self, _: Get, _: &mut Context<Self>) -> u64 {
         self.count
+    }
+}
+
+/// Add one and answer the new count (in the normal lane, with `Inc`).
+#[derive(Message)]
+#[message(result = "u64")]
+struct Bump;
+impl Handler<Bump> for Counter {
+    async fn handle(&mut self, _: Bump, _: &mut Context<Self>) -> u64 {
+        self.count += 1;
+        self.count
+    }
+}
+
+/// Count a tell handled (`memory_told`).
+#[derive(Message)]
+struct Touch;
+impl Handler<Touch> for Counter {
+    async fn handle(&mut self, _: Touch, _: &mut Context<Self>) {
+        told();
     }
 }
 
@@ -66,6 +91,7 @@ async fn counter(config: MailboxConfig) -> Addr<Counter> {
         .expect("counter starts")
 }
 
+/// The workloads of actor_system's own (see `super::shapes` for the others).
 pub fn run(workload: &str) -> Option<Measurement> {
     let outcome = match workload {
         "tell" => on_tokio(async {
@@ -165,22 +191,4 @@ pub fn run(workload: &str) -> Option<Measurement> {
         _ => return None,
     };
     Some(outcome.into())
-}
-
-pub fn memory(n: u64, idle: Idle, measure: Measure) -> f64 {
-    on_tokio(async move {
-        let mut addrs = Vec::with_capacity(n as usize);
-        for _ in 0..n {
-            addrs.push(counter(MailboxConfig::unbounded()).await);
-        }
-        if idle == Idle::Asked {
-            for a in &addrs {
-                a.ask(Get).await.expect("reply");
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let bytes = measure();
-        drop(addrs);
-        bytes
-    })
 }

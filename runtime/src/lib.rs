@@ -62,6 +62,7 @@ pub use actor_system_macros::Message;
 pub use address::{Addr, Outgoing, SendOptions};
 pub use context::Context;
 pub use dead_letter::{DeadLetter, DeadLetters, DropReason};
+pub use drive::spawn_actor_task;
 pub use envelope::MessageInfo;
 pub use error::{
     ActorError, ActorResult, AskError, ConfigError, FailureKind, SendError, Severity, SpawnError,
@@ -75,10 +76,7 @@ pub use priority::{ParsePriorityError, Priority};
 pub use pubsub::{PublishReport, SubscriptionId, Topic};
 pub use recipient::Recipient;
 pub use retry::{retry, RetryConfig, RetryError};
-pub use spawn::{
-    spawn, spawn_actor_task, spawn_runner, spawn_with, ActorCell, SpawnOptions,
-    CHILD_SHUTDOWN_TIMEOUT,
-};
+pub use spawn::{spawn, spawn_runner, spawn_with, ActorCell, SpawnOptions, CHILD_SHUTDOWN_TIMEOUT};
 pub use stats::{
     export_metrics, metrics_exported, StatsSnapshot, TimingSummary, TIMING_SAMPLE_EVERY,
 };

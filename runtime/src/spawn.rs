@@ -255,45 +255,7 @@ where
     addr.mailbox
         .drive
         .arm_and_spawn(name, Box::pin(task))
-        .unwrap_or_else(|task| spawn_actor_task(name, task))
-}
-
-/// Spawn the task that runs an actor named `name`. Built with `--cfg tokio_unstable`, the task
-/// carries the actor's name, which `tokio-console` shows (see the facade's `tokio-console`
-/// feature); otherwise this is `tokio::spawn`.
-///
-/// # Panics
-/// Outside a tokio runtime (like `tokio::spawn`).
-pub fn spawn_actor_task<F>(name: impl std::fmt::Display, task: F) -> JoinHandle<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    spawn_actor_task_on(&tokio::runtime::Handle::current(), name, task)
-}
-
-/// [`spawn_actor_task`] on the runtime behind `handle`.
-pub(crate) fn spawn_actor_task_on<F>(
-    handle: &tokio::runtime::Handle,
-    name: impl std::fmt::Display,
-    task: F,
-) -> JoinHandle<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    #[cfg(tokio_unstable)]
-    {
-        tokio::task::Builder::new()
-            .name(&format!("actor:{name}"))
-            .spawn_on(task, handle)
-            .expect("spawning a task on the actor's runtime")
-    }
-    #[cfg(not(tokio_unstable))]
-    {
-        let _ = name;
-        handle.spawn(task)
-    }
+        .unwrap_or_else(|task| crate::drive::spawn_actor_task(name, task))
 }
 
 /// The consuming end of an actor's mailbox: runs incarnations of the actor on it.

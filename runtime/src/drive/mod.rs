@@ -329,7 +329,7 @@ impl Drive {
             drive: self.clone(),
             generation: of,
         };
-        crate::spawn::spawn_actor_task_on(handle, name, pump)
+        spawn_actor_task_on(handle, name, pump)
     }
 
     /// The actor's runtime (set when the drive was first armed, before anything can run it).
@@ -429,6 +429,44 @@ impl Drop for Pump {
     /// The task went away (aborted, or its runtime shut down): the actor ends with it.
     fn drop(&mut self) {
         self.drive.abort_generation(self.generation);
+    }
+}
+
+/// Spawn the task that runs an actor named `name`. Built with `--cfg tokio_unstable`, the task
+/// carries the actor's name, which `tokio-console` shows (see the facade's `tokio-console`
+/// feature); otherwise this is `tokio::spawn`.
+///
+/// # Panics
+/// Outside a tokio runtime (like `tokio::spawn`).
+pub fn spawn_actor_task<F>(name: impl std::fmt::Display, task: F) -> JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    spawn_actor_task_on(&tokio::runtime::Handle::current(), name, task)
+}
+
+/// [`spawn_actor_task`] on the runtime behind `handle`.
+pub(crate) fn spawn_actor_task_on<F>(
+    handle: &tokio::runtime::Handle,
+    name: impl std::fmt::Display,
+    task: F,
+) -> JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    #[cfg(tokio_unstable)]
+    {
+        tokio::task::Builder::new()
+            .name(&format!("actor:{name}"))
+            .spawn_on(task, handle)
+            .expect("spawning a task on the actor's runtime")
+    }
+    #[cfg(not(tokio_unstable))]
+    {
+        let _ = name;
+        handle.spawn(task)
     }
 }
 

@@ -151,6 +151,6 @@ impl System for Ours {
     }
 
     async fn wait(actor: Self::Stoppable) {
-        assert_eq!(actor.wait_for_stop().await, ExitReason::Normal);
+        assert_eq!(actor.wait_for_stop().await, Ok(ExitReason::Normal));
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::envelope::{Envelope, MessageInfo, Signal, Stamp};
 use crate::mailbox::{Admit, Mailbox, Refused};
+use crate::shared::Shared;
 use crate::{
     current, Actor, ActorId, ActorState, AskError, ExitReason, Handler, Message, Priority,
     Recipient, SendError, StatsSnapshot, StopError,
@@ -102,31 +103,27 @@ fn push<A: Actor, M: Message>(mailbox: &Mailbox<A>, env: Envelope<A>) -> Result<
 
 /// Queue an ask (its slot, if any, reserved) and return where its reply will arrive. An idle
 /// actor is run here instead of being woken, if its drive allows (see
-/// [`Mailbox::claim_idle`] and [`Mailbox::run_or_wake`]): the asker waits for it next.
+/// [`Shared::ask_in_place`] and [`Shared::run_or_wake`]): the asker waits for it next.
 #[inline]
 fn post_ask<A: Handler<M>, M: Message>(
-    mailbox: &Mailbox<A>,
+    shared: &Shared<A>,
     msg: M,
     info: &MessageInfo,
 ) -> Result<::oneshot::Receiver<Result<M::Result, AskError>>, AskError> {
     let (reply, response) = ::oneshot::channel();
     let envelope = Envelope::ask(info.stamp(), info.correlation_id, msg, reply);
-    if let Some(drive) = mailbox.claim_idle() {
-        // The actor is idle and ours to run: it handles the ask right here.
-        let handed = mailbox.hand_over(envelope);
-        drive.run_claimed();
-        return handed.map(|()| response).map_err(|_| AskError::Stopped);
-    }
-    match mailbox.push_reserved_deferring_wake(envelope) {
-        Ok(woken) => {
-            if woken {
-                mailbox.run_or_wake();
-            }
-            Ok(response)
-        }
-        // Dropping the envelope dropped its reply sender: nothing to return but the error.
-        Err(_) => Err(AskError::Stopped),
-    }
+    // Dropping a refused envelope dropped its reply sender: nothing to return but the error.
+    let envelope = match shared.ask_in_place(envelope) {
+        // The actor was idle and ours to run: it handled the ask right here.
+        Ok(handed) => return handed.map(|()| response).map_err(|_| AskError::Stopped),
+        Err(envelope) => envelope,
+    };
+    let wake = shared
+        .mailbox
+        .push_reserved_owing_wake(envelope)
+        .map_err(|_| AskError::Stopped)?;
+    shared.run_or_wake(wake);
+    Ok(response)
 }
 
 /// Queue `msg` in `priority`'s lane without waiting (see [`Addr::tell`]).
@@ -178,23 +175,33 @@ pub(crate) fn tell_to<A: Handler<M>, M: Message>(
 /// # }
 /// ```
 pub struct Addr<A: Actor> {
-    pub(crate) mailbox: Arc<Mailbox<A>>,
+    pub(crate) shared: Arc<Shared<A>>,
 }
 
 impl<A: Actor> Addr<A> {
-    pub(crate) fn new(mailbox: Arc<Mailbox<A>>) -> Self {
-        mailbox.lifecycle.addresses.fetch_add(1, Ordering::Relaxed);
-        Addr { mailbox }
+    pub(crate) fn new(shared: Arc<Shared<A>>) -> Self {
+        shared
+            .mailbox
+            .lifecycle
+            .addresses
+            .fetch_add(1, Ordering::Relaxed);
+        Addr { shared }
+    }
+
+    /// The actor's mailbox.
+    #[inline]
+    pub(crate) fn mailbox(&self) -> &Mailbox<A> {
+        &self.shared.mailbox
     }
 
     /// The actor's id (stable across restarts).
     pub fn id(&self) -> ActorId {
-        self.mailbox.id
+        self.mailbox().id
     }
 
     /// The actor's name.
     pub fn name(&self) -> &str {
-        self.mailbox.name()
+        self.mailbox().name()
     }
 
     /// Rust type name of the actor.
@@ -204,22 +211,22 @@ impl<A: Actor> Addr<A> {
 
     /// Where the actor is in its life.
     pub fn state(&self) -> ActorState {
-        self.mailbox.lifecycle.state()
+        self.mailbox().lifecycle.state()
     }
 
     /// Whether the actor still accepts messages.
     pub fn is_alive(&self) -> bool {
-        !self.mailbox.is_closed()
+        !self.mailbox().is_closed()
     }
 
     /// A copy of the actor's counters and queue depths.
     pub fn stats(&self) -> StatsSnapshot {
-        self.mailbox.stats_snapshot()
+        self.mailbox().stats_snapshot()
     }
 
     /// Fraction of a bounded mailbox in use (0.0 for unbounded ones).
     pub fn mailbox_saturation(&self) -> f64 {
-        self.mailbox.saturation()
+        self.mailbox().saturation()
     }
 
     /// Send with a priority other than the default ([`Handler::PRIORITY`]).
@@ -311,7 +318,7 @@ impl<A: Actor> Addr<A> {
     /// Ask the actor to stop after the message it is handling; queued messages are dead-lettered.
     /// The request travels ahead of all user messages and ignores capacity.
     pub fn stop(&self) {
-        self.mailbox.request_stop();
+        self.mailbox().request_stop();
     }
 
     /// [`stop`](Self::stop) the actor and [wait](Self::wait_for_stop) until it has stopped;
@@ -338,28 +345,28 @@ impl<A: Actor> Addr<A> {
     /// # }
     /// ```
     pub async fn stop_and_wait(&self) -> Result<ExitReason, StopError> {
-        if current::actor() == Some(self.mailbox.id) {
-            self.mailbox.request_stop();
+        if current::actor() == Some(self.mailbox().id) {
+            self.mailbox().request_stop();
             return Err(StopError::SelfWait);
         }
         // The stop may run here: spend budget as an ask does.
         tokio::task::coop::consume_budget().await;
-        self.mailbox.request_stop_and_run();
-        Ok(self.mailbox.stopped().await)
+        self.shared.request_stop_and_run();
+        Ok(self.shared.stopped().await)
     }
 
     /// Make the actor fail with `error` after the message it is handling, as if a handler had
     /// called [`Context::fail`](crate::Context::fail): for chaos testing and supervision tests.
     /// Travels ahead of user messages and ignores capacity.
     pub fn inject_failure(&self, error: crate::ActorError) {
-        self.mailbox.push_signal(Signal::Fail(error));
+        self.mailbox().push_signal(Signal::Fail(error));
     }
 
     /// Ask the actor for its health ([`Actor::health_check`]), ahead of its queued messages.
     /// A stopped actor answers `Err(Stopped)`; one stuck in a handler runs into `timeout`.
     pub async fn health_check(&self, timeout: Duration) -> Result<crate::HealthStatus, AskError> {
         let (reply, status) = oneshot::channel();
-        self.mailbox.push_signal(Signal::Health(reply));
+        self.mailbox().push_signal(Signal::Health(reply));
         crate::recipient::with_timeout(timeout, async {
             status.await.map_err(|_| AskError::Stopped)
         })
@@ -372,7 +379,7 @@ impl<A: Actor> Addr<A> {
     /// queued for a restart (or are dead-lettered when the actor ends).
     /// A handler that blocks its thread without awaiting cannot be killed.
     pub fn kill(&self, error: crate::ActorError) {
-        self.mailbox.kill(error);
+        self.mailbox().kill(error);
     }
 
     /// Wait until the actor has stopped for good; returns why. An actor that was asked to stop
@@ -387,33 +394,33 @@ impl<A: Actor> Addr<A> {
     /// [`StopError::SelfWait`] when called by the actor itself, from one of its handlers or
     /// hooks: it could never return.
     pub async fn wait_for_stop(&self) -> Result<ExitReason, StopError> {
-        if current::actor() == Some(self.mailbox.id) {
+        if current::actor() == Some(self.mailbox().id) {
             return Err(StopError::SelfWait);
         }
         // The stop may run here: spend budget as an ask does.
         tokio::task::coop::consume_budget().await;
-        self.mailbox.help_stop();
-        Ok(self.mailbox.stopped().await)
+        self.shared.help_stop();
+        Ok(self.shared.stopped().await)
     }
 }
 
 impl<A: Actor> Clone for Addr<A> {
     fn clone(&self) -> Self {
-        Addr::new(self.mailbox.clone())
+        Addr::new(self.shared.clone())
     }
 }
 
 impl<A: Actor> Drop for Addr<A> {
     fn drop(&mut self) {
-        if (self.mailbox.lifecycle.addresses).fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.mailbox.senders_gone();
+        if (self.mailbox().lifecycle.addresses).fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.mailbox().senders_gone();
         }
     }
 }
 
 impl<A: Actor> PartialEq for Addr<A> {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.mailbox, &other.mailbox)
+        Arc::ptr_eq(&self.shared, &other.shared)
     }
 }
 
@@ -472,7 +479,7 @@ impl<A: Actor> Outgoing<'_, A> {
         A: Handler<M>,
     {
         let (priority, correlation_id) = self.options.route::<A, M>();
-        tell_to(&self.addr.mailbox, msg, priority, correlation_id)
+        tell_to(self.addr.mailbox(), msg, priority, correlation_id)
     }
 
     /// See [`Addr::send`].
@@ -481,7 +488,7 @@ impl<A: Actor> Outgoing<'_, A> {
         A: Handler<M>,
     {
         let info = self.options.info::<A, M>();
-        let mailbox = &self.addr.mailbox;
+        let mailbox = self.addr.mailbox();
         match admit(mailbox, msg, &info, true).await? {
             Some(msg) => push(
                 mailbox,
@@ -496,7 +503,8 @@ impl<A: Actor> Outgoing<'_, A> {
     where
         A: Handler<M>,
     {
-        let mailbox = &self.addr.mailbox;
+        let shared = &self.addr.shared;
+        let mailbox = &shared.mailbox;
         if current::actor() == Some(mailbox.id) {
             return Err(AskError::SelfAsk);
         }
@@ -507,10 +515,10 @@ impl<A: Actor> Outgoing<'_, A> {
         let info = self.options.info::<A, M>();
         let response = if !mailbox.is_bounded() {
             // Unbounded: no slot to reserve, nothing to wait for before the reply.
-            post_ask(mailbox, msg, &info)?
+            post_ask(shared, msg, &info)?
         } else {
             match admit(mailbox, msg, &info, true).await {
-                Ok(Some(msg)) => post_ask(mailbox, msg, &info)?,
+                Ok(Some(msg)) => post_ask(shared, msg, &info)?,
                 Ok(None) => return Err(AskError::Dropped),
                 Err(SendError::Full(_)) => return Err(AskError::Full),
                 Err(SendError::Stopped(_)) => return Err(AskError::Stopped),

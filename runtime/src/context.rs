@@ -2,6 +2,7 @@
 
 use crate::envelope::{MessageInfo, Stamp};
 use crate::mailbox::Mailbox;
+use crate::shared::Shared;
 use crate::spawn::{spawn_task, ChildLink, SpawnOptions};
 use crate::timer::{TimerHandle, Timers};
 use crate::{
@@ -42,7 +43,7 @@ use uuid::Uuid;
 /// # }
 /// ```
 pub struct Context<A: Actor> {
-    pub(crate) mailbox: Arc<Mailbox<A>>,
+    pub(crate) shared: Arc<Shared<A>>,
     /// The message being handled: its stamp and type name.
     pub(crate) handling: Option<(Stamp, &'static str)>,
     pub(crate) exit: Option<ExitReason>,
@@ -64,9 +65,9 @@ impl<A: Actor> Drop for Context<A> {
 }
 
 impl<A: Actor> Context<A> {
-    pub(crate) fn new(mailbox: Arc<Mailbox<A>>) -> Self {
+    pub(crate) fn new(shared: Arc<Shared<A>>) -> Self {
         Context {
-            mailbox,
+            shared,
             handling: None,
             exit: None,
             timers: Timers::new(),
@@ -74,29 +75,35 @@ impl<A: Actor> Context<A> {
         }
     }
 
+    /// The actor's mailbox.
+    #[inline]
+    pub(crate) fn mailbox(&self) -> &Mailbox<A> {
+        &self.shared.mailbox
+    }
+
     /// A new address of this actor. Holding it keeps the actor alive, like any address.
     pub fn address(&self) -> Addr<A> {
-        Addr::new(self.mailbox.clone())
+        Addr::new(self.shared.clone())
     }
 
     /// This actor's id.
     pub fn id(&self) -> ActorId {
-        self.mailbox.id
+        self.mailbox().id
     }
 
     /// This actor's name.
     pub fn name(&self) -> &str {
-        self.mailbox.name()
+        self.mailbox().name()
     }
 
     /// A copy of this actor's counters.
     pub fn stats(&self) -> StatsSnapshot {
-        self.mailbox.stats_snapshot()
+        self.mailbox().stats_snapshot()
     }
 
     /// Fraction of a bounded mailbox in use (0.0 for unbounded ones).
     pub fn mailbox_saturation(&self) -> f64 {
-        self.mailbox.saturation()
+        self.mailbox().saturation()
     }
 
     /// Priority, correlation id and enqueue time of the message being handled (`None` in
@@ -123,7 +130,7 @@ impl<A: Actor> Context<A> {
 
     /// Stop after the current message with a failure, for the supervisor to act on.
     pub fn fail(&mut self, error: ActorError) {
-        self.mailbox.record_failure();
+        self.mailbox().record_failure();
         self.exit = Some(ExitReason::Failed(error));
     }
 
@@ -138,7 +145,7 @@ impl<A: Actor> Context<A> {
         A: Handler<M>,
     {
         crate::address::tell_to(
-            &self.mailbox,
+            self.mailbox(),
             msg,
             <A as Handler<M>>::PRIORITY,
             self.correlation_id(),
@@ -151,7 +158,7 @@ impl<A: Actor> Context<A> {
         A: Handler<M>,
     {
         let token = self.timers.child_token();
-        let mailbox = self.mailbox.clone();
+        let shared = self.shared.clone();
         let correlation_id = self.correlation_id();
         let task_token = token.clone();
         tokio::spawn(async move {
@@ -159,7 +166,7 @@ impl<A: Actor> Context<A> {
                 _ = task_token.cancelled() => {}
                 _ = tokio::time::sleep(delay) => {
                     let priority = <A as Handler<M>>::PRIORITY;
-                    if let Err(refused) = crate::address::tell_to(&mailbox, msg, priority, correlation_id) {
+                    if let Err(refused) = crate::address::tell_to(&shared.mailbox, msg, priority, correlation_id) {
                         // Nobody is there to take the message back: it is a dead letter.
                         let reason = match refused {
                             SendError::Full(_) => DropReason::Rejected,
@@ -171,7 +178,7 @@ impl<A: Actor> Context<A> {
                             enqueued_at: None,
                             message_type: std::any::type_name::<M>(),
                         };
-                        mailbox.record_dead_letter(&info, reason);
+                        shared.mailbox.record_dead_letter(&info, reason);
                     }
                 }
             }
@@ -184,8 +191,8 @@ impl<A: Actor> Context<A> {
     where
         F: FnOnce(&mut A, &mut Context<A>) + Send + 'static,
     {
-        let mailbox = self.mailbox.clone();
-        self.timers.run_later(&mailbox, delay, Box::new(f))
+        self.timers
+            .run_later(self.shared.clone(), delay, Box::new(f))
     }
 
     /// Run `f` on this actor every `period` (first after one period), at `Normal` priority.
@@ -207,9 +214,8 @@ impl<A: Actor> Context<A> {
     where
         F: FnMut(&mut A, &mut Context<A>) + Send + 'static,
     {
-        let mailbox = self.mailbox.clone();
         self.timers
-            .run_interval(&mailbox, period, priority, Box::new(f))
+            .run_interval(self.shared.clone(), period, priority, Box::new(f))
     }
 
     /// Spawn a child actor linked to this one: it is stopped (and awaited, up to its shutdown
@@ -224,7 +230,7 @@ impl<A: Actor> Context<A> {
         child: B,
         options: SpawnOptions,
     ) -> Result<Addr<B>, SpawnError> {
-        let options = options.default_dead_letters(self.mailbox.dead_letters.clone());
+        let options = options.default_dead_letters(self.mailbox().dead_letters.clone());
         let (addr, link) = spawn_task(child, options).await?;
         let children = self.children.get_or_insert_with(Box::default);
         children.retain(|c| !c.is_finished());

@@ -49,6 +49,7 @@ pub mod pubsub;
 mod recipient;
 mod retry;
 mod runner;
+mod shared;
 mod slice;
 mod spawn;
 mod stats;

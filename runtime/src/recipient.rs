@@ -99,7 +99,7 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Addr<A> {
             enqueued_at: None,
             message_type: std::any::type_name::<M>(),
         };
-        self.mailbox.record_dead_letter(&info, reason);
+        self.mailbox().record_dead_letter(&info, reason);
     }
 }
 

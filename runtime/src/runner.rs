@@ -5,6 +5,7 @@ use crate::envelope::{
     Control, Envelope, HandlerFuture, Letter, MessageInfo, Payload, Signal, Stamp,
 };
 use crate::mailbox::{LanePicker, Mailbox};
+use crate::shared::Shared;
 use crate::slice::Slice;
 use crate::{
     Actor, ActorError, ActorState, Context, DropReason, ExitReason, FailureKind, HealthStatus,
@@ -118,7 +119,7 @@ pub(crate) enum Begin {
 /// that owned them and passed them on by value would hold them twice, in every actor's task).
 #[allow(clippy::manual_async_fn)] // see the comment in the body
 pub(crate) fn run<'a, A: Actor>(
-    mailbox: &'a Arc<Mailbox<A>>,
+    mailbox: &'a Mailbox<A>,
     picker: &'a mut LanePicker,
     actor: &'a mut A,
     ctx: &'a mut Context<A>,
@@ -159,7 +160,7 @@ pub(crate) fn run<'a, A: Actor>(
 /// hundreds of bytes larger (see `spawn::size_tests`).
 #[allow(clippy::manual_async_fn)] // see `run`
 fn incarnation<'a, A: Actor>(
-    mailbox: &'a Arc<Mailbox<A>>,
+    mailbox: &'a Mailbox<A>,
     picker: &'a mut LanePicker,
     actor: &'a mut A,
     ctx: &'a mut Context<A>,
@@ -262,10 +263,11 @@ fn incarnation<'a, A: Actor>(
 /// actor with (see [`Begin::Started`]); on failure, the incarnation is over (its `stopped` hook
 /// ran) and this is why.
 pub(crate) async fn start_in_caller<A: Actor>(
-    mailbox: &Arc<Mailbox<A>>,
+    shared: &Arc<Shared<A>>,
     actor: &mut A,
 ) -> Result<Context<A>, ActorError> {
-    let mut ctx = Context::new(mailbox.clone());
+    let mailbox = &shared.mailbox;
+    let mut ctx = Context::new(shared.clone());
     match current::scope(mailbox.id, start(actor, &mut ctx, None)).await {
         Ok(()) => {
             // Running from the spawner's point of view as soon as `spawn` returns (its task may
@@ -293,7 +295,7 @@ async fn start<A: Actor>(
     ctx: &mut Context<A>,
     started: Option<StartedSender>,
 ) -> Result<(), ActorError> {
-    ctx.mailbox.lifecycle.set_state(ActorState::Starting);
+    ctx.mailbox().lifecycle.set_state(ActorState::Starting);
     let start = match catch_panic(actor.started(ctx)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(e.with_kind(FailureKind::StartFailed)),
@@ -303,7 +305,7 @@ async fn start<A: Actor>(
         let _ = tx.send(start.clone());
     }
     if start.is_err() {
-        ctx.mailbox.record_failure();
+        ctx.mailbox().record_failure();
     }
     start
 }
@@ -332,13 +334,15 @@ async fn finish<A: Actor>(actor: &mut A, ctx: &mut Context<A>, reason: ExitReaso
         Box::pin(child.shutdown()).await;
     }
     if catch_panic(actor.stopped(&reason)).await.is_err() {
-        tracing::warn!(target: "actor_system::actor", actor = %ctx.mailbox.name(), "stopped hook panicked");
+        tracing::warn!(target: "actor_system::actor", actor = %ctx.mailbox().name(), "stopped hook panicked");
     }
     match &reason {
         ExitReason::Failed(e) => {
-            tracing::warn!(target: "actor_system::actor", actor = %ctx.mailbox.name(), error = %e, "actor failed")
+            tracing::warn!(target: "actor_system::actor", actor = %ctx.mailbox().name(), error = %e, "actor failed")
         }
-        _ => tracing::debug!(target: "actor_system::actor", actor = %ctx.mailbox.name(), "stopped"),
+        _ => {
+            tracing::debug!(target: "actor_system::actor", actor = %ctx.mailbox().name(), "stopped")
+        }
     }
     reason
 }

@@ -3,6 +3,7 @@
 use crate::drive::Drive;
 use crate::mailbox::{LanePicker, Mailbox};
 use crate::runner::{self, Begin};
+use crate::shared::Shared;
 use crate::{
     Actor, ActorError, ActorState, Addr, ConfigError, Context, DeadLetters, DropReason, ExitReason,
     MailboxConfig, SpawnError,
@@ -129,7 +130,7 @@ pub(crate) async fn spawn_task<A: Actor>(
     options: SpawnOptions,
 ) -> Result<(Addr<A>, ChildLink), SpawnError> {
     let (addr, drive) = spawn_driven(actor, options).await?;
-    let control = addr.mailbox.clone();
+    let control = addr.shared.clone();
     Ok((addr, ChildLink { control, drive }))
 }
 
@@ -143,7 +144,7 @@ async fn spawn_driven<A: Actor>(
     let own_task_only = options.own_task_only;
     let cell = ActorCell::new(options)?;
     let addr = cell.address();
-    let drive = addr.mailbox.drive.clone();
+    let drive = addr.shared.drive.clone();
     if own_task_only {
         start_on_own_task(cell, actor).await?;
         return Ok((addr, drive));
@@ -154,7 +155,7 @@ async fn spawn_driven<A: Actor>(
     let mut actor = actor;
     // `started` runs here, in the caller's task: spawn returns as soon as it succeeded, without
     // a hand-off to the new task and back (the task could run on another worker).
-    let ctx = match runner::start_in_caller(&cell.mailbox, &mut actor).await {
+    let ctx = match runner::start_in_caller(&cell.shared, &mut actor).await {
         Ok(ctx) => ctx,
         Err(error) => {
             cell.finish(ExitReason::Failed(error.clone()));
@@ -168,13 +169,13 @@ async fn spawn_driven<A: Actor>(
     // task cell, when it has one, holds only the drive). `actor_task` holds the actor, context
     // and cell once (see `runner::run`).
     let armed = drive.arm(
-        addr.mailbox.display_name(),
+        addr.mailbox().display_name(),
         Box::pin(actor_task(cell, actor, ctx)),
     );
     debug_assert!(armed.is_ok(), "a new mailbox's drive is free");
     // As if the actor had looked at its empty mailbox and parked: whatever would wake it now
     // wakes the drive. Something queued already (by `started`, say) wakes it at once.
-    if !addr.mailbox.park_consumer(&drive.waker()) || ending {
+    if !addr.mailbox().park_consumer(&drive.waker()) || ending {
         drive.wake_by_ref();
     }
     Ok((addr, drive))
@@ -183,8 +184,8 @@ async fn spawn_driven<A: Actor>(
 /// Spawn the task of an actor that runs on its own task only and wait for its `started` hook.
 async fn start_on_own_task<A: Actor>(mut cell: ActorCell<A>, actor: A) -> Result<(), SpawnError> {
     let (report, started) = oneshot::channel();
-    let drive = cell.mailbox.drive.clone();
-    let name = cell.mailbox.name().to_owned();
+    let drive = cell.shared.drive.clone();
+    let name = cell.shared.mailbox.name().to_owned();
     let armed = drive.arm_and_spawn(
         name,
         Box::pin(async move {
@@ -211,7 +212,7 @@ fn actor_task<A: Actor>(
     mut ctx: Context<A>,
 ) -> impl Future<Output = ()> + Send {
     async move {
-        let (mailbox, picker) = (&cell.mailbox, &mut cell.picker);
+        let (mailbox, picker) = (&cell.shared.mailbox, &mut cell.picker);
         let reason = runner::run(mailbox, picker, &mut actor, &mut ctx, Begin::Started).await;
         cell.finish(reason);
     }
@@ -252,7 +253,7 @@ where
     A: Actor,
     F: Future<Output = ()> + Send + 'static,
 {
-    addr.mailbox
+    addr.shared
         .drive
         .arm_and_spawn(name, Box::pin(task))
         .unwrap_or_else(|task| crate::drive::spawn_actor_task(name, task))
@@ -279,7 +280,7 @@ where
 /// # }
 /// ```
 pub struct ActorCell<A: Actor> {
-    mailbox: Arc<Mailbox<A>>,
+    shared: Arc<Shared<A>>,
     picker: LanePicker,
 }
 
@@ -292,17 +293,16 @@ impl<A: Actor> ActorCell<A> {
             name,
             options.mailbox,
             options.dead_letters.unwrap_or_default(),
-            !options.own_task_only,
         );
         Ok(ActorCell {
             picker: LanePicker::new(options.mailbox.fairness),
-            mailbox: Arc::new(mailbox),
+            shared: Arc::new(Shared::new(mailbox, !options.own_task_only)),
         })
     }
 
     /// An address of the mailbox (valid across incarnations).
     pub fn address(&self) -> Addr<A> {
-        Addr::new(self.mailbox.clone())
+        Addr::new(self.shared.clone())
     }
 
     /// Run one incarnation until it stops or fails. `started` receives the result of its
@@ -313,29 +313,32 @@ impl<A: Actor> ActorCell<A> {
         started: Option<oneshot::Sender<Result<(), ActorError>>>,
     ) -> impl Future<Output = ExitReason> + Send + '_ {
         // Not an `async fn`: its arguments would be stored twice in every actor task.
-        let mut ctx = Context::new(self.mailbox.clone());
+        let mut ctx = Context::new(self.shared.clone());
         let mut actor = actor;
         async move {
-            let (mailbox, picker) = (&self.mailbox, &mut self.picker);
+            let (mailbox, picker) = (&self.shared.mailbox, &mut self.picker);
             runner::run(mailbox, picker, &mut actor, &mut ctx, Begin::Start(started)).await
         }
     }
 
     /// The actor's current lifecycle state.
     pub fn state(&self) -> ActorState {
-        self.mailbox.lifecycle.state()
+        self.shared.mailbox.lifecycle.state()
     }
 
     /// Mark the actor as waiting to be restarted (for introspection) and count the restart.
     pub fn mark_restarting(&self) {
-        self.mailbox.lifecycle.set_state(ActorState::Restarting);
-        self.mailbox.stats.record_restart();
+        self.shared
+            .mailbox
+            .lifecycle
+            .set_state(ActorState::Restarting);
+        self.shared.mailbox.stats.record_restart();
     }
 
     /// End the actor for good: refuse new messages, dead-letter what is queued (pending asks
     /// get [`AskError::Stopped`](crate::AskError::Stopped)), and publish `reason` to waiters.
     pub fn finish(self, reason: ExitReason) {
-        finish_mailbox(&self.mailbox, reason);
+        finish_mailbox(&self.shared.mailbox, reason);
     }
 }
 
@@ -343,8 +346,8 @@ impl<A: Actor> Drop for ActorCell<A> {
     /// A cell dropped without [`finish`](Self::finish) (e.g. its task was aborted) still ends
     /// its actor: addresses see it stopped and queued asks resolve.
     fn drop(&mut self) {
-        if self.mailbox.lifecycle.state() != ActorState::Stopped {
-            finish_mailbox(&self.mailbox, ExitReason::Aborted);
+        if self.shared.mailbox.lifecycle.state() != ActorState::Stopped {
+            finish_mailbox(&self.shared.mailbox, ExitReason::Aborted);
         }
     }
 }
@@ -364,9 +367,9 @@ trait ChildControl: Send + Sync {
     fn abandon(&self);
 }
 
-impl<A: Actor> ChildControl for Mailbox<A> {
+impl<A: Actor> ChildControl for Shared<A> {
     fn request_stop(&self) {
-        self.request_stop();
+        self.mailbox.request_stop();
     }
 
     fn wait(&self) -> BoxFuture<'_, ExitReason> {
@@ -374,7 +377,7 @@ impl<A: Actor> ChildControl for Mailbox<A> {
     }
 
     fn abandon(&self) {
-        finish_mailbox(self, ExitReason::Aborted);
+        finish_mailbox(&self.mailbox, ExitReason::Aborted);
     }
 }
 
@@ -415,7 +418,7 @@ mod size_tests {
         struct Counter(#[allow(dead_code)] u64);
         impl crate::Actor for Counter {}
         let cell = super::ActorCell::<Counter>::new(super::SpawnOptions::new()).unwrap();
-        let ctx = crate::Context::new(cell.mailbox.clone());
+        let ctx = crate::Context::new(cell.shared.clone());
         let task = super::actor_task(cell, Counter(0), ctx);
         let size = std::mem::size_of_val(&task);
         // 472 bytes when written (~830 with one `async fn` per phase of the loop, a 40-byte
@@ -431,11 +434,11 @@ mod size_tests {
     fn an_idle_mailbox_stays_small() {
         struct Counter;
         impl crate::Actor for Counter {}
-        let size = std::mem::size_of::<crate::mailbox::Mailbox<Counter>>();
-        // 152 bytes when written (504 with everything inline); 208 with the drive's pointer and
-        // the hand-off slot, which spare an actor that answers asks in place its lanes (a
-        // lane's queue and first block are ~1 KiB).
-        assert!(size <= 208, "mailbox is {size} bytes");
+        // What an address points at: the mailbox and the drive's pointer. Lanes, the signal
+        // queue, the end-of-life parts and the rarely changing counters are out of line, created
+        // on first use (figures in docs/performance.md).
+        let size = std::mem::size_of::<crate::shared::Shared<Counter>>();
+        assert!(size <= 208, "mailbox and drive pointer take {size} bytes");
     }
 }
 
@@ -466,11 +469,11 @@ mod run_tests {
         for i in 0..3 {
             assert_eq!(addr.ask(Say(i)).await, Ok(i));
         }
-        assert_eq!(addr.mailbox.lanes_in_use(), 0);
+        assert_eq!(addr.mailbox().lanes_in_use(), 0);
         // A message nobody waits for goes through a lane, and an ask behind it too.
         addr.tell(Say(7)).unwrap();
         assert_eq!(addr.ask(Say(8)).await, Ok(8));
-        assert_eq!(addr.mailbox.lanes_in_use(), 1);
+        assert_eq!(addr.mailbox().lanes_in_use(), 1);
     }
 
     /// A mailbox closed under a running incarnation (a parent that gave up waiting for its child
@@ -481,11 +484,11 @@ mod run_tests {
         struct Idle;
         impl Actor for Idle {}
         let mut cell = ActorCell::<Idle>::new(SpawnOptions::new()).unwrap();
-        let mailbox = cell.mailbox.clone();
+        let shared = cell.shared.clone();
         let _addr = cell.address(); // a live address: the actor does not end for lack of senders
         let run = tokio::spawn(async move { cell.run(Idle, None).await });
         tokio::time::sleep(Duration::from_millis(20)).await; // let it park
-        mailbox.close();
+        shared.mailbox.close();
         let reason = tokio::time::timeout(Duration::from_secs(5), run)
             .await
             .expect("the incarnation ended")

@@ -4,7 +4,6 @@
 //! most one tick queued (missed ticks are coalesced), so a busy actor cannot pile them up.
 
 use crate::envelope::{Stamp, Tick};
-use crate::mailbox::Mailbox;
 use crate::{Actor, Context, Priority};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -48,6 +47,13 @@ impl TimerHandle {
     pub fn is_cancelled(&self) -> bool {
         self.token.is_cancelled()
     }
+}
+
+/// Where a timer queues its ticks: the actor's mailbox (which the timer need not know).
+pub(crate) trait TickSink: Send + Sync + 'static {
+    /// Queue `tick`, whatever the capacity (ticks are coalesced by their timer); `false` once
+    /// the actor's mailbox is closed.
+    fn push_tick(&self, tick: Tick) -> bool;
 }
 
 type Once<A> = Box<dyn FnOnce(&mut A, &mut Context<A>) + Send>;
@@ -104,7 +110,7 @@ impl<A: Actor> Timers<A> {
 
     fn schedule(
         &mut self,
-        mailbox: &Arc<Mailbox<A>>,
+        sink: Arc<dyn TickSink>,
         delay: Duration,
         period: Option<Duration>,
         priority: Priority,
@@ -124,7 +130,6 @@ impl<A: Actor> Timers<A> {
                 token: token.clone(),
             },
         );
-        let mailbox = mailbox.clone();
         let task_token = token.clone();
         tokio::spawn(async move {
             let start = tokio::time::Instant::now() + delay;
@@ -144,7 +149,7 @@ impl<A: Actor> Timers<A> {
                         stamp: Stamp::new(priority, Some(Instant::now())),
                         queued: queued.clone(),
                     };
-                    if !mailbox.push_timer(tick) {
+                    if !sink.push_tick(tick) {
                         return;
                     }
                 }
@@ -158,21 +163,21 @@ impl<A: Actor> Timers<A> {
 
     pub(crate) fn run_later(
         &mut self,
-        mailbox: &Arc<Mailbox<A>>,
+        sink: Arc<dyn TickSink>,
         delay: Duration,
         f: Once<A>,
     ) -> TimerHandle {
-        self.schedule(mailbox, delay, None, Priority::Normal, Callback::Once(f))
+        self.schedule(sink, delay, None, Priority::Normal, Callback::Once(f))
     }
 
     pub(crate) fn run_interval(
         &mut self,
-        mailbox: &Arc<Mailbox<A>>,
+        sink: Arc<dyn TickSink>,
         period: Duration,
         priority: Priority,
         f: Repeat<A>,
     ) -> TimerHandle {
-        self.schedule(mailbox, period, Some(period), priority, Callback::Repeat(f))
+        self.schedule(sink, period, Some(period), priority, Callback::Repeat(f))
     }
 
     /// Take timer `id`'s callback out to run it; `None` if it was cancelled.

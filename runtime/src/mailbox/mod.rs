@@ -9,10 +9,10 @@ pub(crate) mod queue;
 
 pub use config::{Fairness, MailboxConfig, OverflowStrategy};
 
-use crate::drive::Drive;
 use crate::envelope::{Control, Envelope, MessageInfo, Payload, Signal, Tick};
 use crate::stats::ActorStats;
 use crate::{Actor, ActorId, AskError, DeadLetter, DeadLetters, DropReason, Priority};
+pub(crate) use queue::Wake;
 use queue::{LaneQueue, Pushed, SYSTEM_LANE};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -82,22 +82,15 @@ pub(crate) struct Mailbox<A: Actor> {
     pub(crate) dead_letters: DeadLetters,
     pub(crate) stats: ActorStats,
     pub(crate) lifecycle: crate::lifecycle::Lifecycle,
-    /// What runs the actor (see the `drive` module): armed by `spawn`, or by
-    /// [`spawn_runner`](crate::spawn_runner) for each task a supervisor starts; never for a
-    /// cell its owner runs with [`ActorCell::run`](crate::ActorCell::run).
-    pub(crate) drive: Arc<Drive>,
     /// An ask handed straight to the idle actor (see [`hand_over`](Self::hand_over)).
     handoff: handoff::Handoff<A>,
 }
 
 impl<A: Actor> Mailbox<A> {
-    /// `in_place`: whether callers that wait for the actor may run it in their task (see
-    /// [`Drive::new`]).
     pub(crate) fn new(
         name: Option<Arc<str>>,
         config: MailboxConfig,
         dead_letters: DeadLetters,
-        in_place: bool,
     ) -> Self {
         let stats = ActorStats::new();
         Mailbox {
@@ -116,7 +109,6 @@ impl<A: Actor> Mailbox<A> {
             name,
             dead_letters,
             lifecycle: crate::lifecycle::Lifecycle::new(),
-            drive: Drive::new(in_place),
             handoff: handoff::Handoff::new(),
         }
     }
@@ -237,31 +229,24 @@ impl<A: Actor> Mailbox<A> {
     /// Push a message whose slot was reserved. Hands the envelope back if the mailbox closed.
     #[inline]
     pub(crate) fn push_reserved(&self, env: Envelope<A>) -> Result<(), Envelope<A>> {
-        let woken = self.push_reserved_deferring_wake(env)?;
-        if woken {
-            self.queue.wake_consumer();
-        }
+        let wake = self.push_reserved_owing_wake(env)?;
+        self.queue.deliver(wake);
         Ok(())
     }
 
-    /// [`push_reserved`](Self::push_reserved), but a parked consumer is not woken: `Ok(true)`
-    /// means it was parked, and waking it is now the caller's job (see
-    /// [`run_or_wake`](Self::run_or_wake)).
+    /// [`push_reserved`](Self::push_reserved), but a parked consumer is not woken: the
+    /// returned [`Wake`] says whether the caller now owes it its wake-up (see
+    /// [`Shared::run_or_wake`](crate::shared::Shared::run_or_wake)).
     #[inline]
-    pub(crate) fn push_reserved_deferring_wake(
-        &self,
-        env: Envelope<A>,
-    ) -> Result<bool, Envelope<A>> {
+    pub(crate) fn push_reserved_owing_wake(&self, env: Envelope<A>) -> Result<Wake, Envelope<A>> {
         let priority = env.stamp.priority();
-        let (pushed, woken) = self
-            .queue
-            .push_deferring_wake(lane_of(priority), env.payload);
+        let (pushed, wake) = self.queue.push_owing_wake(lane_of(priority), env.payload);
         match pushed {
-            Pushed::Queued => Ok(woken),
+            Pushed::Queued => Ok(wake),
             Pushed::QueuedAfterClose => {
                 // The actor may have drained already: whatever is left is undeliverable.
                 self.drain(DropReason::ActorStopped);
-                Ok(woken)
+                Ok(wake)
             }
             Pushed::Closed(payload) => {
                 self.release_slot(&payload);
@@ -273,12 +258,26 @@ impl<A: Actor> Mailbox<A> {
         }
     }
 
-    /// The actor's drive, claimed by this caller, if the actor is idle (parked on its empty
-    /// mailbox) and may be run here (see [`Drive::claim_here`]). The caller then gives it its
-    /// message with [`hand_over`](Self::hand_over) and runs it with [`Drive::run_claimed`].
+    /// Whether the consumer is parked on its empty mailbox (its waker registered).
     #[inline]
-    pub(crate) fn claim_idle(&self) -> Option<&Arc<Drive>> {
-        (self.queue.is_parked() && self.drive.claim_here()).then_some(&self.drive)
+    pub(crate) fn is_parked(&self) -> bool {
+        self.queue.is_parked()
+    }
+
+    /// Wake the consumer wherever it waits (see [`LaneQueue::wake_consumer`]).
+    pub(crate) fn wake_consumer(&self) {
+        self.queue.wake_consumer();
+    }
+
+    /// Whether a stop was requested and the consumer has not taken it yet.
+    pub(crate) fn stop_requested(&self) -> bool {
+        self.queue.stop_requested()
+    }
+
+    /// [`request_stop`](Self::request_stop), leaving the wake-up to the caller (see
+    /// [`push_reserved_owing_wake`](Self::push_reserved_owing_wake)).
+    pub(crate) fn request_stop_owing_wake(&self) -> Wake {
+        self.queue.request_stop_owing_wake()
     }
 
     /// How many of the user lanes were ever used (created).
@@ -287,10 +286,11 @@ impl<A: Actor> Mailbox<A> {
         self.queue.lanes_in_use()
     }
 
-    /// Give `env` (a reserved ask) to the actor whose drive this caller claimed
-    /// ([`claim_idle`](Self::claim_idle)): into the hand-off slot if nothing else is queued,
-    /// otherwise into its lane, behind what came first. Either way nobody is woken: the caller
-    /// runs the actor next. Hands the envelope back if the mailbox is closed.
+    /// Give `env` (a reserved ask) to an idle actor whose drive this caller claimed (see
+    /// [`Shared::ask_in_place`](crate::shared::Shared::ask_in_place)): into the hand-off slot
+    /// if nothing else is queued, otherwise into its lane, behind what came first. Either way
+    /// nobody is woken: the caller runs the actor next. Hands the envelope back if the mailbox
+    /// is closed.
     pub(crate) fn hand_over(&self, env: Envelope<A>) -> Result<(), Envelope<A>> {
         // Unparked by us with every lane empty (and no flag raised: a raiser would have
         // unparked it first): nothing can be ahead of this message.
@@ -298,28 +298,9 @@ impl<A: Actor> Mailbox<A> {
             self.handoff.put(env);
             return Ok(());
         }
-        self.push_reserved_deferring_wake(env).map(drop)
-    }
-
-    /// Deliver the wake-up that [`push_reserved_deferring_wake`] handed over, from a caller that
-    /// will wait for the actor: run the actor right here if its drive allows (see
-    /// [`Drive::run_here`]), otherwise wake it.
-    ///
-    /// [`push_reserved_deferring_wake`]: Self::push_reserved_deferring_wake
-    #[inline]
-    pub(crate) fn run_or_wake(&self) {
-        if !self.drive.run_here() {
-            self.queue.wake_consumer();
-        }
-    }
-
-    /// If the actor was asked to stop and nobody runs it yet, run it here: the caller is about
-    /// to wait for it to stop (see [`Drive::help`]). An actor that merely has messages waiting
-    /// is left to its task: a waiter (a watchdog, say) is not there to handle them.
-    pub(crate) fn help_stop(&self) {
-        if self.queue.stop_requested() {
-            self.drive.help();
-        }
+        // A wake-up owed here is paid by the caller, who runs the actor next.
+        let _paid_by_the_caller: Wake = self.push_reserved_owing_wake(env)?;
+        Ok(())
     }
 
     /// Queue a timer tick: no capacity check (ticks are coalesced by the timer). `false` once
@@ -345,22 +326,6 @@ impl<A: Actor> Mailbox<A> {
     /// [`Addr::stop`]: crate::Addr::stop
     pub(crate) fn request_stop(&self) {
         self.queue.request_stop();
-    }
-
-    /// Request a stop from a caller that waits for it: an idle actor stops right here, if its
-    /// drive allows (see [`run_or_wake`](Self::run_or_wake)).
-    pub(crate) fn request_stop_and_run(&self) {
-        if self.queue.request_stop_deferring_wake() {
-            self.run_or_wake();
-        }
-    }
-
-    /// Wait until the actor has ended for good and its drive's future is over, so that the
-    /// actor, its context and whatever its task held are dropped; returns why it ended.
-    pub(crate) async fn stopped(&self) -> crate::ExitReason {
-        let reason = self.lifecycle.wait().await;
-        self.drive.over().await;
-        reason
     }
 
     /// Consumer side: whether a stop was requested (the request is used up).

@@ -53,6 +53,29 @@ pub(crate) const LANES: usize = 5;
 /// Index of the system lane (control signals; bypasses capacity and overflow policies).
 pub(crate) const SYSTEM_LANE: usize = 0;
 
+/// Whether the consumer must be woken by whoever was handed this: a push or a raised flag that
+/// found the consumer parked unparks it, and the wake-up is then the caller's duty (to wake the
+/// consumer's task, or to run the consumer in its place).
+#[must_use = "the consumer was parked: wake it (or run it) or it never sees what was queued"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wake {
+    /// The consumer was parked and nobody else will wake it.
+    Owed,
+    /// Nothing to do: the consumer is running, or somebody else wakes it.
+    Nothing,
+}
+
+impl Wake {
+    #[inline]
+    fn owed_if(owed: bool) -> Self {
+        if owed {
+            Wake::Owed
+        } else {
+            Wake::Nothing
+        }
+    }
+}
+
 /// What happened to a pushed item.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Pushed<T> {
@@ -86,20 +109,17 @@ impl<T> LaneQueue<T> {
     /// Queue `item` in `lane` and wake the consumer if it is parked.
     #[inline]
     pub(crate) fn push(&self, lane: usize, item: T) -> Pushed<T> {
-        let (pushed, woken) = self.push_deferring_wake(lane, item);
-        if woken {
-            self.waker.wake();
-        }
+        let (pushed, wake) = self.push_owing_wake(lane, item);
+        self.deliver(wake);
         pushed
     }
 
     /// Queue `item` in `lane`; if the consumer is parked, unpark it (clear `PARKED`) but leave
-    /// waking it to the caller: `true` means the caller must wake it, with
-    /// [`wake_consumer`](Self::wake_consumer), or run it in its place.
+    /// waking it to the caller, who is handed the duty as [`Wake::Owed`].
     #[inline]
-    pub(crate) fn push_deferring_wake(&self, lane: usize, item: T) -> (Pushed<T>, bool) {
+    pub(crate) fn push_owing_wake(&self, lane: usize, item: T) -> (Pushed<T>, Wake) {
         if self.state.load(Ordering::Acquire) & CLOSED != 0 {
-            return (Pushed::Closed(item), false);
+            return (Pushed::Closed(item), Wake::Nothing);
         }
         let publish = match lane {
             SYSTEM_LANE => self.system.push(item),
@@ -111,26 +131,33 @@ impl<T> LaneQueue<T> {
         } else {
             self.state.load(Ordering::SeqCst)
         };
-        let woken = state & PARKED != 0 && self.unpark();
+        let wake = Wake::owed_if(state & PARKED != 0 && self.unpark());
         let pushed = if state & CLOSED != 0 {
             Pushed::QueuedAfterClose
         } else {
             Pushed::Queued
         };
-        (pushed, woken)
+        (pushed, wake)
     }
 
-    /// Set `flag` and wake the consumer if it is parked (a read-modify-write: see the module doc).
-    fn raise(&self, flag: usize) {
-        if self.raise_deferring_wake(flag) {
+    /// Wake the consumer if `wake` says it is owed.
+    #[inline]
+    pub(crate) fn deliver(&self, wake: Wake) {
+        if wake == Wake::Owed {
             self.waker.wake();
         }
     }
 
-    /// Set `flag` and unpark a parked consumer, leaving the wake-up to the caller: `true` means
-    /// the caller must wake it (see [`push_deferring_wake`](Self::push_deferring_wake)).
-    fn raise_deferring_wake(&self, flag: usize) -> bool {
-        self.state.fetch_or(flag, Ordering::SeqCst) & PARKED != 0 && self.unpark()
+    /// Set `flag` and wake the consumer if it is parked (a read-modify-write: see the module doc).
+    fn raise(&self, flag: usize) {
+        let wake = self.raise_owing_wake(flag);
+        self.deliver(wake);
+    }
+
+    /// Set `flag` and unpark a parked consumer, leaving the wake-up to the caller (see
+    /// [`push_owing_wake`](Self::push_owing_wake)).
+    fn raise_owing_wake(&self, flag: usize) -> Wake {
+        Wake::owed_if(self.state.fetch_or(flag, Ordering::SeqCst) & PARKED != 0 && self.unpark())
     }
 
     /// Ask the consumer to stop: [`take_stop`](Self::take_stop) reports it, ahead of every lane.
@@ -140,10 +167,9 @@ impl<T> LaneQueue<T> {
     }
 
     /// [`request_stop`](Self::request_stop), leaving the wake-up to the caller as
-    /// [`push_deferring_wake`](Self::push_deferring_wake) does: `true` means the caller must
-    /// wake the consumer or run it in its place.
-    pub(crate) fn request_stop_deferring_wake(&self) -> bool {
-        self.raise_deferring_wake(STOP)
+    /// [`push_owing_wake`](Self::push_owing_wake) does.
+    pub(crate) fn request_stop_owing_wake(&self) -> Wake {
+        self.raise_owing_wake(STOP)
     }
 
     /// Whether a stop was requested and the consumer has not taken it yet.

@@ -1,12 +1,21 @@
-//! A worker that logs its lifecycle, shared by the supervision tests.
+//! Shared by the supervision tests: a worker that logs its lifecycle, and bounded waits on
+//! supervision events (no test sleeps or yields a fixed number of times to let a tree settle).
 #![allow(dead_code)]
 
 use actor_system_runtime::{Actor, ActorResult, Context, ExitReason, Handler, Message};
-use actor_system_supervision::{SupervisorBuilder, SupervisorRef};
+use actor_system_supervision::{
+    SupervisionEvent, SupervisionEvents, SupervisorBuilder, SupervisorRef,
+};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
+
+/// How long a test waits for something that must happen. On a paused clock this is virtual
+/// time: a wait that can never end fails as soon as nothing else is left to run.
+pub const WAIT: Duration = Duration::from_secs(120);
 
 /// One lifecycle event: ("start"|"stop", child name, when).
 pub type Entry = (&'static str, String, Instant);
@@ -90,6 +99,20 @@ impl Handler<Hang> for Worker {
     }
 }
 
+/// Says (once) that it is being handled, then never returns.
+pub struct HangNoting(pub Option<tokio::sync::oneshot::Sender<()>>);
+impl Message for HangNoting {
+    type Result = ();
+}
+impl Handler<HangNoting> for Worker {
+    async fn handle(&mut self, mut msg: HangNoting, _: &mut Context<Self>) {
+        if let Some(entered) = msg.0.take() {
+            let _ = entered.send(());
+        }
+        std::future::pending::<()>().await
+    }
+}
+
 /// Stops normally.
 pub struct Quit;
 impl Message for Quit {
@@ -112,13 +135,124 @@ impl Handler<Panic> for Worker {
     }
 }
 
-/// Let the tree settle (paused clock: lets timers and tasks run).
-pub async fn settle() {
-    for _ in 0..5 {
-        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-        for _ in 0..50 {
-            tokio::task::yield_now().await;
+/// Supervision events of a tree, from the moment of subscribing, with bounded waits.
+pub struct Watch {
+    rx: broadcast::Receiver<SupervisionEvent>,
+    /// Everything received so far, in order.
+    pub seen: Vec<SupervisionEvent>,
+}
+
+impl Watch {
+    pub fn new(events: &SupervisionEvents) -> Self {
+        Watch {
+            rx: events.subscribe(),
+            seen: Vec::new(),
         }
+    }
+
+    /// Wait (bounded by [`WAIT`]) for the next event that satisfies `pred`; return it.
+    pub async fn until(
+        &mut self,
+        what: &str,
+        pred: impl Fn(&SupervisionEvent) -> bool,
+    ) -> SupervisionEvent {
+        let found = tokio::time::timeout(WAIT, async {
+            loop {
+                match self.rx.recv().await {
+                    Ok(event) => {
+                        self.seen.push(event.clone());
+                        if pred(&event) {
+                            return event;
+                        }
+                    }
+                    Err(RecvError::Lagged(n)) => panic!("missed {n} events waiting for {what}"),
+                    Err(RecvError::Closed) => panic!("the tree is gone: no {what}"),
+                }
+            }
+        })
+        .await;
+        found.unwrap_or_else(|_| panic!("no {what} within {WAIT:?}; seen: {:#?}", self.seen))
+    }
+
+    /// Wait until a restarted incarnation of `child` runs.
+    pub async fn started(&mut self, child: &str) {
+        self.until(
+            &format!("restart of '{child}'"),
+            |e| matches!(e, SupervisionEvent::ActorStarted { child: c, .. } if c == child),
+        )
+        .await;
+    }
+
+    /// Wait until `n` restarted incarnations of `child` run.
+    pub async fn started_times(&mut self, child: &str, n: usize) {
+        for _ in 0..n {
+            self.started(child).await;
+        }
+    }
+
+    /// Wait until `child` failed.
+    pub async fn failed(&mut self, child: &str) {
+        self.until(
+            &format!("failure of '{child}'"),
+            |e| matches!(e, SupervisionEvent::ActorFailed { child: c, .. } if c == child),
+        )
+        .await;
+    }
+
+    /// Wait until a restart of `child` is decided (it may still wait for its delay).
+    pub async fn restarting(&mut self, child: &str) {
+        self.until(
+            &format!("restart decision for '{child}'"),
+            |e| matches!(e, SupervisionEvent::ActorRestarted { child: c, .. } if c == child),
+        )
+        .await;
+    }
+
+    /// Wait until `child` ended for good and was removed; how its last incarnation ended.
+    pub async fn removed(&mut self, child: &str) -> ExitReason {
+        let event = self
+            .until(
+                &format!("removal of '{child}'"),
+                |e| matches!(e, SupervisionEvent::ActorStopped { child: c, .. } if c == child),
+            )
+            .await;
+        match event {
+            SupervisionEvent::ActorStopped { reason, .. } => reason,
+            _ => unreachable!(),
+        }
+    }
+
+    /// Wait until `supervisor` escalated.
+    pub async fn escalated(&mut self, supervisor: &str) -> SupervisionEvent {
+        self.until(
+            &format!("escalation by '{supervisor}'"),
+            |e| matches!(e, SupervisionEvent::Escalated { supervisor: s, .. } if s == supervisor),
+        )
+        .await
+    }
+
+    /// The kinds of the events seen so far, by name.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        self.seen.iter().map(kind).collect()
+    }
+}
+
+/// The kind of an event, by name.
+pub fn kind(event: &SupervisionEvent) -> &'static str {
+    match event {
+        SupervisionEvent::ActorFailed { .. } => "failed",
+        SupervisionEvent::ActorRestarted { .. } => "restarted",
+        SupervisionEvent::ActorStarted { .. } => "started",
+        SupervisionEvent::ActorStopped { .. } => "stopped",
+        SupervisionEvent::Escalated { .. } => "escalated",
+        _ => "other",
+    }
+}
+
+/// Wait (bounded) until `cond` holds, checking whenever the tree reports an event.
+pub async fn eventually(watch: &mut Watch, what: &str, mut cond: impl FnMut() -> bool) {
+    while !cond() {
+        watch.until(what, |_| true).await;
     }
 }
 

@@ -1,9 +1,14 @@
 //! The seed's full-system scenario and the ActorSystem's guarantees.
 
 use actor_system::prelude::*;
+use actor_system::supervision::{ChildState, SupervisionEvent};
 use actor_system::system::{ActorSystem, HealthConfig, RegistryError, SystemConfig, SystemError};
 use actor_system::HealthStatus;
 use std::time::Duration;
+use tokio::sync::{broadcast, oneshot};
+
+/// How long a test waits for something that must happen (virtual time on a paused clock).
+const WAIT: Duration = Duration::from_secs(120);
 
 #[derive(Clone, Debug)]
 struct BlockProduced {
@@ -27,10 +32,48 @@ impl Message for GetStatus {
     type Result = Status;
 }
 
-/// Never returns (a wedged component).
-struct Wedge;
+/// Says that it is being handled, then never returns (a wedged component).
+struct Wedge(Option<oneshot::Sender<()>>);
 impl Message for Wedge {
     type Result = ();
+}
+
+/// Wedge `addr` and wait (bounded) until its handler runs.
+async fn wedge<A: Handler<Wedge>>(addr: &Addr<A>) {
+    let (entered, handling) = oneshot::channel();
+    addr.tell(Wedge(Some(entered))).unwrap();
+    tokio::time::timeout(WAIT, handling)
+        .await
+        .expect("the wedge is handled")
+        .unwrap();
+}
+
+/// Wait (bounded) for the first supervision event that satisfies `pred`.
+async fn until(
+    events: &mut broadcast::Receiver<SupervisionEvent>,
+    what: &str,
+    pred: impl Fn(&SupervisionEvent) -> bool,
+) -> SupervisionEvent {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let event = events.recv().await.expect("the system runs");
+            if pred(&event) {
+                return event;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {what} within {WAIT:?}"))
+}
+
+/// Wait (bounded) until a restarted incarnation of `child` runs.
+async fn restarted(events: &mut broadcast::Receiver<SupervisionEvent>, child: &str) {
+    until(
+        events,
+        &format!("restart of '{child}'"),
+        |e| matches!(e, SupervisionEvent::ActorStarted { child: c, .. } if c == child),
+    )
+    .await;
 }
 
 macro_rules! component {
@@ -60,7 +103,10 @@ macro_rules! component {
             }
         }
         impl Handler<Wedge> for $name {
-            async fn handle(&mut self, _: Wedge, _: &mut Context<Self>) {
+            async fn handle(&mut self, msg: Wedge, _: &mut Context<Self>) {
+                if let Some(entered) = msg.0 {
+                    let _ = entered.send(());
+                }
                 std::future::pending::<()>().await
             }
         }
@@ -164,13 +210,14 @@ async fn an_actor_that_stops_answering_is_detected_and_restarted() {
         .register_actor("engine", EngineActor::default, Priority::High)
         .await
         .unwrap();
+    let mut events = system.supervision_events().subscribe();
     engine.tell(block(7)).unwrap();
     assert_eq!(engine.ask(GetStatus).await.unwrap().handled, 1);
     let wedged_at = tokio::time::Instant::now();
-    engine.tell(Wedge).unwrap();
+    wedge(&engine).await;
     // The first check after the wedge happens at the next interval and times out after 5 s:
     // the actor is then killed and restarted on the same address.
-    tokio::time::sleep(Duration::from_secs(35) + Duration::from_millis(10)).await;
+    restarted(&mut events, "engine").await;
     let status = engine.ask(GetStatus).await.unwrap();
     assert_eq!(status.handled, 0, "a fresh incarnation answers");
     assert!(tokio::time::Instant::now() - wedged_at <= Duration::from_secs(36));
@@ -204,8 +251,7 @@ async fn shutdown_with_a_handler_that_never_finishes_is_bounded_and_reported() {
         )
         .await
         .unwrap();
-    storage.tell(Wedge).unwrap();
-    tokio::task::yield_now().await;
+    wedge(&storage).await;
     let t0 = tokio::time::Instant::now();
     let report = system.shutdown().await;
     let took = tokio::time::Instant::now() - t0;
@@ -345,5 +391,146 @@ async fn a_factory_holding_a_weak_handle_reaches_the_system_without_keeping_it_a
     assert!(
         weak.upgrade().is_none(),
         "the registered factory must not keep the system alive"
+    );
+}
+
+/// Item 1: an actor that stopped for good frees its name, and `stop_actor` stops one and
+/// unregisters it by name; either way the root supervisor keeps no trace of it.
+#[tokio::test(start_paused = true)]
+async fn names_of_finished_actors_are_free_and_stop_actor_unregisters_by_name() {
+    let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
+    for round in 0..50 {
+        let peer = system
+            .register(
+                ChildSpec::new("peer-1", ChainActor::default).restart(RestartPolicy::Temporary),
+                Priority::Normal,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        assert_eq!(peer.stop_and_wait().await, ExitReason::Normal);
+    }
+    let chain = system
+        .register_actor("chain", ChainActor::default, Priority::Critical)
+        .await
+        .unwrap();
+    assert_eq!(system.stop_actor("chain").await, Ok(ExitReason::Normal));
+    assert!(!chain.is_alive());
+    assert!(system.lookup::<ChainActor>("chain").is_none());
+    assert!(system.list().is_empty(), "{:?}", system.list());
+    assert!(
+        system.health().await.supervision.is_empty(),
+        "nothing retained"
+    );
+    assert_eq!(
+        system.stop_actor("chain").await,
+        Err(SystemError::Registry(RegistryError::NotFound(
+            "chain".into()
+        )))
+    );
+    let again = system
+        .register_actor("chain", ChainActor::default, Priority::Critical)
+        .await
+        .unwrap();
+    assert_eq!(again.ask(GetStatus).await.unwrap().handled, 0);
+    system.shutdown().await;
+}
+
+/// Item 2: one `Critical` failure (a handler slower than its 100 ms budget, reported as
+/// `ReportCritical` does) restarts that actor; its siblings and the system run on. Only the
+/// root exceeding its restart intensity ends the system.
+#[tokio::test(start_paused = true)]
+async fn a_critical_failure_restarts_the_actor_and_the_system_runs_on() {
+    let system = ActorSystem::new(SystemConfig {
+        intensity: RestartIntensity::new(1, Duration::from_secs(60)),
+        ..SystemConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut events = system.supervision_events().subscribe();
+    let chain = system
+        .register_actor("chain", ChainActor::default, Priority::Critical)
+        .await
+        .unwrap();
+    let storage = system
+        .register_actor("storage", StorageActor::default, Priority::High)
+        .await
+        .unwrap();
+    storage.tell(block(1)).unwrap();
+    chain.inject_failure(ActorError::critical(
+        "timing violation: produce_block took 150ms > 100ms",
+    ));
+    restarted(&mut events, "chain").await;
+    assert_eq!(
+        chain.ask(GetStatus).await.unwrap().handled,
+        0,
+        "a new instance"
+    );
+    assert_eq!(
+        storage.ask(GetStatus).await.unwrap().handled,
+        1,
+        "untouched"
+    );
+    let states: Vec<_> = system
+        .health()
+        .await
+        .supervision
+        .into_iter()
+        .map(|c| (c.name, c.state, c.restarts))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("chain".to_owned(), ChildState::Running, 1),
+            ("storage".to_owned(), ChildState::Running, 0)
+        ]
+    );
+    // The second restart within a minute exceeds the root's intensity of 1.
+    chain.inject_failure(ActorError::critical("again"));
+    let ended = tokio::time::timeout(WAIT, system.wait()).await.unwrap();
+    assert!(
+        matches!(ended, Err(SystemError::Supervision(_))),
+        "{ended:?}"
+    );
+}
+
+/// Item 4: health checks skip an actor between incarnations. It used to be checked during its
+/// restart backoff: nobody answered, the check timed out, and the kill that followed ended the
+/// fresh incarnation as soon as it started, burning restart intensity.
+#[tokio::test(start_paused = true)]
+async fn an_actor_waiting_to_restart_is_not_health_checked() {
+    let health = HealthConfig {
+        interval: Duration::from_secs(1),
+        timeout: Duration::from_millis(500),
+        failures_before_restart: 1,
+        ..HealthConfig::default()
+    };
+    let system = ActorSystem::new(SystemConfig {
+        health,
+        ..SystemConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut events = system.supervision_events().subscribe();
+    let engine = system
+        .register(
+            ChildSpec::new("engine", EngineActor::default)
+                .delay(RestartDelay::FixedDelay(Duration::from_secs(10))),
+            Priority::High,
+        )
+        .await
+        .unwrap();
+    engine.inject_failure(ActorError::recoverable("lost the execution client"));
+    restarted(&mut events, "engine").await; // ten checks' worth of backoff later
+    assert_eq!(engine.ask(GetStatus).await.unwrap().handled, 0);
+    // Several checks of the fresh incarnation pass: nothing fails or restarts.
+    let quiet = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
+    assert!(quiet.is_err(), "{quiet:?}");
+    let supervision = system.health().await.supervision;
+    assert_eq!(supervision[0].total_restarts, 1);
+    assert!(system.health().await.is_healthy());
+    assert_eq!(
+        system.list()[0].health,
+        Some(HealthStatus::Healthy),
+        "the new incarnation was checked"
     );
 }

@@ -53,22 +53,44 @@ pub struct Worker {
     pub name: String,
     pub log: Log,
     pub incarnation: u32,
+    /// Whether its `started` hook refuses to start.
+    pub refuse: bool,
 }
 
 /// A factory for `name`, numbering incarnations from 1.
 pub fn worker(name: &str, log: &Log) -> impl Fn() -> Worker + Send + Sync + 'static {
+    refusing(name, log, |_| false)
+}
+
+/// A factory for `name` whose incarnation `n` refuses to start when `refuse(n)` (it logs
+/// `refuse:name`).
+pub fn refusing(
+    name: &str,
+    log: &Log,
+    refuse: impl Fn(u32) -> bool + Send + Sync + 'static,
+) -> impl Fn() -> Worker + Send + Sync + 'static {
     let name = name.to_owned();
     let log = log.clone();
     let counter = Arc::new(AtomicU32::new(0));
-    move || Worker {
-        name: name.clone(),
-        log: log.clone(),
-        incarnation: counter.fetch_add(1, Ordering::Relaxed) + 1,
+    move || {
+        let incarnation = counter.fetch_add(1, Ordering::Relaxed) + 1;
+        Worker {
+            name: name.clone(),
+            log: log.clone(),
+            incarnation,
+            refuse: refuse(incarnation),
+        }
     }
 }
 
 impl Actor for Worker {
     async fn started(&mut self, _: &mut Context<Self>) -> ActorResult<()> {
+        if self.refuse {
+            self.log.push("refuse", &self.name);
+            return Err(actor_system_runtime::ActorError::recoverable(
+                "refused to start",
+            ));
+        }
         self.log.push("start", &self.name);
         Ok(())
     }

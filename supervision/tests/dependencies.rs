@@ -39,6 +39,39 @@ async fn a_dependent_restarts_as_soon_as_its_dependency_runs() {
     assert_eq!(log.starts_of("chain")[1], log.starts_of("storage")[1]);
 }
 
+/// Item 10: a dependent whose dependency does not come back goes ahead at its dependency
+/// timeout, to the millisecond: the supervisor sets its alarm for it (before, it noticed at
+/// the next of its 20 ms polls).
+#[tokio::test(start_paused = true)]
+async fn a_dependent_goes_ahead_at_its_dependency_timeout() {
+    let log = Log::default();
+    let timeout = Duration::from_millis(1010);
+    let root = start(
+        SupervisorSpec::builder("root")
+            .child(
+                ChildSpec::new("storage", worker("storage", &log))
+                    .delay(RestartDelay::FixedDelay(Duration::from_secs(10))),
+            )
+            .child(
+                ChildSpec::new("chain", worker("chain", &log))
+                    .depends_on(["storage"])
+                    .dependency_timeout(timeout),
+            ),
+    )
+    .await;
+    let mut watch = Watch::new(root.events());
+    root.child::<Worker>("storage")
+        .unwrap()
+        .inject_failure(ActorError::recoverable("DatabaseConnection timeout"));
+    watch.restarting("storage").await;
+    let t0 = Instant::now();
+    root.child::<Worker>("chain")
+        .unwrap()
+        .inject_failure(ActorError::recoverable("Storage unavailable"));
+    watch.started("chain").await;
+    assert_eq!(log.starts_of("chain")[1] - t0, timeout);
+}
+
 /// The seed's scenario 1: storage fails, then chain and engine because storage is gone. They
 /// wait for storage instead of failing in a loop, and each restarts once.
 #[tokio::test(start_paused = true)]

@@ -192,20 +192,26 @@ async fn full_system_registers_actors_and_broadcasts_a_produced_block() {
     assert_eq!(system.wait().await, Ok(()));
 }
 
-#[tokio::test(start_paused = true)]
-async fn an_actor_that_stops_answering_is_detected_and_restarted() {
+/// A system that checks its actors every `interval`, each check answered within `timeout`,
+/// and reports an actor as failed at the first failed check.
+async fn checked_every(interval: Duration, timeout: Duration) -> ActorSystem {
     let health = HealthConfig {
-        interval: Duration::from_secs(30),
-        timeout: Duration::from_secs(5),
+        interval,
+        timeout,
         failures_before_restart: 1,
         ..HealthConfig::default()
     };
-    let system = ActorSystem::new(SystemConfig {
+    ActorSystem::new(SystemConfig {
         health,
         ..SystemConfig::default()
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_actor_that_stops_answering_is_detected_and_restarted() {
+    let system = checked_every(Duration::from_secs(30), Duration::from_secs(5)).await;
     let engine = system
         .register_actor("engine", EngineActor::default, Priority::High)
         .await
@@ -498,18 +504,7 @@ async fn a_critical_failure_restarts_the_actor_and_the_system_runs_on() {
 /// fresh incarnation as soon as it started, burning restart intensity.
 #[tokio::test(start_paused = true)]
 async fn an_actor_waiting_to_restart_is_not_health_checked() {
-    let health = HealthConfig {
-        interval: Duration::from_secs(1),
-        timeout: Duration::from_millis(500),
-        failures_before_restart: 1,
-        ..HealthConfig::default()
-    };
-    let system = ActorSystem::new(SystemConfig {
-        health,
-        ..SystemConfig::default()
-    })
-    .await
-    .unwrap();
+    let system = checked_every(Duration::from_secs(1), Duration::from_millis(500)).await;
     let mut events = system.supervision_events().subscribe();
     let engine = system
         .register(

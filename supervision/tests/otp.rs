@@ -209,88 +209,51 @@ async fn a_child_that_cannot_restart_exhausts_the_intensity() {
     }
 }
 
-/// Ports `one_for_all_other_child_fails_restart`: during a one-for-all restart, child1 is
-/// back but child2 fails to start: child1 is stopped again and both restart.
+/// Ports `one_for_all_other_child_fails_restart` and `rest_for_one_other_child_fails_restart`:
+/// during a group restart, child1 is back but child2 fails to start. One-for-all stops child1
+/// again and restarts both; rest-for-one restarts only child2, child1 keeps running.
 #[tokio::test(start_paused = true)]
-async fn one_for_all_stops_a_restarted_child_again_when_another_fails_to_start() {
-    let log = Log::default();
-    let sup = start(
-        SupervisorSpec::builder("sup_test")
-            .strategy(Strategy::OneForAll)
-            .intensity(RestartIntensity::new(3, HOUR))
-            .child(ChildSpec::new("child1", worker("child1", &log)))
-            .child(ChildSpec::new(
-                "child2",
-                refusing("child2", &log, |n| n == 2),
-            )),
-    )
-    .await;
-    let mut watch = Watch::new(sup.events());
-    log.clear();
-    sup.child::<Worker>("child1")
-        .unwrap()
-        .inject_failure(ActorError::recoverable("die"));
-    watch.started("child2").await;
-    assert_eq!(
-        log.entries(),
-        [
+async fn a_child_failing_to_start_during_a_group_restart_restarts_by_strategy() {
+    let cases: [(Strategy, &[&str], u32); 2] = [
+        (
+            Strategy::OneForAll,
+            &["stop:child1", "start:child1", "start:child2"],
+            3,
+        ),
+        (Strategy::RestForOne, &["start:child2"], 2),
+    ];
+    for (strategy, then, child1) in cases {
+        let log = Log::default();
+        let sup = start(
+            SupervisorSpec::builder("sup_test")
+                .strategy(strategy)
+                .intensity(RestartIntensity::new(3, HOUR))
+                .child(ChildSpec::new("child1", worker("child1", &log)))
+                .child(ChildSpec::new(
+                    "child2",
+                    refusing("child2", &log, |n| n == 2),
+                )),
+        )
+        .await;
+        let mut watch = Watch::new(sup.events());
+        log.clear();
+        sup.child::<Worker>("child1")
+            .unwrap()
+            .inject_failure(ActorError::recoverable("die"));
+        watch.started("child2").await;
+        let mut expected = vec![
             "stop:child1",
             "stop:child2",
             "start:child1",
             "refuse:child2",
             "stop:child2",
-            "stop:child1",
-            "start:child1",
-            "start:child2"
-        ]
-    );
-    assert_eq!(
-        sup.child::<Worker>("child1").unwrap().ask(Which).await,
-        Ok(3)
-    );
-    assert_eq!(
-        sup.child::<Worker>("child2").unwrap().ask(Which).await,
-        Ok(3)
-    );
-}
-
-/// Ports `rest_for_one_other_child_fails_restart`: during a rest-for-one restart, child1 is
-/// back and child2 fails to start: only child2 is restarted again, child1 keeps running.
-#[tokio::test(start_paused = true)]
-async fn rest_for_one_does_not_restart_an_earlier_child_when_a_later_one_fails_to_start() {
-    let log = Log::default();
-    let sup = start(
-        SupervisorSpec::builder("sup_test")
-            .strategy(Strategy::RestForOne)
-            .intensity(RestartIntensity::new(3, HOUR))
-            .child(ChildSpec::new("child1", worker("child1", &log)))
-            .child(ChildSpec::new(
-                "child2",
-                refusing("child2", &log, |n| n == 2),
-            )),
-    )
-    .await;
-    let mut watch = Watch::new(sup.events());
-    log.clear();
-    sup.child::<Worker>("child1")
-        .unwrap()
-        .inject_failure(ActorError::recoverable("die"));
-    watch.started("child2").await;
-    assert_eq!(
-        log.entries(),
-        [
-            "stop:child1",
-            "stop:child2",
-            "start:child1",
-            "refuse:child2",
-            "stop:child2",
-            "start:child2"
-        ]
-    );
-    assert_eq!(
-        sup.child::<Worker>("child1").unwrap().ask(Which).await,
-        Ok(2)
-    );
+        ];
+        expected.extend(then);
+        assert_eq!(log.entries(), expected, "{strategy:?}");
+        let which = |name| sup.child::<Worker>(name).unwrap();
+        assert_eq!(which("child1").ask(Which).await, Ok(child1), "{strategy:?}");
+        assert_eq!(which("child2").ask(Which).await, Ok(3), "{strategy:?}");
+    }
 }
 
 /// Ports `do_not_save_child_specs_for_temporary_children` and the `not_found` answers of

@@ -35,9 +35,9 @@ async fn full_system_registers_actors_and_broadcasts_a_produced_block() {
         last_height: 2,
         handled: 2,
     };
-    assert_eq!(chain.ask(GetStatus).await, Ok(expected.clone()));
-    assert_eq!(engine.ask(GetStatus).await, Ok(expected.clone()));
-    assert_eq!(storage.ask(GetStatus).await, Ok(expected));
+    assert_eq!(chain.ask(GetStatus).within().await, Ok(expected.clone()));
+    assert_eq!(engine.ask(GetStatus).within().await, Ok(expected.clone()));
+    assert_eq!(storage.ask(GetStatus).within().await, Ok(expected));
 
     let listed: Vec<_> = system
         .list()
@@ -73,7 +73,7 @@ async fn full_system_registers_actors_and_broadcasts_a_produced_block() {
         "reverse start order"
     );
     assert!(report.aborted.is_empty());
-    assert_eq!(system.wait().await, Ok(()));
+    assert_eq!(system.wait().within().await, Ok(()));
 }
 
 #[tokio::test(start_paused = true)]
@@ -85,13 +85,13 @@ async fn an_actor_that_stops_answering_is_detected_and_restarted() {
         .unwrap();
     let mut events = system.supervision_events().subscribe();
     engine.tell(block(7)).unwrap();
-    assert_eq!(engine.ask(GetStatus).await.unwrap().handled, 1);
+    assert_eq!(engine.ask(GetStatus).within().await.unwrap().handled, 1);
     let wedged_at = tokio::time::Instant::now();
     wedge(&engine).await;
     // The first check after the wedge happens at the next interval and times out after 5 s:
     // the actor is then killed and restarted on the same address.
     restarted(&mut events, "engine").await;
-    let status = engine.ask(GetStatus).await.unwrap();
+    let status = engine.ask(GetStatus).within().await.unwrap();
     assert_eq!(status.handled, 0, "a fresh incarnation answers");
     assert!(tokio::time::Instant::now() - wedged_at <= Duration::from_secs(36));
     let supervision = system.health().await.supervision;
@@ -218,7 +218,7 @@ async fn chain_events_reach_registered_blockchain_actors_in_height_order() {
             });
     }
     assert_eq!(
-        chain.ask(GetStatus).await,
+        chain.ask(GetStatus).within().await,
         Ok(Status {
             last_height: 3,
             handled: 3
@@ -256,7 +256,7 @@ async fn a_factory_holding_a_weak_handle_reaches_the_system_without_keeping_it_a
         )
         .await
         .unwrap();
-    assert_eq!(announcer.ask(CountRegistered).await, Ok(Some(1)));
+    assert_eq!(announcer.ask(CountRegistered).within().await, Ok(Some(1)));
 
     let weak = system.downgrade();
     system.shutdown().await;

@@ -48,7 +48,7 @@ async fn names_of_finished_actors_are_free_and_stop_actor_unregisters_by_name() 
         .register_actor("chain", ChainActor::default, Priority::Critical)
         .await
         .unwrap();
-    assert_eq!(again.ask(GetStatus).await.unwrap().handled, 0);
+    assert_eq!(again.ask(GetStatus).within().await.unwrap().handled, 0);
     system.shutdown().await;
 }
 
@@ -78,12 +78,12 @@ async fn a_critical_failure_restarts_the_actor_and_the_system_runs_on() {
     ));
     restarted(&mut events, "chain").await;
     assert_eq!(
-        chain.ask(GetStatus).await.unwrap().handled,
+        chain.ask(GetStatus).within().await.unwrap().handled,
         0,
         "a new instance"
     );
     assert_eq!(
-        storage.ask(GetStatus).await.unwrap().handled,
+        storage.ask(GetStatus).within().await.unwrap().handled,
         1,
         "untouched"
     );
@@ -127,7 +127,7 @@ async fn an_actor_waiting_to_restart_is_not_health_checked() {
         .unwrap();
     engine.inject_failure(ActorError::recoverable("lost the execution client"));
     restarted(&mut events, "engine").await; // ten checks' worth of backoff later
-    assert_eq!(engine.ask(GetStatus).await.unwrap().handled, 0);
+    assert_eq!(engine.ask(GetStatus).within().await.unwrap().handled, 0);
     // Several checks of the fresh incarnation pass: nothing fails or restarts.
     let quiet = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
     assert!(quiet.is_err(), "{quiet:?}");

@@ -189,7 +189,7 @@ async fn a_dependent_waits_for_its_dependency_to_answer_healthy() {
         answered,
         "restarted on the healthy answer"
     );
-    assert_eq!(chain.ask(Which).await, Ok(2));
+    assert_eq!(chain.ask(Which).within().await, Ok(2));
 }
 
 /// A dependency that ended for good will not come back: the dependent does not wait for it.

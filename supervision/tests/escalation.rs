@@ -30,7 +30,7 @@ async fn exponential_backoff_follows_the_schedule() {
     let w = sup.child::<Worker>("w").unwrap();
     let mut failed_at = Vec::new();
     for incarnation in 1..=4 {
-        assert_eq!(w.ask(Which).await, Ok(incarnation));
+        assert_eq!(w.ask(Which).within().await, Ok(incarnation));
         failed_at.push(tokio::time::Instant::now());
         w.inject_failure(ActorError::recoverable("again"));
         watch.started("w").await;
@@ -101,7 +101,7 @@ async fn root_exceeding_intensity_gives_up_with_a_typed_error() {
     )
     .await;
     // ...and the typed error the root hands its owner.
-    let err = root.wait().await.unwrap_err();
+    let err = root.wait().within().await.unwrap_err();
     assert!(
         matches!(&err, SupervisionError::GaveUp { supervisor, error }
         if supervisor == "root" && error.message().contains("restart intensity exceeded")),
@@ -109,7 +109,7 @@ async fn root_exceeding_intensity_gives_up_with_a_typed_error() {
     );
     // Nothing will restart the children: their addresses answer instead of hanging.
     assert_eq!(
-        b.ask(Which).await,
+        b.ask(Which).within().await,
         Err(actor_system_runtime::AskError::Stopped)
     );
     // Children were stopped in reverse start order.
@@ -168,9 +168,9 @@ async fn nested_tree_recovers_locally_then_escalates_when_a_worker_keeps_failing
     assert_eq!(status[0].restarts, 0, "sibling untouched");
     assert_eq!(status[1].restarts, 1, "inner restarted by root");
     assert_eq!(status[1].state, ChildState::Running);
-    assert!(w1.ask(Which).await.unwrap() > 1);
+    assert!(w1.ask(Which).within().await.unwrap() > 1);
     assert_eq!(
-        w2.ask(Which).await,
+        w2.ask(Which).within().await,
         Ok(2),
         "w2 restarted with its supervisor"
     );
@@ -204,7 +204,7 @@ async fn shutdown_stops_in_reverse_order_and_reports_aborted_children() {
         "bounded by the timeout"
     );
     assert!(!stuck.is_alive());
-    assert_eq!(root.wait().await, Ok(()));
+    assert_eq!(root.wait().within().await, Ok(()));
 }
 
 #[test]

@@ -49,7 +49,10 @@ async fn stop_child_ends_a_child_for_good_and_frees_its_name() {
     )
     .await;
     let mut watch = Watch::new(root.events());
-    assert_eq!(root.stop_child("idle").await, Ok(ExitReason::Normal));
+    assert_eq!(
+        root.stop_child("idle").within().await,
+        Ok(ExitReason::Normal)
+    );
     assert_eq!(log.entries()[3..], ["stop:idle"]);
 
     let stuck = root.child::<Worker>("stuck").unwrap();
@@ -57,7 +60,7 @@ async fn stop_child_ends_a_child_for_good_and_frees_its_name() {
     stuck.tell(HangNoting(Some(entered))).unwrap();
     tokio::time::timeout(WAIT, handling).await.unwrap().unwrap();
     let t0 = tokio::time::Instant::now();
-    let ended = root.stop_child("stuck").await.unwrap();
+    let ended = root.stop_child("stuck").within().await.unwrap();
     assert!(
         matches!(&ended, ExitReason::Failed(e) if e.kind() == FailureKind::Timeout),
         "{ended:?}"
@@ -72,20 +75,27 @@ async fn stop_child_ends_a_child_for_good_and_frees_its_name() {
     backoff.inject_failure(ActorError::recoverable("x"));
     watch.restarting("backoff").await;
     let t0 = tokio::time::Instant::now();
-    assert_eq!(root.stop_child("backoff").await, Ok(ExitReason::Normal));
+    assert_eq!(
+        root.stop_child("backoff").within().await,
+        Ok(ExitReason::Normal)
+    );
     assert_eq!(tokio::time::Instant::now(), t0, "not after its backoff");
     assert!(!backoff.is_alive());
 
     assert!(root.children().await.unwrap().is_empty());
     assert_eq!(
-        root.stop_child("idle").await,
+        root.stop_child("idle").within().await,
         Err(SupervisionError::UnknownChild("idle".into()))
     );
     let idle = root
         .add_child(ChildSpec::new("idle", worker("idle", &log)))
         .await
         .unwrap();
-    assert_eq!(idle.ask(Which).await, Ok(1), "the name is free again");
+    assert_eq!(
+        idle.ask(Which).within().await,
+        Ok(1),
+        "the name is free again"
+    );
 }
 
 /// Item 3: a shutdown does not wait out a child's restart backoff nor a dependency wait: such
@@ -198,10 +208,10 @@ async fn an_immediate_restart_does_not_wait_for_the_timer() {
     let w = root.child::<Worker>("w").unwrap();
     let t0 = tokio::time::Instant::now();
     for incarnation in 1..=100 {
-        assert_eq!(w.ask(Which).await, Ok(incarnation));
-        assert!(w.ask(Panic).await.is_err());
+        assert_eq!(w.ask(Which).within().await, Ok(incarnation));
+        assert!(w.ask(Panic).within().await.is_err());
     }
-    assert_eq!(w.ask(Which).await, Ok(101));
+    assert_eq!(w.ask(Which).within().await, Ok(101));
     assert_eq!(tokio::time::Instant::now(), t0);
 }
 

@@ -62,7 +62,7 @@ async fn restart_types_after_normal_and_abnormal_exits() {
         if restarted {
             watch.started("child1").await;
             assert_eq!(names(&sup.children().await.unwrap()), ["child1"], "{case}");
-            assert_eq!(child.ask(Which).await, Ok(2), "{case}");
+            assert_eq!(child.ask(Which).within().await, Ok(2), "{case}");
         } else {
             watch.removed("child1").await;
             assert!(sup.children().await.unwrap().is_empty(), "{case}");
@@ -114,8 +114,11 @@ async fn restarts_spaced_beyond_the_period_never_exceed_the_intensity() {
         watch.started("child1").await;
         tokio::time::sleep(Duration::from_millis(2100)).await; // the period passes
     }
-    assert_eq!(child.ask(Which).await, Ok(5));
-    assert_eq!(sup.stop_child("child1").await, Ok(ExitReason::Normal));
+    assert_eq!(child.ask(Which).within().await, Ok(5));
+    assert_eq!(
+        sup.stop_child("child1").within().await,
+        Ok(ExitReason::Normal)
+    );
 }
 
 /// Ports `one_for_one` and `one_for_all`, `rest_for_one`: the failed child (and, by strategy,
@@ -150,7 +153,7 @@ async fn strategies_restart_the_right_children_then_respect_the_frequency() {
         for (name, incarnation) in ["child1", "child2", "child3"].into_iter().zip(expected) {
             let child = sup.child::<Worker>(name).unwrap();
             assert_eq!(
-                child.ask(Which).await,
+                child.ask(Which).within().await,
                 Ok(incarnation),
                 "{strategy:?} {name}"
             );
@@ -161,7 +164,7 @@ async fn strategies_restart_the_right_children_then_respect_the_frequency() {
         watch.started("child3").await;
         child3.inject_failure(ActorError::recoverable("abnormal"));
         watch.escalated("sup_test").await;
-        assert!(sup.wait().await.is_err(), "{strategy:?}");
+        assert!(sup.wait().within().await.is_err(), "{strategy:?}");
     }
 }
 
@@ -193,7 +196,7 @@ async fn a_child_that_cannot_restart_exhausts_the_intensity() {
             .unwrap()
             .inject_failure(ActorError::recoverable("abnormal"));
         watch.escalated("sup_test").await;
-        assert!(sup.wait().await.is_err(), "{strategy:?}");
+        assert!(sup.wait().within().await.is_err(), "{strategy:?}");
         assert!(
             !child2.is_alive(),
             "{strategy:?}: its sibling ended with it"
@@ -251,8 +254,16 @@ async fn a_child_failing_to_start_during_a_group_restart_restarts_by_strategy() 
         expected.extend(then);
         assert_eq!(log.entries(), expected, "{strategy:?}");
         let which = |name| sup.child::<Worker>(name).unwrap();
-        assert_eq!(which("child1").ask(Which).await, Ok(child1), "{strategy:?}");
-        assert_eq!(which("child2").ask(Which).await, Ok(3), "{strategy:?}");
+        assert_eq!(
+            which("child1").ask(Which).within().await,
+            Ok(child1),
+            "{strategy:?}"
+        );
+        assert_eq!(
+            which("child2").ask(Which).within().await,
+            Ok(3),
+            "{strategy:?}"
+        );
     }
 }
 
@@ -273,14 +284,14 @@ async fn a_temporary_childs_spec_is_not_kept() {
             "normal" => child.tell(Quit).unwrap(),
             "abnormal" => child.inject_failure(ActorError::recoverable("abnormal")),
             _ => {
-                sup.stop_child("child3").await.unwrap();
+                sup.stop_child("child3").within().await.unwrap();
             }
         }
         watch.removed("child3").await;
         assert!(sup.children().await.unwrap().is_empty(), "{how}");
     }
     assert_eq!(
-        sup.stop_child("hej").await,
+        sup.stop_child("hej").within().await,
         Err(SupervisionError::UnknownChild("hej".into()))
     );
 }
@@ -330,9 +341,13 @@ async fn in_a_tree_only_the_failed_part_restarts() {
     .await;
     child4.inject_failure(ActorError::recoverable("abnormal"));
     watch.started("child4").await;
-    assert_eq!(child4.ask(Which).await, Ok(2), "only the process that died");
-    assert_eq!(child1.ask(Which).await, Ok(1));
-    assert_eq!(child3.ask(Which).await, Ok(1));
+    assert_eq!(
+        child4.ask(Which).within().await,
+        Ok(2),
+        "only the process that died"
+    );
+    assert_eq!(child1.ask(Which).within().await, Ok(1));
+    assert_eq!(child3.ask(Which).within().await, Ok(1));
     // child3 cannot restart: supchild2 gives up, and the top restarts both subtrees.
     child3.inject_failure(ActorError::recoverable("abnormal"));
     watch.escalated("supchild2").await;
@@ -340,5 +355,9 @@ async fn in_a_tree_only_the_failed_part_restarts() {
     let status = top.children().await.unwrap();
     assert_eq!(names(&status), ["supchild1", "supchild2"]);
     assert!(status.iter().all(|c| c.state == ChildState::Running));
-    assert_eq!(child1.ask(Which).await, Ok(2), "one-for-all at the top");
+    assert_eq!(
+        child1.ask(Which).within().await,
+        Ok(2),
+        "one-for-all at the top"
+    );
 }

@@ -76,9 +76,13 @@ async fn a_critical_failure_under_the_root_restarts_the_child_and_spares_its_sib
     let chain = root.child::<Worker>("chain").unwrap();
     chain.inject_failure(ActorError::critical("block handler took 150 ms > 100 ms"));
     watch.started("chain").await;
-    assert_eq!(chain.ask(Which).await, Ok(2));
+    assert_eq!(chain.ask(Which).within().await, Ok(2));
     let storage = root.child::<Worker>("storage").unwrap();
-    assert_eq!(storage.ask(Which).await, Ok(1), "the sibling is untouched");
+    assert_eq!(
+        storage.ask(Which).within().await,
+        Ok(1),
+        "the sibling is untouched"
+    );
     assert_eq!(restarts_of(&root, "chain").await, 1);
     let status = root.children().await.unwrap();
     assert_eq!(
@@ -101,8 +105,12 @@ async fn a_critical_failure_restarts_the_subtree_counted_in_the_parents_intensit
     t.w1.inject_failure(ActorError::critical("corrupt state"));
     t.watch.escalated("inner").await;
     t.watch.started("inner").await;
-    assert_eq!(t.w1.ask(Which).await, Ok(2), "a new instance");
-    assert_eq!(t.w2.ask(Which).await, Ok(2), "its whole subtree restarted");
+    assert_eq!(t.w1.ask(Which).within().await, Ok(2), "a new instance");
+    assert_eq!(
+        t.w2.ask(Which).within().await,
+        Ok(2),
+        "its whole subtree restarted"
+    );
     assert_eq!(
         restarts_of(&t.root, "inner").await,
         1,
@@ -128,10 +136,14 @@ async fn a_panic_restarts_the_child_locally_by_default() {
         SupervisorSpec::builder("inner"),
     )
     .await;
-    assert!(t.w1.ask(Panic).await.is_err());
+    assert!(t.w1.ask(Panic).within().await.is_err());
     t.watch.started("w1").await;
-    assert_eq!(t.w1.ask(Which).await, Ok(2));
-    assert_eq!(t.w2.ask(Which).await, Ok(1), "its sibling is untouched");
+    assert_eq!(t.w1.ask(Which).within().await, Ok(2));
+    assert_eq!(
+        t.w2.ask(Which).within().await,
+        Ok(1),
+        "its sibling is untouched"
+    );
     assert_eq!(restarts_of(&t.root, "inner").await, 0, "no escalation");
     assert!(!t.watch.kinds().contains(&"escalated"));
 
@@ -141,7 +153,7 @@ async fn a_panic_restarts_the_child_locally_by_default() {
         SupervisorSpec::builder("inner").panics_as(Severity::Critical),
     )
     .await;
-    assert!(t.w1.ask(Panic).await.is_err());
+    assert!(t.w1.ask(Panic).within().await.is_err());
     t.watch.escalated("inner").await;
     t.watch.started("inner").await;
     assert_eq!(restarts_of(&t.root, "inner").await, 1);
@@ -166,7 +178,11 @@ async fn a_child_that_is_never_restarted_uses_no_intensity() {
     let flaky = root.child::<Worker>("flaky").unwrap();
     flaky.inject_failure(ActorError::recoverable("hiccup"));
     watch.started("flaky").await;
-    assert_eq!(flaky.ask(Which).await, Ok(2), "the one restart allowed");
+    assert_eq!(
+        flaky.ask(Which).within().await,
+        Ok(2),
+        "the one restart allowed"
+    );
     assert!(!watch.kinds().contains(&"escalated"));
     // The intensity still counts real restarts.
     flaky.inject_failure(ActorError::recoverable("hiccup"));
@@ -194,7 +210,7 @@ async fn a_second_fatal_failure_escalates_only_within_the_window() {
     tokio::time::sleep(window).await;
     t.w2.inject_failure(ActorError::fatal("bad key"));
     t.watch.started("w2").await;
-    assert_eq!(t.w2.ask(Which).await, Ok(3), "replaced again");
+    assert_eq!(t.w2.ask(Which).within().await, Ok(3), "replaced again");
     assert_eq!(restarts_of(&t.root, "inner").await, 0, "no escalation");
     // Within the window, it is a loop: escalate.
     t.w2.inject_failure(ActorError::fatal("bad key"));

@@ -128,7 +128,7 @@ async fn a_failure_during_a_group_restart_joins_it_without_stopping_anyone_twice
         for (name, incarnation) in [("a", expected as u32 + 1), ("b", 2), ("c", 2)] {
             let addr = sup.child::<Worker>(name).unwrap();
             assert_eq!(
-                addr.ask(Which).await,
+                addr.ask(Which).within().await,
                 Ok(incarnation),
                 "{strategy:?} {name}"
             );
@@ -148,7 +148,7 @@ async fn an_address_held_across_a_restart_reaches_the_new_incarnation() {
     let log = Log::default();
     let sup = tree(Strategy::OneForOne, &log).await;
     let b = sup.child::<Worker>("b").unwrap();
-    assert_eq!(b.ask(Which).await, Ok(1));
+    assert_eq!(b.ask(Which).within().await, Ok(1));
     let (tx, entered) = tokio::sync::oneshot::channel();
     let in_flight = {
         let b = b.clone();
@@ -164,7 +164,11 @@ async fn an_address_held_across_a_restart_reaches_the_new_incarnation() {
         Err(AskError::NoReply),
         "the ask in flight errors out"
     );
-    assert_eq!(b.ask(Which).await, Ok(2), "same address, new incarnation");
+    assert_eq!(
+        b.ask(Which).within().await,
+        Ok(2),
+        "same address, new incarnation"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -216,7 +220,10 @@ async fn transient_and_temporary_children_are_not_restarted_after_a_normal_stop(
         .unwrap()
         .inject_failure(ActorError::recoverable("boom"));
     watch2.started("t").await;
-    assert_eq!(sup2.child::<Worker>("t").unwrap().ask(Which).await, Ok(2));
+    assert_eq!(
+        sup2.child::<Worker>("t").unwrap().ask(Which).within().await,
+        Ok(2)
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -227,7 +234,7 @@ async fn children_can_be_added_to_a_running_supervisor() {
         .add_child(ChildSpec::new("d", worker("d", &log)).depends_on(["a"]))
         .await
         .unwrap();
-    assert_eq!(d.ask(Which).await, Ok(1));
+    assert_eq!(d.ask(Which).within().await, Ok(1));
     assert_eq!(sup.children().await.unwrap().len(), 4);
     let dup = sup.add_child(ChildSpec::new("d", worker("d", &log))).await;
     assert_eq!(
@@ -243,5 +250,5 @@ async fn children_can_be_added_to_a_running_supervisor() {
     ));
     // An added child is supervised like the others.
     d.inject_failure(ActorError::recoverable("boom"));
-    assert_eq!(d.ask(Which).await, Ok(2));
+    assert_eq!(d.ask(Which).within().await, Ok(2));
 }

@@ -11,6 +11,17 @@ use tokio::sync::{broadcast, oneshot};
 /// How long a test waits for something that must happen (virtual time on a paused clock).
 pub const WAIT: Duration = Duration::from_secs(120);
 
+/// Bounds a wait by [`WAIT`], so that a test fails instead of hanging.
+pub trait Within: std::future::Future + Sized {
+    async fn within(self) -> Self::Output {
+        tokio::time::timeout(WAIT, self)
+            .await
+            .unwrap_or_else(|_| panic!("nothing within {WAIT:?}"))
+    }
+}
+
+impl<F: std::future::Future> Within for F {}
+
 #[derive(Clone, Debug)]
 pub struct BlockProduced {
     pub height: u64,

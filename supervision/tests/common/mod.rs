@@ -17,6 +17,17 @@ use tokio::time::Instant;
 /// time: a wait that can never end fails as soon as nothing else is left to run.
 pub const WAIT: Duration = Duration::from_secs(120);
 
+/// Bounds a wait by [`WAIT`], so that a test fails instead of hanging.
+pub trait Within: std::future::Future + Sized {
+    async fn within(self) -> Self::Output {
+        tokio::time::timeout(WAIT, self)
+            .await
+            .unwrap_or_else(|_| panic!("nothing within {WAIT:?}"))
+    }
+}
+
+impl<F: std::future::Future> Within for F {}
+
 /// One lifecycle event: ("start"|"stop", child name, when).
 pub type Entry = (&'static str, String, Instant);
 

@@ -95,12 +95,14 @@ impl Supervisor {
         since: Instant,
         now: Instant,
     ) -> bool {
-        let settings = self.slots[i].child.settings().clone();
+        let child = self.slots[i].child.clone();
+        let settings = child.settings();
         if settings.depends_on.is_empty() {
             return true;
         }
         if now >= since + settings.dependency_timeout {
-            tracing::warn!(target: TARGET, child = %self.slots[i].child.name(), timeout = ?settings.dependency_timeout, "restarting '{}' although its dependencies are not ready after {:?}", self.slots[i].child.name(), settings.dependency_timeout);
+            let timeout = settings.dependency_timeout;
+            tracing::warn!(target: TARGET, child = %child.name(), ?timeout, "restarting '{}' although its dependencies are not ready after {timeout:?}", child.name());
             return true;
         }
         let mut ready = true;

@@ -86,7 +86,7 @@ impl Supervisor {
                 self.wait(i, decide, now);
                 self.pump(ctx);
             }
-            Verdict::Restart { delay, .. } => {
+            Verdict::Restart { delay } => {
                 self.intensity.record(now);
                 self.note_restart(i, delay, now);
                 self.restart_siblings(i, now);

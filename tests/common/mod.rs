@@ -8,19 +8,9 @@ use actor_system::system::{ActorSystem, HealthConfig, SystemConfig};
 use std::time::Duration;
 use tokio::sync::{broadcast, oneshot};
 
-/// How long a test waits for something that must happen (virtual time on a paused clock).
-pub const WAIT: Duration = Duration::from_secs(120);
-
-/// Bounds a wait by [`WAIT`], so that a test fails instead of hanging.
-pub trait Within: std::future::Future + Sized {
-    async fn within(self) -> Self::Output {
-        tokio::time::timeout(WAIT, self)
-            .await
-            .unwrap_or_else(|_| panic!("nothing within {WAIT:?}"))
-    }
-}
-
-impl<F: std::future::Future> Within for F {}
+#[path = "../../supervision/tests/common/bounded.rs"]
+mod bounded;
+pub use bounded::*;
 
 #[derive(Clone, Debug)]
 pub struct BlockProduced {

@@ -9,24 +9,11 @@ use actor_system_supervision::{
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 
-/// How long a test waits for something that must happen. On a paused clock this is virtual
-/// time: a wait that can never end fails as soon as nothing else is left to run.
-pub const WAIT: Duration = Duration::from_secs(120);
-
-/// Bounds a wait by [`WAIT`], so that a test fails instead of hanging.
-pub trait Within: std::future::Future + Sized {
-    async fn within(self) -> Self::Output {
-        tokio::time::timeout(WAIT, self)
-            .await
-            .unwrap_or_else(|_| panic!("nothing within {WAIT:?}"))
-    }
-}
-
-impl<F: std::future::Future> Within for F {}
+mod bounded;
+pub use bounded::*;
 
 /// One lifecycle event: ("start"|"stop", child name, when).
 pub type Entry = (&'static str, String, Instant);

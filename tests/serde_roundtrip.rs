@@ -44,6 +44,7 @@ fn exported_types_round_trip() {
         name: "storage".into(),
         state: ChildState::Restarting,
         restarts: 2,
+        total_restarts: 7,
         last_error: Some(ActorError::recoverable("db timeout")),
         uptime: Some(Duration::from_secs(3)),
     });
@@ -54,5 +55,10 @@ fn exported_types_round_trip() {
     round_trip(SupervisionEvent::Escalated {
         supervisor: "root".into(),
         error: ActorError::critical("x"),
+    });
+    round_trip(SupervisionEvent::ActorStopped {
+        supervisor: "root".into(),
+        child: "peer-7".into(),
+        reason: actor_system::ExitReason::Aborted,
     });
 }

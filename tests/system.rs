@@ -1,82 +1,12 @@
 //! The seed's full-system scenario and the ActorSystem's guarantees.
 
+mod common;
+
 use actor_system::prelude::*;
 use actor_system::system::{ActorSystem, HealthConfig, RegistryError, SystemConfig, SystemError};
 use actor_system::HealthStatus;
+use common::*;
 use std::time::Duration;
-
-#[derive(Clone, Debug)]
-struct BlockProduced {
-    height: u64,
-    hash: [u8; 32],
-}
-impl Message for BlockProduced {
-    type Result = ();
-    const PRIORITY: Priority = Priority::Critical;
-}
-
-/// What each component reports about itself.
-#[derive(Debug, Clone, PartialEq)]
-struct Status {
-    last_height: u64,
-    handled: u64,
-}
-
-struct GetStatus;
-impl Message for GetStatus {
-    type Result = Status;
-}
-
-/// Never returns (a wedged component).
-struct Wedge;
-impl Message for Wedge {
-    type Result = ();
-}
-
-macro_rules! component {
-    ($name:ident) => {
-        #[derive(Default)]
-        struct $name {
-            status: Option<Status>,
-        }
-        impl Actor for $name {}
-        impl Handler<BlockProduced> for $name {
-            async fn handle(&mut self, block: BlockProduced, _: &mut Context<Self>) {
-                assert_eq!(block.hash[0], block.height as u8);
-                let s = self.status.get_or_insert(Status {
-                    last_height: 0,
-                    handled: 0,
-                });
-                s.last_height = block.height;
-                s.handled += 1;
-            }
-        }
-        impl Handler<GetStatus> for $name {
-            async fn handle(&mut self, _: GetStatus, _: &mut Context<Self>) -> Status {
-                self.status.clone().unwrap_or(Status {
-                    last_height: 0,
-                    handled: 0,
-                })
-            }
-        }
-        impl Handler<Wedge> for $name {
-            async fn handle(&mut self, _: Wedge, _: &mut Context<Self>) {
-                std::future::pending::<()>().await
-            }
-        }
-    };
-}
-
-component!(ChainActor);
-component!(EngineActor);
-component!(StorageActor);
-
-fn block(height: u64) -> BlockProduced {
-    BlockProduced {
-        height,
-        hash: [height as u8; 32],
-    }
-}
 
 #[tokio::test]
 async fn full_system_registers_actors_and_broadcasts_a_produced_block() {
@@ -105,9 +35,9 @@ async fn full_system_registers_actors_and_broadcasts_a_produced_block() {
         last_height: 2,
         handled: 2,
     };
-    assert_eq!(chain.ask(GetStatus).await, Ok(expected.clone()));
-    assert_eq!(engine.ask(GetStatus).await, Ok(expected.clone()));
-    assert_eq!(storage.ask(GetStatus).await, Ok(expected));
+    assert_eq!(chain.ask(GetStatus).within().await, Ok(expected.clone()));
+    assert_eq!(engine.ask(GetStatus).within().await, Ok(expected.clone()));
+    assert_eq!(storage.ask(GetStatus).within().await, Ok(expected));
 
     let listed: Vec<_> = system
         .list()
@@ -143,35 +73,25 @@ async fn full_system_registers_actors_and_broadcasts_a_produced_block() {
         "reverse start order"
     );
     assert!(report.aborted.is_empty());
-    assert_eq!(system.wait().await, Ok(()));
+    assert_eq!(system.wait().within().await, Ok(()));
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_actor_that_stops_answering_is_detected_and_restarted() {
-    let health = HealthConfig {
-        interval: Duration::from_secs(30),
-        timeout: Duration::from_secs(5),
-        failures_before_restart: 1,
-        ..HealthConfig::default()
-    };
-    let system = ActorSystem::new(SystemConfig {
-        health,
-        ..SystemConfig::default()
-    })
-    .await
-    .unwrap();
+    let system = checked_every(Duration::from_secs(30), Duration::from_secs(5)).await;
     let engine = system
         .register_actor("engine", EngineActor::default, Priority::High)
         .await
         .unwrap();
+    let mut events = system.supervision_events().subscribe();
     engine.tell(block(7)).unwrap();
-    assert_eq!(engine.ask(GetStatus).await.unwrap().handled, 1);
+    assert_eq!(engine.ask(GetStatus).within().await.unwrap().handled, 1);
     let wedged_at = tokio::time::Instant::now();
-    engine.tell(Wedge).unwrap();
+    wedge(&engine).await;
     // The first check after the wedge happens at the next interval and times out after 5 s:
     // the actor is then killed and restarted on the same address.
-    tokio::time::sleep(Duration::from_secs(35) + Duration::from_millis(10)).await;
-    let status = engine.ask(GetStatus).await.unwrap();
+    restarted(&mut events, "engine").await;
+    let status = engine.ask(GetStatus).within().await.unwrap();
     assert_eq!(status.handled, 0, "a fresh incarnation answers");
     assert!(tokio::time::Instant::now() - wedged_at <= Duration::from_secs(36));
     let supervision = system.health().await.supervision;
@@ -204,8 +124,7 @@ async fn shutdown_with_a_handler_that_never_finishes_is_bounded_and_reported() {
         )
         .await
         .unwrap();
-    storage.tell(Wedge).unwrap();
-    tokio::task::yield_now().await;
+    wedge(&storage).await;
     let t0 = tokio::time::Instant::now();
     let report = system.shutdown().await;
     let took = tokio::time::Instant::now() - t0;
@@ -296,7 +215,7 @@ async fn chain_events_reach_registered_blockchain_actors_in_height_order() {
             });
     }
     assert_eq!(
-        chain.ask(GetStatus).await,
+        chain.ask(GetStatus).within().await,
         Ok(Status {
             last_height: 3,
             handled: 3
@@ -334,7 +253,7 @@ async fn a_factory_holding_a_weak_handle_reaches_the_system_without_keeping_it_a
         )
         .await
         .unwrap();
-    assert_eq!(announcer.ask(CountRegistered).await, Ok(Some(1)));
+    assert_eq!(announcer.ask(CountRegistered).within().await, Ok(Some(1)));
 
     let weak = system.downgrade();
     system.shutdown().await;

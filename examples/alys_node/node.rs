@@ -533,7 +533,7 @@ pub async fn run(config: NodeConfig) -> Result<Summary, Box<dyn std::error::Erro
     let (blocks_produced, deadline_misses) = done_rx.await?;
 
     let supervision = system.health().await.supervision;
-    let restarts = supervision.iter().map(|c| c.restarts as u64).sum();
+    let restarts = supervision.iter().map(|c| c.total_restarts).sum();
     let messages_dropped = system.dead_letters().count();
     let federation = bridge.ask(GetFederation).await?;
     system.shutdown().await;

@@ -4,7 +4,7 @@ use super::event_bus::in_registered_lane;
 use super::health::{monitor, HealthConfig};
 use super::{ActorInfo, EventBus, PublishReport, Registry, RegistryError, SubscriptionId};
 use actor_system_runtime::{
-    Actor, Addr, ConfigError, DeadLetters, Message, Priority, Recipient, Severity,
+    Actor, Addr, ConfigError, DeadLetters, ExitReason, Message, Priority, Recipient, Severity,
 };
 use actor_system_supervision::{
     ChildSpec, ChildStatus, RestartIntensity, ShutdownReport, Strategy, SupervisionError,
@@ -197,6 +197,49 @@ impl ActorSystem {
         }
         tracing::info!(target: "actor_system::supervisor", actor = %name, %priority, "registration complete");
         Ok(addr)
+    }
+
+    /// Stop the registered actor `name` for good and unregister it; returns how it ended. It
+    /// stops within its shutdown timeout (then it is killed, then aborted); one waiting to be
+    /// restarted stops at once. Its name can be registered again as soon as this returns.
+    /// A name that is not registered is [`RegistryError::NotFound`].
+    ///
+    /// ```
+    /// use actor_system::prelude::*;
+    /// use actor_system::system::{ActorSystem, RegistryError, SystemConfig, SystemError};
+    ///
+    /// struct Peer;
+    /// impl Actor for Peer {}
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
+    /// system.register_actor("peer-7", || Peer, Priority::Normal).await.unwrap();
+    /// assert_eq!(system.stop_actor("peer-7").await, Ok(ExitReason::Normal));
+    /// assert!(system.lookup::<Peer>("peer-7").is_none());
+    /// system.register_actor("peer-7", || Peer, Priority::Normal).await.unwrap();
+    /// assert_eq!(
+    ///     system.stop_actor("peer-8").await,
+    ///     Err(SystemError::Registry(RegistryError::NotFound("peer-8".into())))
+    /// );
+    /// # }
+    /// ```
+    pub async fn stop_actor(&self, name: &str) -> Result<ExitReason, SystemError> {
+        let registry = &self.inner.registry;
+        let addr = registry
+            .live(name)
+            .ok_or_else(|| RegistryError::NotFound(name.to_owned()))?;
+        let reason = match self.inner.root.stop_child(name).await {
+            Ok(reason) => reason,
+            // Put in the registry directly, not registered here: not supervised.
+            Err(SupervisionError::UnknownChild(_)) => {
+                addr.stop();
+                addr.wait_for_stop().await.map_err(SupervisionError::from)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        registry.remove_stopped(name, addr.id());
+        tracing::info!(target: "actor_system::supervisor", actor = %name, %reason, "actor stopped and unregistered");
+        Ok(reason)
     }
 
     /// The address of the registered actor `name`, if it is an `A`.

@@ -1,7 +1,7 @@
 //! Health monitoring: periodic checks of every registered actor.
 
 use super::registry::{ErasedAddr, Registry};
-use actor_system_runtime::{ActorError, FailureKind, HealthStatus, Severity};
+use actor_system_runtime::{ActorError, ActorState, FailureKind, HealthStatus, Severity};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,6 +76,11 @@ impl HealthConfig {
 
 /// Check `addr` every interval until it stops for good; record results in `registry`, and
 /// remove the actor's entry from it once it has stopped.
+///
+/// Only a running incarnation is checked. Between incarnations (a restart backoff, a wait for
+/// dependencies) nobody would answer: the check would time out, and the kill it leads to would
+/// end the fresh incarnation as soon as it started. An answer counts only if the incarnation
+/// asked is still the one running.
 pub(crate) async fn monitor(
     registry: Registry,
     name: String,
@@ -86,14 +91,19 @@ pub(crate) async fn monitor(
     let check_loop = async {
         loop {
             tokio::time::sleep(interval).await;
+            let Some(incarnation) = running(addr.as_ref()) else {
+                continue;
+            };
             let status = match addr.health_check(config.timeout).await {
                 Ok(status) => status,
                 Err(e) => HealthStatus::Unhealthy(e.to_string()),
             };
+            if running(addr.as_ref()) != Some(incarnation) {
+                continue; // it ended meanwhile: the check says nothing of what comes next
+            }
             let failed = record(
                 &registry,
-                &name,
-                addr.as_ref(),
+                (&name, addr.as_ref(), incarnation),
                 status.clone(),
                 config.failures_before_restart,
             );
@@ -120,12 +130,17 @@ pub(crate) async fn monitor(
     registry.remove_stopped(&name, addr.id());
 }
 
-/// Store a check result. When the failures in a row reach `threshold`, the streak starts over
-/// and their number is returned: the caller reports the actor as failed.
+/// The running incarnation of `addr` (its restart count), if one runs.
+fn running(addr: &dyn ErasedAddr) -> Option<u64> {
+    (addr.state() == ActorState::Running).then(|| addr.stats().restarts)
+}
+
+/// Store a check result of `incarnation`. When the failures in a row reach `threshold`, the
+/// streak starts over and their number is returned: the caller reports the actor as failed. A
+/// new incarnation's streak starts from zero.
 fn record(
     registry: &Registry,
-    name: &str,
-    addr: &dyn ErasedAddr,
+    (name, addr, incarnation): (&str, &dyn ErasedAddr, u64),
     status: HealthStatus,
     threshold: u32,
 ) -> Option<u32> {
@@ -134,6 +149,10 @@ fn record(
         .increment(1);
     let mut entries = registry.entries.write();
     let entry = entries.get_mut(name).filter(|e| e.addr.id() == addr.id())?;
+    if entry.checked_incarnation != incarnation {
+        entry.checked_incarnation = incarnation;
+        entry.failed_checks = 0;
+    }
     entry.failed_checks = if healthy { 0 } else { entry.failed_checks + 1 };
     entry.health = Some(status);
     let failed = entry.failed_checks;

@@ -95,6 +95,9 @@ pub(crate) struct Entry {
     recipients: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
     pub(crate) health: Option<HealthStatus>,
     pub(crate) failed_checks: u32,
+    /// The incarnation `failed_checks` counts for (its restart count): a fresh incarnation
+    /// starts with a clean streak.
+    pub(crate) checked_incarnation: u64,
 }
 
 /// Named actors: typed lookup, listing, and automatic removal of stopped actors.
@@ -177,6 +180,7 @@ impl Registry {
                 recipients: HashMap::new(),
                 health: None,
                 failed_checks: 0,
+                checked_incarnation: 0,
             },
         );
         Ok(erased)
@@ -226,17 +230,28 @@ impl Registry {
             .and_then(|r| r.downcast_ref::<Recipient<M>>().cloned())
     }
 
-    /// Whether `name` is registered.
+    /// Whether a live actor is registered under `name` (an actor that has stopped for good
+    /// no longer holds its name, even before its entry is removed).
     pub fn contains(&self, name: &str) -> bool {
-        self.entries.read().contains_key(name)
+        self.live(name).is_some()
     }
 
-    /// Every registered actor, sorted by name.
+    /// The address of the live actor registered under `name`.
+    pub(crate) fn live(&self, name: &str) -> Option<Arc<dyn ErasedAddr>> {
+        self.entries
+            .read()
+            .get(name)
+            .filter(|e| e.addr.state() != ActorState::Stopped)
+            .map(|e| e.addr.clone())
+    }
+
+    /// Every registered live actor, sorted by name.
     pub fn list(&self) -> Vec<ActorInfo> {
         let mut list: Vec<_> = self
             .entries
             .read()
             .iter()
+            .filter(|(_, e)| e.addr.state() != ActorState::Stopped)
             .map(|(name, e)| ActorInfo {
                 name: name.clone(),
                 id: e.addr.id(),
@@ -252,7 +267,9 @@ impl Registry {
         list
     }
 
-    /// Ask the actor named `name` to stop (it leaves the registry once stopped).
+    /// Ask the actor named `name` to stop (it leaves the registry once stopped). An actor
+    /// registered through an `ActorSystem` is supervised, and its restart policy may restart
+    /// it: end it for good with `ActorSystem::stop_actor`.
     pub fn stop(&self, name: &str) -> Result<(), RegistryError> {
         let entries = self.entries.read();
         let entry = entries

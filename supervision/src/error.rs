@@ -45,7 +45,13 @@ pub enum SupervisionError {
     /// A child's mailbox configuration is invalid.
     #[error(transparent)]
     Config(#[from] actor_system_runtime::ConfigError),
+    /// No child of the supervisor has this name (it never had, or it has ended for good).
+    #[error("no child named '{0}' is supervised here: check the name (a child that ended for good is removed)")]
+    UnknownChild(String),
     /// The supervisor could not be reached (it has stopped).
-    #[error("the supervisor has stopped")]
+    #[error("the supervisor has stopped: start a new tree to run children again")]
     Stopped,
+    /// Waiting for a child to stop failed (the child itself asked, from one of its handlers).
+    #[error(transparent)]
+    Wait(#[from] actor_system_runtime::StopError),
 }

@@ -162,25 +162,36 @@ impl RestartIntensity {
     }
 }
 
-/// Restart times within the window.
-#[derive(Debug, Default)]
-pub(crate) struct IntensityTracker {
-    restarts: VecDeque<Instant>,
+impl RestartIntensity {
+    /// Whether one more restart fits, with `recent` restarts in the window already.
+    pub(crate) fn allows(&self, recent: usize) -> bool {
+        recent < self.max_restarts as usize
+    }
 }
 
-impl IntensityTracker {
-    /// Record a restart now; returns false when the intensity is exceeded.
-    pub(crate) fn allow(&mut self, limit: &RestartIntensity) -> bool {
-        let now = Instant::now();
+/// Instants of events within a sliding window: a supervisor's restarts (its intensity), one
+/// child's restarts, its fatal failures. Holds only what is still in the window once counted.
+#[derive(Debug, Default)]
+pub(crate) struct Window {
+    times: VecDeque<Instant>,
+}
+
+impl Window {
+    /// Forget the events that left the `window` ending at `now`; how many are left.
+    pub(crate) fn count(&mut self, now: Instant, window: Duration) -> usize {
         while self
-            .restarts
+            .times
             .front()
-            .is_some_and(|t| now.duration_since(*t) >= limit.window)
+            .is_some_and(|t| now.duration_since(*t) >= window)
         {
-            self.restarts.pop_front();
+            self.times.pop_front();
         }
-        self.restarts.push_back(now);
-        self.restarts.len() <= limit.max_restarts as usize
+        self.times.len()
+    }
+
+    /// Note an event at `now`.
+    pub(crate) fn record(&mut self, now: Instant) {
+        self.times.push_back(now);
     }
 }
 
@@ -191,12 +202,19 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn intensity_is_a_sliding_window() {
         let limit = RestartIntensity::new(2, Duration::from_secs(10));
-        let mut t = IntensityTracker::default();
-        assert!(t.allow(&limit));
-        assert!(t.allow(&limit));
-        assert!(!t.allow(&limit), "third restart within 10 s exceeds 2");
+        let mut w = Window::default();
+        let restart = |w: &mut Window| {
+            let now = Instant::now();
+            let allowed = limit.allows(w.count(now, limit.window));
+            w.record(now);
+            allowed
+        };
+        assert!(restart(&mut w));
+        assert!(restart(&mut w));
+        assert!(!restart(&mut w), "third restart within 10 s exceeds 2");
         tokio::time::advance(Duration::from_secs(10)).await;
-        assert!(t.allow(&limit), "old restarts left the window");
+        assert!(restart(&mut w), "old restarts left the window");
+        assert_eq!(w.count(Instant::now(), limit.window), 1);
     }
 
     #[test]

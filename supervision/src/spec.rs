@@ -1,25 +1,17 @@
-//! Building supervisors: [`SupervisorBuilder`], [`SupervisorSpec`] and the root [`SupervisorRef`].
+//! Building supervisors: [`SupervisorBuilder`] and [`SupervisorSpec`].
 
-use crate::child::{Child, TypedChild};
-use crate::{
-    ChildSpec, ChildStatus, RestartIntensity, ShutdownReport, Strategy, SupervisionError,
-    SupervisionEvents, Supervisor,
-};
-use actor_system_runtime::{
-    spawn_with, Actor, Addr, ExitReason, Severity, SpawnError, SpawnOptions,
-};
+use crate::child::ChildSpec;
+use crate::error::SupervisionError;
+use crate::events::SupervisionEvents;
+use crate::handle::SupervisorRef;
+use crate::policy::{RestartIntensity, Strategy};
+use crate::supervisor::Supervisor;
+use crate::task::{Child, TypedChild};
+use crate::tree::{SupervisorConfig, Tree};
+use actor_system_runtime::{spawn_with, Actor, Addr, Severity, SpawnError, SpawnOptions};
 use std::collections::HashSet;
 use std::sync::Arc;
-
-/// Settings of one supervisor.
-#[derive(Debug, Clone)]
-pub(crate) struct SupervisorConfig {
-    pub(crate) name: String,
-    pub(crate) strategy: Strategy,
-    pub(crate) intensity: RestartIntensity,
-    pub(crate) panic_severity: Severity,
-    pub(crate) events: SupervisionEvents,
-}
+use tokio::sync::oneshot;
 
 /// Describes a supervisor and its children.
 ///
@@ -51,8 +43,7 @@ pub(crate) struct SupervisorConfig {
 /// ```
 #[derive(Clone)]
 pub struct SupervisorSpec {
-    pub(crate) config: Arc<SupervisorConfig>,
-    pub(crate) children: Arc<parking_lot::RwLock<Vec<Arc<dyn Child>>>>,
+    tree: Tree,
 }
 
 /// Builds a [`SupervisorSpec`].
@@ -64,14 +55,14 @@ pub struct SupervisorBuilder {
 
 impl SupervisorSpec {
     /// Start describing a supervisor named `name`: one-for-one, 5 restarts in 10 s, panics
-    /// count as `Critical`.
+    /// count as `Recoverable` (a crash is what restarts are for).
     pub fn builder(name: impl Into<String>) -> SupervisorBuilder {
         SupervisorBuilder {
             config: SupervisorConfig {
                 name: name.into(),
                 strategy: Strategy::OneForOne,
                 intensity: RestartIntensity::default(),
-                panic_severity: Severity::Critical,
+                panic_severity: Severity::Recoverable,
                 events: SupervisionEvents::new(),
             },
             children: Vec::new(),
@@ -81,34 +72,61 @@ impl SupervisorSpec {
 
     /// The supervisor's name.
     pub fn name(&self) -> &str {
-        &self.config.name
+        self.tree.name()
     }
 
     /// The stable address of child `name`, if it exists and is an `A`.
     pub fn address<A: Actor>(&self, name: &str) -> Option<Addr<A>> {
-        self.children
-            .read()
-            .iter()
-            .find(|c| c.name() == name)
-            .and_then(|c| c.address().downcast_ref::<Addr<A>>().cloned())
+        self.tree.address(name)
     }
 
     /// The event stream of this supervisor.
     pub fn events(&self) -> &SupervisionEvents {
-        &self.config.events
+        &self.tree.config.events
     }
 
-    /// Run this supervisor as a root (no parent): starts the children in order.
+    /// Run this supervisor as a root (no parent): starts the children in order. A child that
+    /// fails to start is [`SupervisionError::ChildStartFailed`], with the child's own error.
+    ///
+    /// ```
+    /// use actor_system_runtime::{Actor, ActorError, ActorResult, Context};
+    /// use actor_system_supervision::{ChildSpec, SupervisionError, SupervisorSpec};
+    ///
+    /// struct Storage;
+    /// impl Actor for Storage {
+    ///     async fn started(&mut self, _: &mut Context<Self>) -> ActorResult<()> {
+    ///         Err(ActorError::recoverable("no disk"))
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let spec = SupervisorSpec::builder("root")
+    ///     .child(ChildSpec::new("storage", || Storage))
+    ///     .build()
+    ///     .unwrap();
+    /// match spec.start().await {
+    ///     Err(SupervisionError::ChildStartFailed { child, error }) => {
+    ///         assert_eq!(child, "storage");
+    ///         assert_eq!(error.message(), "no disk");
+    ///     }
+    ///     _ => unreachable!(),
+    /// }
+    /// # }
+    /// ```
     pub async fn start(self) -> Result<SupervisorRef, SupervisionError> {
-        let name = self.config.name.clone();
-        match spawn_with(
-            Supervisor::root(self.clone()),
-            SpawnOptions::new().name(name.clone()),
-        )
-        .await
-        {
-            Ok(addr) => Ok(SupervisorRef { addr, spec: self }),
-            Err(SpawnError::StartFailed(e)) => Err(start_error(e)),
+        let (report, mut failure) = oneshot::channel();
+        let root = Supervisor::root(self.tree.clone(), report);
+        match spawn_with(root, SpawnOptions::new().name(self.name())).await {
+            Ok(addr) => Ok(SupervisorRef::new(addr, self.tree)),
+            // The supervisor sent why before failing its start (and is dropped by now).
+            Err(SpawnError::StartFailed(error)) => {
+                Err(failure
+                    .try_recv()
+                    .unwrap_or_else(|_| SupervisionError::GaveUp {
+                        supervisor: self.name().to_owned(),
+                        error,
+                    }))
+            }
             Err(SpawnError::Config(e)) => Err(SupervisionError::Config(e)),
         }
     }
@@ -116,37 +134,13 @@ impl SupervisorSpec {
     /// A child spec running this supervisor under a parent supervisor (a nested tree). Its
     /// children keep their mailboxes when the parent restarts it.
     pub fn into_child(self) -> ChildSpec<Supervisor> {
-        let name = self.config.name.clone();
-        let nested = self.clone();
-        let mut spec = ChildSpec::new(name, move || Supervisor::new(self.clone()));
+        let tree = self.tree;
+        let nested = tree.clone();
+        let mut spec = ChildSpec::new(tree.name().to_owned(), move || {
+            Supervisor::new(tree.clone())
+        });
         spec.finalizer = Some(Arc::new(move || nested.finish_parked()));
         spec
-    }
-
-    /// End every child that is not running (parked between incarnations), recursively: once
-    /// the tree is over, addresses must see their actors stopped and queued asks must resolve.
-    pub(crate) fn finish_parked(&self) {
-        for child in self.children.read().iter() {
-            child.finish_parked();
-        }
-    }
-}
-
-fn start_error(e: actor_system_runtime::ActorError) -> SupervisionError {
-    // The supervisor's start hook reports "child '<name>' failed to start: <error>".
-    match e
-        .message()
-        .strip_prefix("child '")
-        .and_then(|r| r.split_once("' failed to start: "))
-    {
-        Some((child, error)) => SupervisionError::ChildStartFailed {
-            child: child.to_owned(),
-            error: actor_system_runtime::ActorError::new(e.kind(), e.severity(), error),
-        },
-        None => SupervisionError::GaveUp {
-            supervisor: String::new(),
-            error: e,
-        },
     }
 }
 
@@ -163,7 +157,8 @@ impl SupervisorBuilder {
         self
     }
 
-    /// The severity a caught panic counts as (default `Critical`: escalate).
+    /// The severity a caught panic counts as (default `Recoverable`: restart the child here,
+    /// as OTP's "let it crash"; `Critical` escalates to the supervisor above).
     pub fn panics_as(mut self, severity: Severity) -> Self {
         self.config.panic_severity = severity;
         self
@@ -224,80 +219,10 @@ impl SupervisorBuilder {
             }
         }
         Ok(SupervisorSpec {
-            config: Arc::new(self.config),
-            children: Arc::new(parking_lot::RwLock::new(self.children)),
+            tree: Tree {
+                config: Arc::new(self.config),
+                children: Arc::new(parking_lot::RwLock::new(self.children)),
+            },
         })
-    }
-}
-
-/// A running root supervisor.
-#[derive(Clone)]
-pub struct SupervisorRef {
-    addr: Addr<Supervisor>,
-    spec: SupervisorSpec,
-}
-
-impl SupervisorRef {
-    /// The supervisor actor's address.
-    pub fn address(&self) -> &Addr<Supervisor> {
-        &self.addr
-    }
-
-    /// The stable address of child `name`, if it exists and is an `A`.
-    pub fn child<A: Actor>(&self, name: &str) -> Option<Addr<A>> {
-        self.spec.address(name)
-    }
-
-    /// Add `spec` as the last child of the running supervisor and wait for it to start; returns
-    /// its stable address.
-    pub async fn add_child<A: Actor>(
-        &self,
-        spec: ChildSpec<A>,
-    ) -> Result<Addr<A>, SupervisionError> {
-        spec.settings.delay.validate()?;
-        let child = TypedChild::new(spec)?;
-        let addr = child.addr().clone();
-        self.addr
-            .ask(crate::supervisor::AddChild(Arc::new(child)))
-            .await
-            .map_err(|_| SupervisionError::Stopped)??;
-        Ok(addr)
-    }
-
-    /// State, restarts, last error and uptime of every child.
-    pub async fn children(&self) -> Result<Vec<ChildStatus>, SupervisionError> {
-        self.addr
-            .ask(crate::GetChildren)
-            .await
-            .map_err(|_| SupervisionError::Stopped)
-    }
-
-    /// The event stream of this supervisor.
-    pub fn events(&self) -> &SupervisionEvents {
-        self.spec.events()
-    }
-
-    /// Stop the children in reverse start order (each within its shutdown timeout, then
-    /// aborted), then the supervisor. Says which children had to be aborted.
-    ///
-    /// When this returns, every actor of the tree has stopped and has been dropped, and the
-    /// supervisor's own task is over; the factories live on only in this ref (and its clones).
-    pub async fn shutdown(&self) -> ShutdownReport {
-        let report = self.addr.ask(crate::Shutdown).await.unwrap_or_default();
-        // Only the supervisor itself could fail to wait here, and it never holds its own ref.
-        let _ = self.addr.wait_for_stop().await;
-        report
-    }
-
-    /// Wait until the supervisor ends: `Ok` after a shutdown, the typed error when it gave up.
-    pub async fn wait(&self) -> Result<(), SupervisionError> {
-        match self.addr.wait_for_stop().await {
-            Ok(ExitReason::Failed(error)) => Err(SupervisionError::GaveUp {
-                supervisor: self.spec.name().to_owned(),
-                error,
-            }),
-            // (A wait that fails is the supervisor's own, which never holds its ref.)
-            Ok(ExitReason::Normal | ExitReason::Aborted) | Err(_) => Ok(()),
-        }
     }
 }

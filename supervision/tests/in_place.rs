@@ -25,12 +25,13 @@ async fn a_supervised_child_answers_in_the_asking_task_before_and_after_a_restar
         .start()
         .await
         .unwrap();
+    let mut watch = Watch::new(sup.events());
     let a = sup.child::<Worker>("a").unwrap();
     let ask = pin!(a.ask(Which));
     assert_eq!(poll_once(ask), Poll::Ready(Ok(1)), "answered in this task");
 
     a.inject_failure(ActorError::recoverable("boom"));
-    settle().await;
+    watch.started("a").await;
     assert_eq!(log.entries(), ["start:a", "stop:a", "start:a"]);
     let ask = pin!(a.ask(Which));
     assert_eq!(

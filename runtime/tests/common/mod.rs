@@ -144,6 +144,11 @@ impl Wake for WakeFlag {
     }
 }
 
+/// Poll `future` once, with a waker that does nothing.
+pub fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
+    future.poll(&mut std::task::Context::from_waker(Waker::noop()))
+}
+
 /// Poll `future` once, with `flag`'s waker.
 pub fn poll_flagged<F: Future>(future: Pin<&mut F>, flag: &Arc<WakeFlag>) -> Poll<F::Output> {
     let waker = Waker::from(flag.clone());

@@ -8,6 +8,9 @@ mod node;
 use std::io::{Read, Write};
 use std::time::Duration;
 
+mod common;
+use common::within;
+
 fn free_port() -> std::net::SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap()
@@ -39,15 +42,17 @@ fn sample(text: &str, metric: &str, label: &str) -> Option<f64> {
 async fn node_survives_storage_faults_loses_no_block_and_exports_metrics() {
     let data = tempfile::tempdir().unwrap();
     let metrics_addr = free_port();
-    let summary = node::run(node::NodeConfig {
+    let node = node::run(node::NodeConfig {
         blocks: 20,
         block_interval: Duration::from_millis(30),
         data_dir: data.path().to_path_buf(),
         fail_storage_every: 5,
         metrics_addr: Some(metrics_addr),
-    })
-    .await
-    .unwrap();
+    });
+    // Many times what the run takes: its blocks, their interval and the restarts.
+    let summary = within(Duration::from_secs(60), node, "the node's 20 blocks")
+        .await
+        .unwrap();
 
     assert_eq!(summary.blocks_produced, 20);
     assert!(

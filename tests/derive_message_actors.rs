@@ -4,6 +4,9 @@
 use actor_system::prelude::*;
 use std::marker::PhantomData;
 
+mod common;
+use common::bounded;
+
 // The README example.
 struct Chain {
     height: u64,
@@ -134,6 +137,11 @@ fn generated_result_types_and_priorities() {
 
 #[tokio::test]
 async fn derived_messages_are_handled_by_a_spawned_actor() {
+    bounded(answers(), "the derived messages' answers").await;
+}
+
+/// Every derived message, asked of a spawned `Chain`.
+async fn answers() {
     let chain = spawn(Chain { height: 0 }).await.unwrap();
 
     chain.tell(ProduceBlock).unwrap();

@@ -2,6 +2,9 @@
 
 use actor_system::prelude::*;
 
+mod common;
+use common::bounded;
+
 struct BlockProduced {
     height: u64,
 }
@@ -41,7 +44,7 @@ async fn caller() -> Result<u64, AskError> {
 
 #[tokio::test]
 async fn the_ported_actor_behaves_like_the_actix_one() {
-    assert_eq!(caller().await, Ok(7));
+    assert_eq!(bounded(caller(), "the ported actor's answer").await, Ok(7));
 }
 
 #[test]

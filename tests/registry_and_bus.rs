@@ -5,6 +5,9 @@ use actor_system::system::{EventBus, Registry, RegistryError};
 use actor_system::testing::TestProbe;
 use std::time::Duration;
 
+mod common;
+use common::{bounded, until};
+
 struct Worker;
 impl Actor for Worker {}
 
@@ -15,16 +18,6 @@ impl Message for Tick {
 }
 impl Handler<Tick> for Worker {
     async fn handle(&mut self, _: Tick, _: &mut Context<Self>) {}
-}
-
-async fn wait_until(mut cond: impl FnMut() -> bool) {
-    tokio::time::timeout(Duration::from_secs(5), async {
-        while !cond() {
-            tokio::task::yield_now().await;
-        }
-    })
-    .await
-    .expect("condition not reached in 5 s");
 }
 
 #[tokio::test]
@@ -50,7 +43,10 @@ async fn stopped_actors_leave_the_registry_and_names_can_be_reused() {
         ("worker", Priority::Normal)
     );
     registry.stop("worker").unwrap();
-    wait_until(|| !registry.contains("worker")).await;
+    until("the stopped actor leaves the registry", || {
+        !registry.contains("worker")
+    })
+    .await;
     let b = spawn(Worker).await.unwrap();
     registry
         .insert("worker", b.clone(), Priority::High)
@@ -88,9 +84,14 @@ async fn concurrent_register_lookup_and_stop_leave_no_lost_or_stale_entry() {
         })
         .collect();
     for t in tasks {
-        t.await.unwrap();
+        bounded(t, "a task's rounds of register, look up and stop")
+            .await
+            .unwrap();
     }
-    wait_until(|| registry.list().is_empty()).await;
+    until("every stopped actor leaves the registry", || {
+        registry.list().is_empty()
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -101,7 +102,9 @@ async fn bus_delivers_at_the_subscribers_priority_and_drops_dead_subscribers() {
     bus.subscribe(dead.recipient::<Tick>());
     bus.subscribe(probe.recipient().with_priority(Priority::Critical));
     dead.stop();
-    dead.wait_for_stop().await.unwrap();
+    bounded(dead.wait_for_stop(), "the subscriber stops")
+        .await
+        .unwrap();
     let report = bus.publish(Tick(1));
     assert_eq!((report.delivered, report.removed), (1, 1));
     assert_eq!(bus.subscriber_count::<Tick>(), 1);

@@ -4,6 +4,9 @@ use actor_system::prelude::*;
 use actor_system::{ConfigError, SpawnError};
 use std::time::Duration;
 
+mod common;
+use common::bounded;
+
 struct Idle;
 impl Actor for Idle {}
 struct Ping;
@@ -18,12 +21,16 @@ impl Handler<Ping> for Idle {
 async fn sending_to_a_stopped_actor_returns_the_message() {
     let addr = spawn(Idle).await.unwrap();
     addr.stop();
-    addr.wait_for_stop().await.unwrap();
+    bounded(addr.wait_for_stop(), "the actor stops")
+        .await
+        .unwrap();
     let err = addr.tell(Ping).unwrap_err();
     assert!(err.is_stopped());
     assert!(err.to_string().contains("look the actor up again"));
-    assert!(addr.send(Ping).await.unwrap_err().is_stopped());
-    assert_eq!(addr.ask(Ping).await, Err(AskError::Stopped));
+    let sent = bounded(addr.send(Ping), "a send to a stopped actor").await;
+    assert!(sent.unwrap_err().is_stopped());
+    let answer = bounded(addr.ask(Ping), "an ask to a stopped actor").await;
+    assert_eq!(answer, Err(AskError::Stopped));
     assert!(addr.recipient::<Ping>().tell(Ping).is_err());
     // Stopping twice is harmless.
     addr.stop();

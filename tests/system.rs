@@ -5,7 +5,7 @@ mod common;
 use actor_system::prelude::*;
 use actor_system::system::{ActorSystem, HealthConfig, RegistryError, SystemConfig, SystemError};
 use actor_system::HealthStatus;
-use common::*;
+use common::system::*;
 use std::time::Duration;
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use actor_system::prelude::*;
 use actor_system::supervision::ChildState;
 use actor_system::system::{ActorSystem, RegistryError, SystemConfig, SystemError};
 use actor_system::HealthStatus;
-use common::*;
+use common::system::*;
 use std::time::Duration;
 
 /// Item 1: an actor that stopped for good frees its name, and `stop_actor` stops one and

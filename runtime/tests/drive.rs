@@ -46,7 +46,8 @@ async fn an_actor_gets_its_task_with_its_first_message() {
     addr.tell(Record(1)).unwrap();
     assert_eq!(tasks(), before + 1, "the first message spawns the task");
     addr.tell(Record(2)).unwrap();
-    let seen: Vec<u64> = addr.ask(Take).await.unwrap().iter().map(|r| r.1).collect();
+    let taken = bounded(addr.ask(Take), "what the actor recorded").await;
+    let seen: Vec<u64> = taken.unwrap().iter().map(|r| r.1).collect();
     assert_eq!(seen, [1, 2]);
     assert_eq!(tasks(), before + 1, "later messages reuse it");
 }
@@ -105,7 +106,10 @@ async fn dropping_the_last_address_ends_an_actor_that_never_ran() {
 async fn killing_an_actor_that_never_ran_ends_it() {
     let addr = spawn(Recorder::default()).await.unwrap();
     addr.kill(ActorError::critical("wedged"));
-    match addr.wait_for_stop().await.unwrap() {
+    match bounded(addr.wait_for_stop(), "the killed actor ends")
+        .await
+        .unwrap()
+    {
         ExitReason::Failed(error) => assert_eq!(error.message(), "wedged"),
         other => panic!("expected a failure, got {other:?}"),
     }
@@ -115,6 +119,7 @@ async fn killing_an_actor_that_never_ran_ends_it() {
 fn a_thread_outside_the_runtime_can_launch_an_actor() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .enable_time()
         .build()
         .unwrap();
     let addr = runtime.block_on(spawn(Recorder::default())).unwrap();
@@ -122,7 +127,9 @@ fn a_thread_outside_the_runtime_can_launch_an_actor() {
     std::thread::spawn(move || sender.tell(Record(7)).unwrap())
         .join()
         .unwrap();
-    let seen = runtime.block_on(addr.ask(Take)).unwrap();
+    let seen = runtime
+        .block_on(bounded(addr.ask(Take), "what the actor recorded"))
+        .unwrap();
     assert_eq!(seen.iter().map(|r| r.1).collect::<Vec<_>>(), [7]);
 }
 
@@ -173,7 +180,8 @@ async fn an_ask_to_a_busy_actor_waits_for_the_actors_task() {
         "the actor is in a handler"
     );
     gate.notify_one();
-    let seen: Vec<u64> = ask.await.unwrap().iter().map(|r| r.1).collect();
+    let taken = bounded(ask, "the ask once the handler is done").await;
+    let seen: Vec<u64> = taken.unwrap().iter().map(|r| r.1).collect();
     assert_eq!(seen, [1]);
 }
 
@@ -205,7 +213,7 @@ async fn a_handler_run_in_place_that_waits_is_finished_by_the_actors_task() {
         before + 1,
         "the handler's wake-up spawned the actor's task"
     );
-    assert_eq!(ask.await, Ok(42));
+    assert_eq!(bounded(ask, "the handler's answer").await, Ok(42));
 }
 
 /// Asks the next actor of a chain and answers with the depth it got back, plus one.
@@ -235,7 +243,8 @@ async fn asks_nest_in_place_four_deep_and_the_rest_run_after_the_poll() {
         next = Some(spawn(Link { next }).await.unwrap());
     }
     let first = next.unwrap();
-    assert_eq!(first.ask(Depth).await, Ok(Ok(8)));
+    let depth = bounded(first.ask(Depth), "the depth of the chain").await;
+    assert_eq!(depth, Ok(Ok(8)));
     // The test's ask and the three after it ran in place, nested; the fifth could not nest
     // deeper, so its wake-up was stashed and delivered right after the fourth actor's poll, in
     // the same task, and so on down the chain; each reply's wake-up of a handler waiting for it
@@ -280,7 +289,9 @@ async fn a_cycle_of_asks_run_in_place_times_out_instead_of_hanging() {
     })
     .await
     .unwrap();
-    a.ask(SetPeer(b.clone())).await.unwrap();
+    bounded(a.ask(SetPeer(b.clone())), "the peer is set")
+        .await
+        .unwrap();
     // a asks b (in place), b asks a, which is busy in the very handler that waits for b.
     let outcome = tokio::time::timeout(Duration::from_secs(5), a.ask(Around))
         .await
@@ -317,12 +328,21 @@ fn a_handler_run_in_place_runs_on_its_actors_runtime() {
         .unwrap();
     let addr = actors.block_on(spawn(Probe)).unwrap();
     let other = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .unwrap();
-    assert_eq!(other.block_on(addr.ask(Workers)), Ok(3));
+    let workers = other.block_on(bounded(
+        addr.ask(Workers),
+        "the answer on the other runtime",
+    ));
+    assert_eq!(workers, Ok(3));
     // And from a thread outside any runtime.
-    let outside = std::thread::spawn(move || block_on_this_thread(addr.ask(Workers)));
-    assert_eq!(outside.join().unwrap(), Ok(3));
+    let (answer, answered) = std::sync::mpsc::channel();
+    std::thread::spawn(move || answer.send(block_on_this_thread(addr.ask(Workers))));
+    let workers = answered
+        .recv_timeout(WAIT)
+        .expect("the answer outside any runtime");
+    assert_eq!(workers, Ok(3));
 }
 
 /// Poll `future` on this thread until it is ready, parking the thread in between (no runtime).
@@ -349,10 +369,8 @@ async fn a_panic_in_a_handler_run_in_place_fails_the_actor_not_the_asker() {
     let addr = spawn(Recorder::default()).await.unwrap();
     let ask = pin!(addr.ask(Boom));
     assert_eq!(poll_once(ask), Poll::Ready(Err(AskError::NoReply)));
-    assert!(matches!(
-        addr.wait_for_stop().await.unwrap(),
-        ExitReason::Failed(_)
-    ));
+    let reason = bounded(addr.wait_for_stop(), "the failed actor ends").await;
+    assert!(matches!(reason.unwrap(), ExitReason::Failed(_)));
 }
 
 /// An actor stopped before it ever handled a message runs its stopping hooks, in the task that
@@ -371,15 +389,14 @@ fn an_actor_whose_task_ran_is_dropped_with_its_runtime() {
     let drops = Arc::new(AtomicUsize::new(0));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .enable_time()
         .build()
         .unwrap();
     let addr = runtime.block_on(spawn(Dropped(drops.clone()))).unwrap();
     // A message nobody waits for spawns the actor's task.
     runtime.block_on(async {
         addr.tell(Nothing).unwrap();
-        while addr.stats().processed == 0 {
-            tokio::task::yield_now().await;
-        }
+        until("the message is handled", || addr.stats().processed > 0).await;
     });
     assert_eq!(drops.load(Ordering::SeqCst), 0);
     drop(runtime);
@@ -402,7 +419,7 @@ impl Handler<Nothing> for Dropped {
 async fn stop_and_wait_stops_an_idle_actor_in_the_calling_task() {
     let before = tasks();
     let (addr, log) = lifecycle().await;
-    assert_eq!(addr.ask(Ping).await, Ok("pong"));
+    assert_eq!(bounded(addr.ask(Ping), "the pong").await, Ok("pong"));
     let stop = pin!(addr.stop_and_wait());
     assert_eq!(poll_once(stop), Poll::Ready(Ok(ExitReason::Normal)));
     assert_eq!(
@@ -423,7 +440,8 @@ async fn stop_and_wait_on_a_busy_actor_waits_for_its_handler() {
         "still in its handler"
     );
     gate.notify_one();
-    assert_eq!(stop.await, Ok(ExitReason::Normal));
+    let reason = bounded(stop, "the stop after the handler").await;
+    assert_eq!(reason, Ok(ExitReason::Normal));
 }
 
 #[tokio::test]
@@ -434,10 +452,12 @@ async fn waiting_for_a_stop_leaves_an_actors_messages_to_its_task() {
     let mut wait = pin!(addr.wait_for_stop());
     assert!(poll_once(wait.as_mut()).is_pending());
     assert_eq!(addr.stats().processed, 0, "the waiter handled nothing");
-    let seen: Vec<u64> = addr.ask(Take).await.unwrap().iter().map(|r| r.1).collect();
+    let taken = bounded(addr.ask(Take), "what the actor recorded").await;
+    let seen: Vec<u64> = taken.unwrap().iter().map(|r| r.1).collect();
     assert_eq!(seen, [1]);
     addr.stop();
-    assert_eq!(wait.await, Ok(ExitReason::Normal));
+    let reason = bounded(wait, "the actor stops").await;
+    assert_eq!(reason, Ok(ExitReason::Normal));
 }
 
 #[tokio::test]
@@ -445,11 +465,10 @@ async fn an_ask_handed_to_a_killed_actor_resolves_with_an_error() {
     let addr = spawn(Recorder::default()).await.unwrap();
     // The kill is delivered to the idle actor by the next poll of its future: this ask's.
     addr.kill(ActorError::critical("wedged"));
-    assert_eq!(addr.ask(Take).await, Err(AskError::Stopped));
-    assert!(matches!(
-        addr.wait_for_stop().await.unwrap(),
-        ExitReason::Failed(_)
-    ));
+    let answer = bounded(addr.ask(Take), "the killed actor's answer").await;
+    assert_eq!(answer, Err(AskError::Stopped));
+    let reason = bounded(addr.wait_for_stop(), "the killed actor ends").await;
+    assert!(matches!(reason.unwrap(), ExitReason::Failed(_)));
 }
 
 tokio::task_local! {
@@ -511,9 +530,8 @@ async fn an_actor_on_its_own_task_only_never_runs_in_a_callers_task() {
                 .unwrap();
             assert_eq!((started, handled, asker), (me, me, Some("asker")));
 
-            let own = spawn_with(WhereAmI::default(), SpawnOptions::new().own_task_only(true))
-                .await
-                .unwrap();
+            let own = spawn_with(WhereAmI::default(), SpawnOptions::new().own_task_only(true));
+            let own = tokio::time::timeout(bounded, own).await.unwrap().unwrap();
             for _ in 0..3 {
                 let (started, handled, asker) = tokio::time::timeout(bounded, own.ask(Where))
                     .await
@@ -613,14 +631,16 @@ async fn ring(
             ran_in: ran_in.clone(),
             done: done.clone(),
         };
-        let addr = actor_system_runtime::spawn_with(hop, options())
-            .await
-            .unwrap();
+        let spawned = actor_system_runtime::spawn_with(hop, options());
+        let addr = bounded(spawned, "a hop starts").await.unwrap();
         last.get_or_insert_with(|| addr.clone());
         next = Some(addr);
     }
     let first = next.unwrap();
-    last.unwrap().ask(Close(first.clone())).await.unwrap();
+    let last = last.unwrap();
+    bounded(last.ask(Close(first.clone())), "the ring is closed")
+        .await
+        .unwrap();
     ran_in.lock().clear();
     (first, finished, ran_in)
 }

@@ -301,7 +301,10 @@ async fn a_tick_left_from_an_earlier_incarnation_fires_no_timer_of_the_next() {
     });
     let reason = tokio::time::timeout(WAIT, cell.run(second, None)).await;
     assert_eq!(reason, Ok(ExitReason::Normal));
-    asker.await.unwrap();
+    tokio::time::timeout(WAIT, asker)
+        .await
+        .expect("the asker is answered")
+        .unwrap();
     assert!(
         !fired_early.load(Ordering::SeqCst),
         "the stale tick fired the new incarnation's timer"
@@ -380,7 +383,10 @@ async fn a_kill_racing_a_natural_failure_does_not_kill_the_restarted_incarnation
         Ok(ExitReason::Normal),
         "the restarted one was not killed"
     );
-    assert_eq!(asker.await.unwrap(), Ok(()));
+    let answer = tokio::time::timeout(WAIT, asker)
+        .await
+        .expect("the asker is answered");
+    assert_eq!(answer.unwrap(), Ok(()));
 }
 
 // --- 7. correlation ids of a new causal chain ----------------------------------------------------
@@ -454,7 +460,10 @@ async fn sends_from_timers_and_stopping_start_a_new_correlation_chain() {
     .await;
     let reason = tokio::time::timeout(WAIT, forwarder.stop_and_wait()).await;
     assert_eq!(reason, Ok(Ok(ExitReason::Normal)));
-    let seen = observer.ask(Seen).await.unwrap();
+    let seen = tokio::time::timeout(WAIT, observer.ask(Seen))
+        .await
+        .expect("the observer answers")
+        .unwrap();
     assert_eq!(seen.len(), 3, "{seen:?}");
     assert_eq!(
         seen[0],

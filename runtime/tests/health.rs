@@ -6,6 +6,7 @@ use actor_system_runtime::{
     spawn, spawn_with, Actor, AskError, Context, HealthStatus, MailboxConfig, SpawnOptions,
 };
 use common::*;
+use std::pin::pin;
 use std::time::Duration;
 
 const T: Duration = Duration::from_millis(200);
@@ -28,14 +29,12 @@ async fn a_saturated_mailbox_is_degraded_and_the_check_jumps_the_queue() {
     for i in 0..10 {
         addr.tell(Record(i)).unwrap();
     }
-    let check = {
-        let addr = addr.clone();
-        tokio::spawn(async move { addr.health_check(T).await })
-    };
-    tokio::task::yield_now().await;
+    // Its first poll queues the check, ahead of the full mailbox.
+    let mut check = pin!(addr.health_check(T));
+    assert!(poll_once(check.as_mut()).is_pending(), "the actor is held");
     gate.notify_one();
     assert_eq!(
-        check.await.unwrap(),
+        check.await,
         Ok(HealthStatus::Degraded("mailbox 100% full".into()))
     );
 }
@@ -47,7 +46,9 @@ async fn a_stuck_actor_times_out_and_a_stopped_one_says_so() {
     assert_eq!(addr.health_check(T).await, Err(AskError::Timeout(T)));
     addr.stop();
     gate.notify_one();
-    addr.wait_for_stop().await.unwrap();
+    bounded(addr.wait_for_stop(), "the actor stops")
+        .await
+        .unwrap();
     assert_eq!(addr.health_check(T).await, Err(AskError::Stopped));
 }
 

@@ -7,6 +7,7 @@ use actor_system_runtime::{
     Message, SpawnError, SpawnOptions,
 };
 use common::*;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -21,9 +22,10 @@ async fn hooks_run_in_order_around_messages() {
     .await
     .unwrap();
     assert_eq!(addr.state(), ActorState::Running);
-    assert_eq!(addr.ask(Ping).await, Ok("pong"));
+    assert_eq!(bounded(addr.ask(Ping), "the pong").await, Ok("pong"));
     addr.stop();
-    assert_eq!(addr.wait_for_stop().await.unwrap(), ExitReason::Normal);
+    let reason = bounded(addr.wait_for_stop(), "the actor stops").await;
+    assert_eq!(reason, Ok(ExitReason::Normal));
     assert_eq!(
         *log.lock().await,
         ["started", "handle", "stopping", "stopped"]
@@ -68,14 +70,21 @@ async fn panicking_start_is_a_typed_start_failure() {
 #[tokio::test]
 async fn panicking_handler_fails_the_actor_and_its_ask() {
     let addr = spawn(Recorder::default()).await.unwrap();
-    assert_eq!(addr.ask(Boom).await, Err(AskError::NoReply));
-    let ExitReason::Failed(e) = addr.wait_for_stop().await.unwrap() else {
+    assert_eq!(
+        bounded(addr.ask(Boom), "the panicking ask's answer").await,
+        Err(AskError::NoReply)
+    );
+    let reason = bounded(addr.wait_for_stop(), "the failed actor's end").await;
+    let ExitReason::Failed(e) = reason.unwrap() else {
         panic!("expected failure")
     };
     assert_eq!(e.kind(), FailureKind::Panic);
     assert_eq!(e.message(), "boom");
     assert_eq!(addr.stats().failed, 1);
-    assert_eq!(addr.ask(Take).await, Err(AskError::Stopped));
+    assert_eq!(
+        bounded(addr.ask(Take), "an ask to a stopped actor").await,
+        Err(AskError::Stopped)
+    );
     assert!(addr.tell(Record(1)).unwrap_err().is_stopped());
 }
 
@@ -87,10 +96,11 @@ async fn queued_asks_error_out_when_the_actor_stops() {
         let addr = addr.clone();
         tokio::spawn(async move { addr.ask(Take).await })
     };
-    tokio::task::yield_now().await;
+    until("the ask is queued", || addr.stats().queued() == 1).await;
     addr.stop();
     gate.notify_one();
-    assert_eq!(pending.await.unwrap(), Err(AskError::Stopped));
+    let answer = bounded(pending, "the queued ask's answer").await;
+    assert_eq!(answer.unwrap(), Err(AskError::Stopped));
 }
 
 #[tokio::test]
@@ -105,15 +115,13 @@ async fn dropping_the_last_address_stops_the_actor() {
     let watcher = addr.recipient::<Ping>();
     drop(addr);
     // A recipient is an address too: the actor lives on.
-    assert_eq!(watcher.ask(Ping).await, Ok("pong"));
+    assert_eq!(bounded(watcher.ask(Ping), "the pong").await, Ok("pong"));
     drop(watcher);
-    tokio::time::timeout(Duration::from_secs(5), async {
-        while log.lock().await.last() != Some(&"stopped") {
-            tokio::task::yield_now().await;
-        }
+    until("the actor stops once unreachable", || {
+        log.try_lock()
+            .is_ok_and(|log| log.last() == Some(&"stopped"))
     })
-    .await
-    .expect("actor stops once unreachable");
+    .await;
 }
 
 struct SelfAsker;
@@ -138,7 +146,8 @@ impl Handler<Ping2> for SelfAsker {
 #[tokio::test]
 async fn asking_yourself_is_an_error_not_a_deadlock() {
     let addr = spawn(SelfAsker).await.unwrap();
-    assert_eq!(addr.ask(AskMyself).await, Ok(Err(AskError::SelfAsk)));
+    let answer = bounded(addr.ask(AskMyself), "the self-asking handler's answer").await;
+    assert_eq!(answer, Ok(Err(AskError::SelfAsk)));
 }
 
 struct Parent {
@@ -170,14 +179,20 @@ impl Handler<GetChild> for Parent {
 
 #[tokio::test]
 async fn children_stop_with_their_parent() {
-    let parent = spawn_with(Parent { child: None }, SpawnOptions::new().name("parent"))
+    let parent = spawn_with(Parent { child: None }, SpawnOptions::new().name("parent"));
+    let parent = bounded(parent, "the parent starts with its child")
         .await
         .unwrap();
-    let child = parent.ask(GetChild).await.unwrap();
+    let child = bounded(parent.ask(GetChild), "the child's address")
+        .await
+        .unwrap();
     assert_eq!(child.name(), "child");
     parent.stop();
-    parent.wait_for_stop().await.unwrap();
-    assert_eq!(child.wait_for_stop().await.unwrap(), ExitReason::Normal);
+    bounded(parent.wait_for_stop(), "the parent stops")
+        .await
+        .unwrap();
+    let reason = bounded(child.wait_for_stop(), "the child stops").await;
+    assert_eq!(reason, Ok(ExitReason::Normal));
 }
 
 #[tokio::test]
@@ -207,9 +222,11 @@ async fn kill_aborts_a_stuck_handler_and_keeps_the_queue_for_the_next_incarnatio
         tokio::spawn(async move { addr.ask(Take).await })
     };
     addr.with_priority(Priority::High).tell(Record(1)).unwrap();
-    tokio::task::yield_now().await;
+    until("the ask is queued", || addr.stats().queued() == 2).await;
     addr.kill(ActorError::recoverable("health check failed 3 times"));
-    let (mut cell, reason) = first.await.unwrap();
+    let (mut cell, reason) = bounded(first, "the kill ends the incarnation")
+        .await
+        .unwrap();
     assert_eq!(
         reason,
         ExitReason::Failed(ActorError::recoverable("health check failed 3 times"))
@@ -220,19 +237,18 @@ async fn kill_aborts_a_stuck_handler_and_keeps_the_queue_for_the_next_incarnatio
         cell.finish(reason.clone());
         reason
     });
-    assert_eq!(stuck_ask.await.unwrap(), Ok(vec![(Priority::High, 1)]));
+    let answer = bounded(stuck_ask, "the next incarnation answers the ask").await;
+    assert_eq!(answer.unwrap(), Ok(vec![(Priority::High, 1)]));
     addr.stop();
-    assert_eq!(second.await.unwrap(), ExitReason::Normal);
+    let reason = bounded(second, "the next incarnation stops").await;
+    assert_eq!(reason.unwrap(), ExitReason::Normal);
 }
 
 #[tokio::test]
 async fn kill_ends_an_idle_actor_waiting_for_messages() {
     use actor_system_runtime::ActorError;
+    // Spawning returns with the actor parked on its empty mailbox.
     let addr = spawn(Recorder::default()).await.unwrap();
-    // Let it park on its empty mailbox.
-    for _ in 0..3 {
-        tokio::task::yield_now().await;
-    }
     addr.kill(ActorError::recoverable("unresponsive"));
     let reason = tokio::time::timeout(Duration::from_secs(5), addr.wait_for_stop())
         .await
@@ -269,28 +285,28 @@ async fn a_kill_reaches_the_next_incarnation_after_one_that_was_killed_while_idl
     let actor = || StuckOnRestart {
         starts: starts.clone(),
     };
-    let first = {
-        let actor = actor();
-        tokio::spawn(async move {
-            let reason = cell.run(actor, None).await;
-            (cell, reason)
-        })
-    };
-    for _ in 0..3 {
-        tokio::task::yield_now().await; // parked on its empty mailbox
+    {
+        let woken = Arc::new(WakeFlag::default());
+        let mut first = pin!(cell.run(actor(), None));
+        assert!(
+            poll_flagged(first.as_mut(), &woken).is_pending(),
+            "parked on its empty mailbox"
+        );
+        addr.kill(ActorError::recoverable("first"));
+        assert!(woken.woken(), "the kill wakes the parked incarnation");
+        let reason = bounded(first, "the kill ends the idle incarnation").await;
+        assert_eq!(reason, ExitReason::Failed(ActorError::recoverable("first")));
     }
-    addr.kill(ActorError::recoverable("first"));
-    let (mut cell, reason) = first.await.unwrap();
-    assert_eq!(reason, ExitReason::Failed(ActorError::recoverable("first")));
 
     // The next incarnation hangs in `started`, with no message sent since the kill.
     let second = {
         let actor = actor();
         tokio::spawn(async move { cell.run(actor, None).await })
     };
-    while starts.load(std::sync::atomic::Ordering::SeqCst) < 2 {
-        tokio::task::yield_now().await;
-    }
+    until("the next incarnation is in `started`", || {
+        starts.load(std::sync::atomic::Ordering::SeqCst) == 2
+    })
+    .await;
     addr.kill(ActorError::recoverable("second"));
     let reason = tokio::time::timeout(Duration::from_secs(5), second)
         .await
@@ -315,13 +331,14 @@ impl Actor for StuckStarting {
 
 #[tokio::test]
 async fn dropping_spawn_while_started_runs_ends_the_actor() {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let spawning = spawn(StuckStarting(Some(tx)));
-    assert!(tokio::time::timeout(Duration::from_millis(20), spawning)
-        .await
-        .is_err());
-    let addr = rx.await.unwrap();
-    assert_eq!(addr.wait_for_stop().await.unwrap(), ExitReason::Aborted);
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
+    {
+        let spawning = pin!(spawn(StuckStarting(Some(tx))));
+        assert!(poll_once(spawning).is_pending(), "stuck in `started`");
+    }
+    let addr = rx.try_recv().expect("`started` handed its address out");
+    let reason = bounded(addr.wait_for_stop(), "the abandoned actor ends").await;
+    assert_eq!(reason, Ok(ExitReason::Aborted));
     assert!(!addr.is_alive());
 }
 
@@ -336,16 +353,15 @@ async fn a_stop_request_ends_one_incarnation_and_repeated_requests_count_once() 
     addr.tell(Record(1)).unwrap();
     addr.stop();
     addr.stop();
-    assert_eq!(
-        cell.run(Recorder::default(), None).await,
-        ExitReason::Normal
-    );
+    let reason = bounded(cell.run(Recorder::default(), None), "the stop ends the run").await;
+    assert_eq!(reason, ExitReason::Normal);
     let next = tokio::spawn(async move {
         let reason = cell.run(Recorder::default(), None).await;
         cell.finish(reason.clone());
         reason
     });
-    assert_eq!(addr.ask(Take).await, Ok(vec![(Priority::Normal, 1)]));
+    let answer = bounded(addr.ask(Take), "the next incarnation's answer").await;
+    assert_eq!(answer, Ok(vec![(Priority::Normal, 1)]));
     drop(addr);
     let reason = tokio::time::timeout(Duration::from_secs(5), next)
         .await

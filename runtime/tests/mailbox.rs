@@ -112,10 +112,10 @@ async fn anti_starvation_gives_lower_lanes_a_turn() {
 /// Wait until the mailbox is empty, then collect what the actor recorded (so `Take` itself is
 /// not subject to the overflow strategy or the lane order under test).
 async fn drain_and_take(addr: &actor_system_runtime::Addr<Recorder>) -> Vec<(Priority, u64)> {
-    while addr.stats().queued() > 0 {
-        tokio::task::yield_now().await;
-    }
-    addr.ask(Take).await.unwrap()
+    until("the mailbox is drained", || addr.stats().queued() == 0).await;
+    bounded(addr.ask(Take), "what the actor recorded")
+        .await
+        .unwrap()
 }
 
 /// The values the actor recorded, once its mailbox is empty.
@@ -155,7 +155,7 @@ async fn reject_returns_the_message_and_drops_nothing() {
     }
     // Reject does not wait even for `send`.
     assert!(matches!(
-        addr.send(Record(10)).await,
+        bounded(addr.send(Record(10)), "a send refused at once").await,
         Err(SendError::Full(_))
     ));
     gate.notify_one();
@@ -174,8 +174,9 @@ async fn drop_newest_drops_exactly_the_overflow_into_dead_letters() {
             .tell(Record(i))
             .unwrap();
     }
+    let dropped = addr.with_priority(Priority::Normal).ask(Record(99));
     assert_eq!(
-        addr.with_priority(Priority::Normal).ask(Record(99)).await,
+        bounded(dropped, "the dropped ask's answer").await,
         Err(AskError::Dropped)
     );
     gate.notify_one();
@@ -184,7 +185,7 @@ async fn drop_newest_drops_exactly_the_overflow_into_dead_letters() {
     assert_eq!(addr.stats().dropped, 7);
     assert_eq!(sink.count(), 7);
     for _ in 0..7 {
-        let letter = letters.recv().await.unwrap();
+        let letter = bounded(letters.recv(), "a dead letter").await.unwrap();
         assert_eq!(letter.reason, DropReason::DroppedNewest);
         assert_eq!(letter.actor_id, addr.id());
         assert!(letter.message_type.ends_with("Record"));
@@ -238,7 +239,8 @@ async fn drop_oldest_evicts_the_oldest_lowest_priority_messages() {
     assert_eq!(addr.stats().dropped, 3);
     assert_eq!(sink.count(), 3);
     for _ in 0..3 {
-        assert_eq!(letters.recv().await.unwrap().reason, DropReason::Evicted);
+        let letter = bounded(letters.recv(), "a dead letter").await.unwrap();
+        assert_eq!(letter.reason, DropReason::Evicted);
     }
 }
 
@@ -296,7 +298,9 @@ async fn messages_queued_at_stop_go_to_dead_letters() {
     }
     addr.stop();
     gate.notify_one();
-    addr.wait_for_stop().await.unwrap();
+    bounded(addr.wait_for_stop(), "the actor stops")
+        .await
+        .unwrap();
     assert_eq!(sink.count(), 5);
     assert_eq!(addr.stats().dropped, 5);
 }

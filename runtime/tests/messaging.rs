@@ -7,6 +7,8 @@ use actor_system_runtime::{
     Recipient, SpawnOptions,
 };
 use common::*;
+use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -16,11 +18,8 @@ async fn tell_then_ask_sees_every_message_in_order() {
     for i in 0..100 {
         addr.tell(Record(i)).unwrap();
     }
-    let seen = addr
-        .with_priority(Priority::Normal)
-        .ask(Take)
-        .await
-        .unwrap();
+    let take = addr.with_priority(Priority::Normal).ask(Take);
+    let seen = bounded(take, "what the actor recorded").await.unwrap();
     assert_eq!(
         seen,
         (0..100).map(|i| (Priority::Normal, i)).collect::<Vec<_>>()
@@ -55,23 +54,23 @@ async fn send_waits_for_space_under_backpressure() {
     let full = addr.tell(Record(2)).unwrap_err();
     assert!(!full.is_stopped());
     assert_eq!(full.into_inner().0, 2);
-    let sender = {
-        let addr = addr.clone();
-        tokio::spawn(async move {
-            for i in 2..10 {
-                addr.send(Record(i)).await.unwrap();
-            }
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    let flag = Arc::new(WakeFlag::default());
+    let mut waiting = pin!(addr.send(Record(2)));
     assert!(
-        !sender.is_finished(),
+        poll_flagged(waiting.as_mut(), &flag).is_pending(),
         "send must wait while the mailbox is full"
     );
     gate.notify_one();
-    sender.await.unwrap();
-    let seen: Vec<u64> = addr
-        .ask(Take)
+    until("room wakes the waiting send", || flag.woken()).await;
+    bounded(waiting, "the send once there is room")
+        .await
+        .unwrap();
+    for i in 3..10 {
+        bounded(addr.send(Record(i)), "a send under backpressure")
+            .await
+            .unwrap();
+    }
+    let seen: Vec<u64> = bounded(addr.ask(Take), "what the actor recorded")
         .await
         .unwrap()
         .into_iter()
@@ -91,14 +90,18 @@ async fn a_waiting_sender_is_released_when_the_actor_stops() {
     .unwrap();
     let gate = hold(&addr).await;
     addr.tell(Record(0)).unwrap();
-    let blocked = {
-        let addr = addr.clone();
-        tokio::spawn(async move { addr.send(Record(1)).await })
-    };
-    tokio::task::yield_now().await;
+    let flag = Arc::new(WakeFlag::default());
+    let mut blocked = pin!(addr.send(Record(1)));
+    assert!(
+        poll_flagged(blocked.as_mut(), &flag).is_pending(),
+        "the send waits for room"
+    );
     addr.stop();
     gate.notify_one();
-    let err = blocked.await.unwrap().unwrap_err();
+    until("the stop wakes the waiting send", || flag.woken()).await;
+    let err = bounded(blocked, "the waiting send's answer")
+        .await
+        .unwrap_err();
     assert!(err.is_stopped());
     assert_eq!(err.into_inner().0, 1);
 }
@@ -110,12 +113,18 @@ async fn recipients_erase_the_actor_type() {
     let bg = r.with_priority(Priority::Background);
     assert_eq!(bg.priority(), Priority::Background);
     bg.tell(Record(1)).unwrap();
-    r.send(Record(2)).await.unwrap();
-    r.ask(Record(3)).await.unwrap();
+    bounded(r.send(Record(2)), "a send to an unbounded mailbox")
+        .await
+        .unwrap();
+    bounded(r.ask(Record(3)), "the answer to an ask")
+        .await
+        .unwrap();
     assert_eq!(r, bg);
     assert_eq!(r.id(), addr.id());
     // All three were queued before the actor ran: the Normal lane is served first.
-    let seen = addr.ask(Take).await.unwrap();
+    let seen = bounded(addr.ask(Take), "what the actor recorded")
+        .await
+        .unwrap();
     assert_eq!(
         seen,
         [
@@ -175,15 +184,15 @@ async fn correlation_id_follows_a_message_across_two_hops() {
     let id = Uuid::new_v4();
     first.with_correlation_id(id).tell(Traced).unwrap();
     for _ in 0..3 {
-        assert_eq!(rx.recv().await.unwrap(), Some(id));
+        assert_eq!(bounded(rx.recv(), "a hop's id").await.unwrap(), Some(id));
     }
 
     // Without an explicit id, the first hop creates one that the next hops share.
     first.tell(Traced).unwrap();
-    let ids: Vec<_> = [rx.recv().await, rx.recv().await, rx.recv().await]
-        .into_iter()
-        .map(|v| v.unwrap())
-        .collect();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(bounded(rx.recv(), "a hop's id").await.unwrap());
+    }
     assert_eq!(ids[0], None, "a message from outside any actor has no id");
     assert!(ids[1].is_some());
     assert_eq!(ids[1], ids[2]);
@@ -220,13 +229,14 @@ impl Handler<Ticks> for Ticker {
 #[tokio::test(start_paused = true)]
 async fn interval_and_delayed_callbacks_fire_on_schedule() {
     let addr = spawn(Ticker { ticks: 0 }).await.unwrap();
+    let ticks = || bounded(addr.ask(Ticks), "the tick count");
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert_eq!(addr.ask(Ticks).await, Ok(2));
+    assert_eq!(ticks().await, Ok(2));
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(addr.ask(Ticks).await, Ok(3));
+    assert_eq!(ticks().await, Ok(3));
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(
-        addr.ask(Ticks).await,
+        ticks().await,
         Ok(103),
         "one-shot fires 500 ms after the 3rd tick"
     );
@@ -264,10 +274,11 @@ impl Handler<Got> for Delayed {
 async fn notify_later_delivers_after_the_delay_unless_cancelled() {
     let addr = spawn(Delayed { got: vec![] }).await.unwrap();
     addr.tell(Later(0)).unwrap();
+    let got = || bounded(addr.ask(Got), "what the actor got");
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(addr.ask(Got).await.unwrap(), [0, 1]);
+    assert_eq!(got().await.unwrap(), [0, 1]);
     tokio::time::sleep(Duration::from_secs(5)).await;
-    assert_eq!(addr.ask(Got).await.unwrap(), [0, 1, 2]);
+    assert_eq!(got().await.unwrap(), [0, 1, 2]);
 }
 
 #[derive(actor_system_runtime::Message)]
@@ -329,11 +340,14 @@ async fn small_and_large_handler_futures_both_suspend_and_report_panics() {
     }
 
     let addr = spawn(Worker).await.unwrap();
-    assert_eq!(addr.ask(Small(41)).await, Ok(42));
-    assert_eq!(addr.ask(Large(2)).await, Ok(2 * 4096));
-    assert_eq!(addr.ask(Small(1)).await, Ok(2));
-    assert_eq!(addr.ask(PanicAfterAwait).await, Err(AskError::NoReply));
-    assert!(addr.wait_for_stop().await.unwrap().is_failure());
+    let answer = "the handler's answer";
+    assert_eq!(bounded(addr.ask(Small(41)), answer).await, Ok(42));
+    assert_eq!(bounded(addr.ask(Large(2)), answer).await, Ok(2 * 4096));
+    assert_eq!(bounded(addr.ask(Small(1)), answer).await, Ok(2));
+    let panicked = bounded(addr.ask(PanicAfterAwait), answer).await;
+    assert_eq!(panicked, Err(AskError::NoReply));
+    let reason = bounded(addr.wait_for_stop(), "the failed actor's end").await;
+    assert!(reason.unwrap().is_failure());
 }
 
 struct Napper;
@@ -355,7 +369,9 @@ async fn critical_messages_are_timed_from_queueing_to_the_end_of_their_handler()
     let critical = || addr.with_priority(Priority::Critical);
     critical().tell(Nap(Duration::from_millis(30))).unwrap();
     // Queued behind the first nap: waits about as long as it sleeps.
-    critical().ask(Nap(Duration::ZERO)).await.unwrap();
+    bounded(critical().ask(Nap(Duration::ZERO)), "the second nap")
+        .await
+        .unwrap();
     let stats = addr.stats();
     assert_eq!(stats.handling.count, 2);
     assert!(stats.handling.max >= Duration::from_millis(30), "{stats:?}");
@@ -397,11 +413,13 @@ async fn an_actor_with_a_backlog_lets_other_tasks_run() {
         let handled = handled.clone();
         async move { handled.load(std::sync::atomic::Ordering::Relaxed) }
     });
-    let seen_by_probe = probe.await.unwrap();
+    let seen_by_probe = bounded(probe, "the probe task").await.unwrap();
     assert!(
         0 < seen_by_probe && seen_by_probe < BACKLOG,
         "the probe ran after {seen_by_probe} of {BACKLOG} messages"
     );
     addr.stop();
-    addr.wait_for_stop().await.unwrap();
+    bounded(addr.wait_for_stop(), "the actor stops after its backlog")
+        .await
+        .unwrap();
 }

@@ -8,6 +8,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+mod common;
+use common::bounded;
+
 /// A counter's name and `actor` label.
 type CounterKey = (String, String);
 
@@ -69,15 +72,16 @@ async fn an_actor_spawned_before_the_switch_exports_after_it() {
     let counters = Counters::default();
     metrics::set_global_recorder(counters.clone()).unwrap();
     let early = spawn(Early).await.unwrap();
-    early.ask(Work).await.unwrap();
+    let work = || bounded(early.ask(Work), "the work is done");
+    work().await.unwrap();
     assert_eq!(
         counters.value("actor_messages_processed_total", "Early"),
         None,
         "nothing is exported before the switch"
     );
     export_metrics(true);
-    early.ask(Work).await.unwrap();
-    early.ask(Work).await.unwrap();
+    work().await.unwrap();
+    work().await.unwrap();
     assert_eq!(
         counters.value("actor_messages_processed_total", "Early"),
         Some(2),

@@ -97,7 +97,10 @@ async fn wait_for_stop_returns_once_the_actor_is_dropped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_waiter_sees_the_actor_released() {
     let (addr, weak, stopped) = holder().await;
-    addr.stop_and_wait().await.unwrap();
+    let reason = tokio::time::timeout(WAIT, addr.stop_and_wait())
+        .await
+        .expect("the actor stopped");
+    assert_eq!(reason, Ok(ExitReason::Normal));
     for round in 0..3 {
         let reason = tokio::time::timeout(WAIT, addr.wait_for_stop())
             .await

@@ -7,6 +7,9 @@ use tracing::level_filters::LevelFilter;
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
+mod common;
+use common::bounded;
+
 /// Records the spans created and entered.
 #[derive(Default)]
 struct Recorder {
@@ -57,7 +60,7 @@ async fn handlers_run_in_a_handle_span_when_debug_is_enabled() {
     let recorder = Arc::new(Recorder::default());
     let _default = tracing::subscriber::set_default(recorder.clone());
     let addr = spawn(Echo).await.unwrap();
-    assert_eq!(addr.ask(Ping).await, Ok(7));
+    assert_eq!(bounded(addr.ask(Ping), "the echo").await, Ok(7));
     let handle_spans: Vec<u64> = recorder
         .created
         .lock()

@@ -4,8 +4,14 @@ use actor_system_runtime::{
     spawn_with, Actor, Context, Handler, MailboxConfig, Message, Priority, SpawnOptions,
 };
 use std::collections::HashMap;
+use std::time::Duration;
+
+mod common;
+use common::within;
 
 const PRODUCERS: u64 = 8;
+/// The bound on each phase of a stress run: many times what one takes on a loaded machine.
+const STRESS_WAIT: Duration = Duration::from_secs(60);
 const PER_LANE: u64 = 50_000;
 
 struct Checker {
@@ -83,22 +89,28 @@ async fn run(config: MailboxConfig, per_lane: u64, wait_for_space: bool) {
             })
         })
         .collect();
-    for p in producers {
-        p.await.unwrap();
-    }
+    let sent = async {
+        for p in producers {
+            p.await.unwrap();
+        }
+    };
+    within(STRESS_WAIT, sent, "the producers sent everything").await;
     let total = PRODUCERS * per_lane * 4;
     // `Received` is Background: it is handled after everything queued before it in its lane,
     // but other lanes may still hold items; ask until all have arrived.
-    loop {
-        let (received, next) = addr.ask(Received).await.unwrap();
-        if received == total {
-            assert_eq!(next.len() as u64, PRODUCERS * 4);
-            assert!(next.values().all(|n| *n == per_lane));
-            break;
+    let all_received = async {
+        loop {
+            let (received, next) = addr.ask(Received).await.unwrap();
+            assert!(received <= total, "more messages than sent: duplicates");
+            if received == total {
+                return next;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        assert!(received < total, "more messages than sent: duplicates");
-        tokio::task::yield_now().await;
-    }
+    };
+    let next = within(STRESS_WAIT, all_received, "every item handled").await;
+    assert_eq!(next.len() as u64, PRODUCERS * 4);
+    assert!(next.values().all(|n| *n == per_lane));
     let stats = addr.stats();
     assert_eq!(stats.dropped, 0);
     assert!(stats.processed >= total);
@@ -171,11 +183,15 @@ async fn askers_running_the_actor_in_place_race_its_task_without_loss() {
         })
     });
     let all: Vec<_> = askers.chain(tellers).collect();
-    for task in all {
-        task.await.unwrap();
-    }
+    let done = async {
+        for task in all {
+            task.await.unwrap();
+        }
+    };
+    within(STRESS_WAIT, done, "every ask answered and every tell sent").await;
     let total = ASKERS * ASKS + TELLERS * TELLS;
     // Tells and asks share the Normal lane: once the tellers are done, this ask comes last.
-    assert_eq!(addr.ask(Count).await, Ok(total + 1));
+    let last = within(STRESS_WAIT, addr.ask(Count), "the count after the backlog").await;
+    assert_eq!(last, Ok(total + 1));
     assert_eq!(addr.stats().dropped, 0);
 }

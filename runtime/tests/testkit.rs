@@ -6,6 +6,9 @@ use actor_system_runtime::testing::{
 use actor_system_runtime::{spawn, Actor, ActorError, AskError, ExitReason, Message, Severity};
 use std::time::Duration;
 
+mod common;
+use common::bounded;
+
 #[derive(Debug, PartialEq)]
 struct Event(u32);
 impl Message for Event {
@@ -89,11 +92,13 @@ async fn mock_answers_counts_and_fails_on_demand() {
         .spawn()
         .await
         .unwrap();
-    assert_eq!(mock.ask(Quote).await, Ok(Ok(11)));
-    assert_eq!(mock.ask(Quote).await, Ok(Ok(12)));
-    assert_eq!(mock.ask(Quote).await, Ok(Err("sold out".to_owned())));
+    let quote = || bounded(mock.ask(Quote), "the mock's quote");
+    assert_eq!(quote().await, Ok(Ok(11)));
+    assert_eq!(quote().await, Ok(Ok(12)));
+    assert_eq!(quote().await, Ok(Err("sold out".to_owned())));
     assert_eq!(calls.of::<Quote>(), 3);
-    assert_eq!(mock.ask(Crash).await, Err(AskError::NoReply));
+    let crashed = bounded(mock.ask(Crash), "the failing ask's answer").await;
+    assert_eq!(crashed, Err(AskError::NoReply));
     let error = assert_failed_with(&mock, Severity::Fatal, "injected", WAIT).await;
     assert_eq!(error, ActorError::fatal("injected"));
     assert_eq!(calls.of::<Crash>(), 1);
@@ -114,7 +119,8 @@ async fn injected_failure_stops_the_actor_with_that_error() {
 async fn assert_failed_with_rejects_a_normal_stop() {
     let addr = spawn(Idle).await.unwrap();
     addr.stop();
-    assert_eq!(addr.wait_for_stop().await.unwrap(), ExitReason::Normal);
+    let reason = bounded(addr.wait_for_stop(), "the actor stops").await;
+    assert_eq!(reason, Ok(ExitReason::Normal));
     assert_failed_with(&addr, Severity::Critical, "", WAIT).await;
 }
 

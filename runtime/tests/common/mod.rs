@@ -2,8 +2,15 @@
 #![allow(dead_code)]
 
 use actor_system_runtime::{Actor, ActorResult, Context, Handler, Message, Priority};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::task::{Poll, Wake, Waker};
 use tokio::sync::{oneshot, Mutex, Notify};
+
+mod wait;
+pub use wait::*;
 
 /// Records every `Record` it handles, in order; can be held on a gate.
 #[derive(Default)]
@@ -68,7 +75,9 @@ pub async fn hold(addr: &actor_system_runtime::Addr<Recorder>) -> Arc<Notify> {
         gate: gate.clone(),
     })
     .unwrap();
-    rx.await.unwrap();
+    bounded(rx, "the actor enters its held handler")
+        .await
+        .unwrap();
     gate
 }
 
@@ -117,4 +126,31 @@ impl Handler<Ping> for Lifecycle {
         self.log.lock().await.push("handle");
         "pong"
     }
+}
+
+/// A waker that remembers it was woken.
+#[derive(Default)]
+pub struct WakeFlag(AtomicBool);
+
+impl WakeFlag {
+    pub fn woken(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Wake for WakeFlag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Poll `future` once, with a waker that does nothing.
+pub fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
+    future.poll(&mut std::task::Context::from_waker(Waker::noop()))
+}
+
+/// Poll `future` once, with `flag`'s waker.
+pub fn poll_flagged<F: Future>(future: Pin<&mut F>, flag: &Arc<WakeFlag>) -> Poll<F::Output> {
+    let waker = Waker::from(flag.clone());
+    future.poll(&mut std::task::Context::from_waker(&waker))
 }

@@ -37,7 +37,7 @@ impl SendOptions {
     }
 
     #[inline]
-    fn info<A: Handler<M>, M: Message>(&self) -> MessageInfo {
+    pub(crate) fn info<A: Handler<M>, M: Message>(&self) -> MessageInfo {
         let (priority, correlation_id) = self.route::<A, M>();
         MessageInfo {
             priority,
@@ -48,33 +48,10 @@ impl SendOptions {
     }
 }
 
-/// Reserve room for `msg` (possibly waiting for it) and report what to do with it.
-/// `Ok(Some(msg))`: push it; `Ok(None)`: the overflow policy dropped it (already dead-lettered).
-async fn admit<A: Actor, M: Message>(
-    mailbox: &Mailbox<A>,
-    msg: M,
-    info: &MessageInfo,
-    wait: bool,
-) -> Result<Option<M>, SendError<M>> {
-    let mut msg = msg;
-    loop {
-        match try_admit(mailbox, msg, info) {
-            Err(SendError::Full(m)) if wait && mailbox.applies_backpressure() => {
-                msg = m;
-                mailbox.wait_for_space().await;
-            }
-            other => {
-                if let Err(SendError::Full(_)) = other {
-                    mailbox.stats.record_rejected();
-                }
-                return other;
-            }
-        }
-    }
-}
-
+/// Reserve room for `msg` and report what to do with it. `Ok(Some(msg))`: push it;
+/// `Ok(None)`: the overflow policy dropped it (already dead-lettered).
 #[inline]
-fn try_admit<A: Actor, M: Message>(
+pub(crate) fn try_admit<A: Actor, M: Message>(
     mailbox: &Mailbox<A>,
     msg: M,
     info: &MessageInfo,
@@ -92,7 +69,10 @@ fn try_admit<A: Actor, M: Message>(
 
 /// Push into a reserved slot; if the mailbox closed meanwhile, hand the message back.
 #[inline]
-fn push<A: Actor, M: Message>(mailbox: &Mailbox<A>, env: Envelope<A>) -> Result<(), SendError<M>> {
+pub(crate) fn push<A: Actor, M: Message>(
+    mailbox: &Mailbox<A>,
+    env: Envelope<A>,
+) -> Result<(), SendError<M>> {
     mailbox.push_reserved(env).map_err(|env| {
         SendError::Stopped(
             env.into_message()
@@ -105,7 +85,7 @@ fn push<A: Actor, M: Message>(mailbox: &Mailbox<A>, env: Envelope<A>) -> Result<
 /// actor is run here instead of being woken, if its drive allows (see
 /// [`Shared::ask_in_place`] and [`Shared::run_or_wake`]): the asker waits for it next.
 #[inline]
-fn post_ask<A: Handler<M>, M: Message>(
+pub(crate) fn post_ask<A: Handler<M>, M: Message>(
     shared: &Shared<A>,
     msg: M,
     info: &MessageInfo,
@@ -255,15 +235,64 @@ impl<A: Actor> Addr<A> {
         self.outgoing().tell(msg)
     }
 
-    /// Like [`tell`](Self::tell), but waits for space in a full `Backpressure` mailbox.
-    pub fn send<M: Message>(
+    /// Like [`tell`](Self::tell), but waits for room in a full `Backpressure` mailbox instead
+    /// of returning [`SendError::Full`]. It waits for *room*, not for the handler: the future
+    /// is ready once the message is queued. To wait for the handler's result, use
+    /// [`ask`](Self::ask).
+    ///
+    /// The future owns a handle of the actor, so it can be spawned.
+    ///
+    /// ```
+    /// use actor_system_runtime::{spawn_with, Actor, Context, Handler, MailboxConfig, Message, SpawnOptions};
+    ///
+    /// struct Storage { writes: u64 }
+    /// impl Actor for Storage {}
+    /// struct Write;
+    /// impl Message for Write { type Result = (); }
+    /// impl Handler<Write> for Storage {
+    ///     async fn handle(&mut self, _: Write, _: &mut Context<Self>) { self.writes += 1; }
+    /// }
+    /// struct Writes;
+    /// impl Message for Writes { type Result = u64; }
+    /// impl Handler<Writes> for Storage {
+    ///     async fn handle(&mut self, _: Writes, _: &mut Context<Self>) -> u64 { self.writes }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let opts = SpawnOptions::new().mailbox(MailboxConfig::bounded(2));
+    /// let storage = spawn_with(Storage { writes: 0 }, opts).await.unwrap();
+    /// for _ in 0..10 {
+    ///     storage.tell_when_ready(Write).await.unwrap(); // waits while both slots are taken
+    /// }
+    /// assert_eq!(storage.ask(Writes).await, Ok(10));
+    /// # }
+    /// ```
+    pub fn tell_when_ready<M: Message>(
         &self,
         msg: M,
-    ) -> impl Future<Output = Result<(), SendError<M>>> + Send + '_
+    ) -> impl Future<Output = Result<(), SendError<M>>> + Send + 'static
     where
         A: Handler<M>,
     {
-        self.outgoing().send(msg)
+        self.outgoing().tell_when_ready(msg)
+    }
+
+    /// actix's spelling of [`ask`](Self::ask), kept so that ported code keeps its meaning: it
+    /// waits for the handler's result, as actix's `send` does. Write `ask`.
+    ///
+    /// (It used to wait only for room in the mailbox: that is
+    /// [`tell_when_ready`](Self::tell_when_ready) now.)
+    #[deprecated(
+        note = "`send` is actix's name for a request that waits for the handler's reply: write `ask` (the same call). To wait only for room in a full mailbox, write `tell_when_ready`; to queue without waiting, `tell`."
+    )]
+    pub fn send<M: Message>(
+        &self,
+        msg: M,
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static
+    where
+        A: Handler<M>,
+    {
+        self.ask(msg)
     }
 
     /// Send `msg` and wait for the handler's result. Never hangs on a dead actor: a stop, panic or
@@ -284,27 +313,43 @@ impl<A: Actor> Addr<A> {
     /// cooperative budget, as a receive on a tokio channel does, and yields to the scheduler
     /// first when the budget is used up: a task that asks in a loop gives its worker back as
     /// often as one that receives from a channel in a loop.
+    ///
+    /// The future owns a handle of the actor (not a borrow of this address), so it can be
+    /// spawned or joined with asks to other actors:
+    ///
+    /// ```
+    /// # use actor_system_runtime::{spawn, Actor, Context, Handler, Message};
+    /// # struct Peer(u64); impl Actor for Peer {}
+    /// # struct Height; impl Message for Height { type Result = u64; }
+    /// # impl Handler<Height> for Peer {
+    /// #     async fn handle(&mut self, _: Height, _: &mut Context<Self>) -> u64 { self.0 }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let peer = spawn(Peer(7)).await.unwrap();
+    /// let asking = tokio::spawn(peer.ask(Height));
+    /// assert_eq!(asking.await.unwrap(), Ok(7));
+    /// # }
+    /// ```
     pub fn ask<M: Message>(
         &self,
         msg: M,
-    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + '_
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static
     where
         A: Handler<M>,
     {
-        // Not an `async fn`: the send's own future is returned as is, not wrapped in another.
         self.outgoing().ask(msg)
     }
 
     /// [`ask`](Self::ask) with a deadline. A zero timeout fails at once without sending.
-    pub async fn ask_timeout<M: Message>(
+    pub fn ask_timeout<M: Message>(
         &self,
         msg: M,
         timeout: Duration,
-    ) -> Result<M::Result, AskError>
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static
     where
         A: Handler<M>,
     {
-        self.outgoing().ask_timeout(msg, timeout).await
+        self.outgoing().ask_timeout(msg, timeout)
     }
 
     /// A type-erased address for one message type.
@@ -367,7 +412,7 @@ impl<A: Actor> Addr<A> {
     pub async fn health_check(&self, timeout: Duration) -> Result<crate::HealthStatus, AskError> {
         let (reply, status) = oneshot::channel();
         self.mailbox().push_signal(Signal::Health(reply));
-        crate::recipient::with_timeout(timeout, async {
+        crate::waiting::with_timeout(timeout, async {
             status.await.map_err(|_| AskError::Stopped)
         })
         .await
@@ -482,60 +527,53 @@ impl<A: Actor> Outgoing<'_, A> {
         tell_to(self.addr.mailbox(), msg, priority, correlation_id)
     }
 
-    /// See [`Addr::send`].
-    pub async fn send<M: Message>(self, msg: M) -> Result<(), SendError<M>>
+    /// See [`Addr::tell_when_ready`].
+    pub fn tell_when_ready<M: Message>(
+        self,
+        msg: M,
+    ) -> impl Future<Output = Result<(), SendError<M>>> + Send + 'static
     where
         A: Handler<M>,
     {
-        let info = self.options.info::<A, M>();
-        let mailbox = self.addr.mailbox();
-        match admit(mailbox, msg, &info, true).await? {
-            Some(msg) => push(
-                mailbox,
-                Envelope::tell(info.stamp(), info.correlation_id, msg),
-            ),
-            None => Ok(()),
-        }
+        let options = crate::waiting::inherit(self.options);
+        crate::waiting::tell_when_ready(self.addr.shared.clone(), options, msg)
+    }
+
+    /// See [`Addr::send`]: actix's spelling of [`ask`](Self::ask).
+    #[deprecated(
+        note = "`send` is actix's name for a request that waits for the handler's reply: write `ask` (the same call). To wait only for room in a full mailbox, write `tell_when_ready`; to queue without waiting, `tell`."
+    )]
+    pub fn send<M: Message>(
+        self,
+        msg: M,
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static
+    where
+        A: Handler<M>,
+    {
+        self.ask(msg)
     }
 
     /// See [`Addr::ask`].
-    pub async fn ask<M: Message>(self, msg: M) -> Result<M::Result, AskError>
+    pub fn ask<M: Message>(
+        self,
+        msg: M,
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static
     where
         A: Handler<M>,
     {
-        let shared = &self.addr.shared;
-        let mailbox = &shared.mailbox;
-        if current::actor() == Some(mailbox.id) {
-            return Err(AskError::SelfAsk);
-        }
-        // An ask spends a unit of the asking task's cooperative budget, as a receive on a tokio
-        // channel does, and yields first when the budget is used up: an ask answered in place
-        // never waits, and a task asking in a loop would otherwise never give its worker back.
-        tokio::task::coop::consume_budget().await;
-        let info = self.options.info::<A, M>();
-        let response = if !mailbox.is_bounded() {
-            // Unbounded: no slot to reserve, nothing to wait for before the reply.
-            post_ask(shared, msg, &info)?
-        } else {
-            match admit(mailbox, msg, &info, true).await {
-                Ok(Some(msg)) => post_ask(shared, msg, &info)?,
-                Ok(None) => return Err(AskError::Dropped),
-                Err(SendError::Full(_)) => return Err(AskError::Full),
-                Err(SendError::Stopped(_)) => return Err(AskError::Stopped),
-            }
-        };
-        response.await.unwrap_or(Err(AskError::NoReply))
+        let options = crate::waiting::inherit(self.options);
+        crate::waiting::ask(self.addr.shared.clone(), options, msg)
     }
 
     /// See [`Addr::ask_timeout`].
-    pub async fn ask_timeout<M: Message>(
+    pub fn ask_timeout<M: Message>(
         self,
         msg: M,
         timeout: Duration,
-    ) -> Result<M::Result, AskError>
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static
     where
         A: Handler<M>,
     {
-        crate::recipient::with_timeout(timeout, self.ask(msg)).await
+        crate::waiting::with_timeout(timeout, self.ask(msg))
     }
 }

@@ -57,6 +57,7 @@ mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod timer;
+mod waiting;
 
 pub use actor::{Actor, Handler};
 pub use actor_system_macros::Message;

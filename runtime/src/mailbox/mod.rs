@@ -155,7 +155,7 @@ impl<A: Actor> Mailbox<A> {
         self.bound.is_some()
     }
 
-    /// Whether a full mailbox makes `send` wait for space.
+    /// Whether a full mailbox makes `tell_when_ready` and `ask` wait for space.
     pub(crate) fn applies_backpressure(&self) -> bool {
         matches!(&self.bound, Some(b) if b.overflow == OverflowStrategy::Backpressure)
     }

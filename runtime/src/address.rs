@@ -3,6 +3,7 @@
 use crate::envelope::{Envelope, MessageInfo, Signal, Stamp};
 use crate::mailbox::{Admit, Mailbox, Refused};
 use crate::shared::Shared;
+use crate::waiting::{Refusal, Response, SendOptions, Target};
 use crate::{
     current, Actor, ActorId, ActorState, AskError, ExitReason, Handler, Message, Priority,
     Recipient, SendError, StatsSnapshot, StopError,
@@ -14,39 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use uuid::Uuid;
-
-/// Options of one send: priority and correlation id overrides.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SendOptions {
-    /// Lane to use instead of the default ([`Handler::PRIORITY`]: the message type's unless the
-    /// actor declares another).
-    pub priority: Option<Priority>,
-    /// Correlation id to use instead of the inherited one.
-    pub correlation_id: Option<Uuid>,
-}
-
-impl SendOptions {
-    /// The lane and correlation id of a send of `M` to an `A` (a hot path: no `MessageInfo` is
-    /// built). The lane is the one asked for, else the one `A` declares for `M`.
-    #[inline]
-    fn route<A: Handler<M>, M: Message>(&self) -> (Priority, Option<Uuid>) {
-        (
-            self.priority.unwrap_or(<A as Handler<M>>::PRIORITY),
-            self.correlation_id.or_else(current::inherited_correlation),
-        )
-    }
-
-    #[inline]
-    pub(crate) fn info<A: Handler<M>, M: Message>(&self) -> MessageInfo {
-        let (priority, correlation_id) = self.route::<A, M>();
-        MessageInfo {
-            priority,
-            correlation_id,
-            enqueued_at: crate::stats::sample_clock(priority),
-            message_type: std::any::type_name::<M>(),
-        }
-    }
-}
 
 /// Reserve room for `msg` and report what to do with it. `Ok(Some(msg))`: push it;
 /// `Ok(None)`: the overflow policy dropped it (already dead-lettered).
@@ -131,6 +99,62 @@ pub(crate) fn tell_to<A: Handler<M>, M: Message>(
     }
 }
 
+impl<A: Handler<M>, M: Message> Target<M> for Shared<A> {
+    fn actor_id(&self) -> ActorId {
+        self.mailbox.id
+    }
+
+    #[inline]
+    fn info(&self, options: &SendOptions) -> MessageInfo {
+        options.info::<A, M>()
+    }
+
+    #[inline]
+    fn try_tell(&self, msg: M, info: &MessageInfo) -> Result<(), Refusal<M>> {
+        let msg = admitted(try_admit(&self.mailbox, msg, info))?;
+        push(
+            &self.mailbox,
+            Envelope::tell(info.stamp(), info.correlation_id, msg),
+        )
+        .map_err(|e| Refusal::Stopped(e.into_inner()))
+    }
+
+    #[inline]
+    fn try_ask(&self, msg: M, info: &MessageInfo) -> Result<Response<M>, Refusal<M>> {
+        // Unbounded: no slot to reserve.
+        let msg = if self.mailbox.is_bounded() {
+            admitted(try_admit(&self.mailbox, msg, info))?
+        } else {
+            msg
+        };
+        // A refused envelope is dropped, the message and the reply sender with it.
+        post_ask(self, msg, info).map_err(|_| Refusal::Closed)
+    }
+
+    fn waits_for_space(&self) -> bool {
+        self.mailbox.applies_backpressure()
+    }
+
+    fn wait_for_space(&self) -> impl Future<Output = ()> + Send + '_ {
+        self.mailbox.wait_for_space()
+    }
+
+    fn record_rejected(&self) {
+        self.mailbox.stats.record_rejected();
+    }
+}
+
+/// The message of an admission, or why there is none.
+#[inline]
+pub(crate) fn admitted<M>(admission: Result<Option<M>, SendError<M>>) -> Result<M, Refusal<M>> {
+    match admission {
+        Ok(Some(msg)) => Ok(msg),
+        Ok(None) => Err(Refusal::Dropped),
+        Err(SendError::Full(msg)) => Err(Refusal::Full(msg)),
+        Err(SendError::Stopped(msg)) => Err(Refusal::Stopped(msg)),
+    }
+}
+
 /// The address of an actor of type `A`: send it any message it has a [`Handler`] for.
 ///
 /// An address points at the actor's mailbox, which survives supervised restarts, so an address
@@ -166,6 +190,17 @@ impl<A: Actor> Addr<A> {
             .addresses
             .fetch_add(1, Ordering::Relaxed);
         Addr { shared }
+    }
+
+    /// An address for `shared` whose count the caller has taken already (see
+    /// [`WeakAddr::upgrade`](crate::WeakAddr::upgrade)).
+    pub(crate) fn counted(shared: Arc<Shared<A>>) -> Self {
+        Addr { shared }
+    }
+
+    /// A [`WeakAddr`](crate::WeakAddr) of the actor: it does not keep the actor alive.
+    pub fn downgrade(&self) -> crate::WeakAddr<A> {
+        crate::WeakAddr::new(&self.shared)
     }
 
     /// The actor's mailbox.
@@ -535,7 +570,7 @@ impl<A: Actor> Outgoing<'_, A> {
     where
         A: Handler<M>,
     {
-        let options = crate::waiting::inherit(self.options);
+        let options = self.options.inherited();
         crate::waiting::tell_when_ready(self.addr.shared.clone(), options, msg)
     }
 
@@ -561,7 +596,7 @@ impl<A: Actor> Outgoing<'_, A> {
     where
         A: Handler<M>,
     {
-        let options = crate::waiting::inherit(self.options);
+        let options = self.options.inherited();
         crate::waiting::ask(self.addr.shared.clone(), options, msg)
     }
 

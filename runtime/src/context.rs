@@ -86,6 +86,12 @@ impl<A: Actor> Context<A> {
         Addr::new(self.shared.clone())
     }
 
+    /// A [`WeakAddr`](crate::WeakAddr) of this actor: hand it to whatever should reach the
+    /// actor without keeping it alive (a peer, a subscription list).
+    pub fn weak_address(&self) -> crate::WeakAddr<A> {
+        crate::WeakAddr::new(&self.shared)
+    }
+
     /// This actor's id.
     pub fn id(&self) -> ActorId {
         self.mailbox().id

@@ -58,10 +58,11 @@ mod sync;
 pub mod testing;
 mod timer;
 mod waiting;
+mod weak;
 
 pub use actor::{Actor, Handler};
 pub use actor_system_macros::Message;
-pub use address::{Addr, Outgoing, SendOptions};
+pub use address::{Addr, Outgoing};
 pub use context::Context;
 pub use dead_letter::{DeadLetter, DeadLetters, DropReason};
 pub use drive::spawn_actor_task;
@@ -76,10 +77,12 @@ pub use mailbox::{Fairness, MailboxConfig, OverflowStrategy};
 pub use message::Message;
 pub use priority::{ParsePriorityError, Priority};
 pub use pubsub::{PublishReport, SubscriptionId, Topic};
-pub use recipient::Recipient;
+pub use recipient::{Recipient, WeakRecipient};
 pub use retry::{retry, RetryConfig, RetryError};
 pub use spawn::{spawn, spawn_runner, spawn_with, ActorCell, SpawnOptions, CHILD_SHUTDOWN_TIMEOUT};
 pub use stats::{
     export_metrics, metrics_exported, StatsSnapshot, TimingSummary, TIMING_SAMPLE_EVERY,
 };
 pub use timer::TimerHandle;
+pub use waiting::SendOptions;
+pub use weak::WeakAddr;

@@ -1,9 +1,8 @@
 //! [`Recipient`]: a type-erased address for one message type.
 
-use crate::address::SendOptions;
 use crate::envelope::MessageInfo;
-use crate::waiting::{Refusal, Response, Target};
-use crate::{ActorId, Addr, AskError, DropReason, Handler, Message, Priority, SendError};
+use crate::waiting::{Refusal, Response, SendOptions, Target};
+use crate::{ActorId, Addr, AskError, DropReason, Handler, Message, Priority, SendError, WeakAddr};
 use std::fmt;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
@@ -30,6 +29,19 @@ trait Deliver<M: Message>: Send + Sync {
     fn record_rejected(&self);
     /// Count `msg` as undeliverable and publish it to the actor's dead letters.
     fn dead_letter(&self, msg: M, priority: Priority, reason: DropReason);
+    /// The same target, not counted as an address.
+    fn downgrade(&self) -> Arc<dyn Revive<M>>;
+}
+
+/// What a [`WeakRecipient`] needs from the weak address behind it.
+trait Revive<M: Message>: Send + Sync {
+    fn id(&self) -> ActorId;
+    /// See [`Deliver::lane`].
+    fn lane(&self) -> Priority;
+    fn is_alive(&self) -> bool;
+    fn upgrade(&self) -> Option<Arc<dyn Deliver<M>>>;
+    /// A tell while the actor lives, without taking an address.
+    fn tell(&self, msg: M, options: SendOptions) -> Result<(), SendError<M>>;
 }
 
 impl<A: Handler<M>, M: Message> Deliver<M> for Addr<A> {
@@ -89,6 +101,36 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Addr<A> {
             message_type: std::any::type_name::<M>(),
         };
         self.mailbox().record_dead_letter(&info, reason);
+    }
+
+    fn downgrade(&self) -> Arc<dyn Revive<M>> {
+        Arc::new(Addr::downgrade(self))
+    }
+}
+
+impl<A: Handler<M>, M: Message> Revive<M> for WeakAddr<A> {
+    fn id(&self) -> ActorId {
+        WeakAddr::id(self)
+    }
+
+    fn lane(&self) -> Priority {
+        <A as Handler<M>>::PRIORITY
+    }
+
+    fn is_alive(&self) -> bool {
+        WeakAddr::is_alive(self)
+    }
+
+    fn upgrade(&self) -> Option<Arc<dyn Deliver<M>>> {
+        WeakAddr::upgrade(self).map(|addr| Arc::new(addr) as Arc<dyn Deliver<M>>)
+    }
+
+    fn tell(&self, msg: M, options: SendOptions) -> Result<(), SendError<M>> {
+        let Some(shared) = self.live() else {
+            return Err(SendError::Stopped(msg));
+        };
+        let (priority, correlation_id) = options.route::<A, M>();
+        crate::address::tell_to(&shared.mailbox, msg, priority, correlation_id)
     }
 }
 
@@ -181,6 +223,15 @@ impl<M: Message> Recipient<M> {
         self.target.id()
     }
 
+    /// A [`WeakRecipient`] of the same actor, sending in the same lane: it does not keep the
+    /// actor alive.
+    pub fn downgrade(&self) -> WeakRecipient<M> {
+        WeakRecipient {
+            target: self.target.downgrade(),
+            priority: self.priority,
+        }
+    }
+
     /// Whether the actor still accepts messages.
     pub fn is_alive(&self) -> bool {
         self.target.is_alive()
@@ -243,10 +294,11 @@ impl<M: Message> Recipient<M> {
     /// The options of a send from here: this recipient's priority, the correlation id
     /// inherited now.
     fn options(&self) -> SendOptions {
-        crate::waiting::inherit(SendOptions {
+        SendOptions {
             priority: self.priority,
             correlation_id: None,
-        })
+        }
+        .inherited()
     }
 
     /// Count `msg` in the actor's dropped messages and publish it to its dead letters, as its
@@ -294,5 +346,107 @@ impl<M: Message> fmt::Debug for Recipient<M> {
 impl<A: Handler<M>, M: Message> From<Addr<A>> for Recipient<M> {
     fn from(addr: Addr<A>) -> Self {
         Recipient::new(addr)
+    }
+}
+
+/// A [`Recipient`] that does not keep its actor alive (see [`WeakAddr`]): made with
+/// [`Recipient::downgrade`]. An actor that keeps subscribers keeps these, so that a subscriber
+/// nobody else holds stops.
+///
+/// [`tell`](Self::tell) sends while the actor lives, without taking an address (nothing is
+/// allocated); [`upgrade`](Self::upgrade) gives a `Recipient` back. Equality and hashing are
+/// those of the `Recipient`: the actor and the lane.
+///
+/// ```
+/// use actor_system_runtime::{spawn, Actor, Context, Handler, Message, SendError};
+///
+/// struct Subscriber;
+/// impl Actor for Subscriber {}
+/// struct Block(u64);
+/// impl Message for Block { type Result = (); }
+/// impl Handler<Block> for Subscriber {
+///     async fn handle(&mut self, _: Block, _: &mut Context<Self>) {}
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let subscriber = spawn(Subscriber).await.unwrap();
+/// let weak = subscriber.recipient::<Block>().downgrade();
+/// weak.tell(Block(1)).unwrap();
+/// subscriber.stop_and_wait().await.unwrap();
+/// assert!(matches!(weak.tell(Block(2)), Err(SendError::Stopped(_))));
+/// assert!(weak.upgrade().is_none());
+/// # }
+/// ```
+pub struct WeakRecipient<M: Message> {
+    target: Arc<dyn Revive<M>>,
+    priority: Option<Priority>,
+}
+
+impl<M: Message> WeakRecipient<M> {
+    /// A [`Recipient`] of the actor, if it still accepts messages and has an address elsewhere.
+    pub fn upgrade(&self) -> Option<Recipient<M>> {
+        Some(Recipient {
+            target: self.target.upgrade()?,
+            priority: self.priority,
+        })
+    }
+
+    /// See [`Recipient::tell`]; [`SendError::Stopped`] once the actor is gone or stopping.
+    pub fn tell(&self, msg: M) -> Result<(), SendError<M>> {
+        let options = SendOptions {
+            priority: self.priority,
+            correlation_id: None,
+        };
+        self.target.tell(msg, options)
+    }
+
+    /// The id of the actor behind it.
+    pub fn id(&self) -> ActorId {
+        self.target.id()
+    }
+
+    /// Whether [`upgrade`](Self::upgrade) would give a recipient now.
+    pub fn is_alive(&self) -> bool {
+        self.target.is_alive()
+    }
+
+    /// See [`Recipient::priority`].
+    pub fn priority(&self) -> Priority {
+        self.priority.unwrap_or_else(|| self.target.lane())
+    }
+}
+
+impl<M: Message> Clone for WeakRecipient<M> {
+    fn clone(&self) -> Self {
+        WeakRecipient {
+            target: self.target.clone(),
+            priority: self.priority,
+        }
+    }
+}
+
+impl<M: Message> PartialEq for WeakRecipient<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id() && self.priority() == other.priority()
+    }
+}
+
+impl<M: Message> Eq for WeakRecipient<M> {}
+
+impl<M: Message> Hash for WeakRecipient<M> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+        self.priority().hash(state);
+    }
+}
+
+impl<M: Message> fmt::Debug for WeakRecipient<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakRecipient")
+            .field("id", &self.id())
+            .field("message", &std::any::type_name::<M>())
+            .field("priority", &self.priority())
+            .field("alive", &self.is_alive())
+            .finish()
     }
 }

@@ -4,15 +4,57 @@
 //! Each future holds a reference-counted handle of its target, not a borrow of the address it
 //! was made from: `tokio::spawn(addr.ask(msg))` compiles, and so does `join_all` over asks to
 //! many actors. One implementation serves a typed address (statically: [`Target`] for
-//! [`Shared`]) and a [`Recipient`](crate::Recipient) (through its vtable, with nothing boxed
+//! [`Shared`](crate::shared::Shared)) and a [`Recipient`](crate::Recipient) (through its vtable, with nothing boxed
 //! unless a full mailbox makes it wait: only [`Target::wait_for_space`] is boxed there).
 
-use crate::address::{post_ask, push, try_admit, SendOptions};
-use crate::envelope::{Envelope, MessageInfo};
-use crate::shared::Shared;
-use crate::{current, ActorId, AskError, Handler, Message, SendError};
+use crate::envelope::MessageInfo;
+use crate::{current, ActorId, AskError, Handler, Message, Priority, SendError};
 use std::future::Future;
 use std::time::Duration;
+use uuid::Uuid;
+
+/// Options of one send: priority and correlation id overrides.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendOptions {
+    /// Lane to use instead of the default ([`Handler::PRIORITY`]: the message type's unless the
+    /// actor declares another).
+    pub priority: Option<Priority>,
+    /// Correlation id to use instead of the inherited one.
+    pub correlation_id: Option<Uuid>,
+}
+
+impl SendOptions {
+    /// The lane and correlation id of a send of `M` to an `A` (a hot path: no `MessageInfo` is
+    /// built). The lane is the one asked for, else the one `A` declares for `M`.
+    #[inline]
+    pub(crate) fn route<A: Handler<M>, M: Message>(&self) -> (Priority, Option<Uuid>) {
+        (
+            self.priority.unwrap_or(<A as Handler<M>>::PRIORITY),
+            self.correlation_id.or_else(current::inherited_correlation),
+        )
+    }
+
+    #[inline]
+    pub(crate) fn info<A: Handler<M>, M: Message>(&self) -> MessageInfo {
+        let (priority, correlation_id) = self.route::<A, M>();
+        MessageInfo {
+            priority,
+            correlation_id,
+            enqueued_at: crate::stats::sample_clock(priority),
+            message_type: std::any::type_name::<M>(),
+        }
+    }
+
+    /// The options of a send made now and carried out later, maybe in another task: the
+    /// correlation id is the one inherited here (a handler's chain goes on in an ask it
+    /// spawns).
+    pub(crate) fn inherited(mut self) -> Self {
+        if self.correlation_id.is_none() {
+            self.correlation_id = current::inherited_correlation();
+        }
+        self
+    }
+}
 
 /// Where an ask's reply arrives.
 pub(crate) type Response<M> = ::oneshot::Receiver<Result<<M as Message>::Result, AskError>>;
@@ -46,71 +88,6 @@ pub(crate) trait Target<M: Message>: Send + Sync {
     fn wait_for_space(&self) -> impl Future<Output = ()> + Send + '_;
     /// Count a message refused because the mailbox was full.
     fn record_rejected(&self);
-}
-
-impl<A: Handler<M>, M: Message> Target<M> for Shared<A> {
-    fn actor_id(&self) -> ActorId {
-        self.mailbox.id
-    }
-
-    #[inline]
-    fn info(&self, options: &SendOptions) -> MessageInfo {
-        options.info::<A, M>()
-    }
-
-    #[inline]
-    fn try_tell(&self, msg: M, info: &MessageInfo) -> Result<(), Refusal<M>> {
-        let msg = admitted(try_admit(&self.mailbox, msg, info))?;
-        push(
-            &self.mailbox,
-            Envelope::tell(info.stamp(), info.correlation_id, msg),
-        )
-        .map_err(|e| Refusal::Stopped(e.into_inner()))
-    }
-
-    #[inline]
-    fn try_ask(&self, msg: M, info: &MessageInfo) -> Result<Response<M>, Refusal<M>> {
-        // Unbounded: no slot to reserve.
-        let msg = if self.mailbox.is_bounded() {
-            admitted(try_admit(&self.mailbox, msg, info))?
-        } else {
-            msg
-        };
-        // A refused envelope is dropped, the message and the reply sender with it.
-        post_ask(self, msg, info).map_err(|_| Refusal::Closed)
-    }
-
-    fn waits_for_space(&self) -> bool {
-        self.mailbox.applies_backpressure()
-    }
-
-    fn wait_for_space(&self) -> impl Future<Output = ()> + Send + '_ {
-        self.mailbox.wait_for_space()
-    }
-
-    fn record_rejected(&self) {
-        self.mailbox.stats.record_rejected();
-    }
-}
-
-/// The message of an admission, or why there is none.
-#[inline]
-fn admitted<M>(admission: Result<Option<M>, SendError<M>>) -> Result<M, Refusal<M>> {
-    match admission {
-        Ok(Some(msg)) => Ok(msg),
-        Ok(None) => Err(Refusal::Dropped),
-        Err(SendError::Full(msg)) => Err(Refusal::Full(msg)),
-        Err(SendError::Stopped(msg)) => Err(Refusal::Stopped(msg)),
-    }
-}
-
-/// Options of a send made now and carried out later, maybe in another task: the correlation id
-/// is the one inherited here (a handler's chain goes on in an ask it spawns).
-pub(crate) fn inherit(mut options: SendOptions) -> SendOptions {
-    if options.correlation_id.is_none() {
-        options.correlation_id = current::inherited_correlation();
-    }
-    options
 }
 
 /// Send `msg` to `target` and wait for the handler's result (see [`Addr::ask`](crate::Addr::ask)).

@@ -1,6 +1,6 @@
 //! [`Addr`]: the typed, cloneable address of an actor, and [`Outgoing`]: a send with options.
 
-use crate::envelope::{Envelope, MessageInfo, Signal, Stamp};
+use crate::envelope::{Envelope, Letter, MessageInfo, Signal, Stamp};
 use crate::mailbox::{Admit, Mailbox, Refused};
 use crate::shared::Shared;
 use crate::waiting::{Refusal, Response, SendOptions, Target};
@@ -61,17 +61,50 @@ pub(crate) fn post_ask<A: Handler<M>, M: Message>(
     let (reply, response) = ::oneshot::channel();
     let envelope = Envelope::ask(info.stamp(), info.correlation_id, msg, reply);
     // Dropping a refused envelope dropped its reply sender: nothing to return but the error.
+    post_here(shared, envelope).map_err(|_| AskError::Stopped)?;
+    Ok(response)
+}
+
+/// Queue `envelope` (its slot, if any, reserved) for a caller that waits for it next: an idle
+/// actor is run here instead of being woken, if its drive allows (see [`post_ask`]). Hands the
+/// envelope back if the mailbox is closed.
+#[inline]
+pub(crate) fn post_here<A: Actor>(
+    shared: &Shared<A>,
+    envelope: Envelope<A>,
+) -> Result<(), Envelope<A>> {
     let envelope = match shared.ask_in_place(envelope) {
-        // The actor was idle and ours to run: it handled the ask right here.
-        Ok(handed) => return handed.map(|()| response).map_err(|_| AskError::Stopped),
+        // The actor was idle and ours to run: it handled the envelope right here.
+        Ok(handed) => return handed,
         Err(envelope) => envelope,
     };
-    let wake = shared
-        .mailbox
-        .push_reserved_owing_wake(envelope)
-        .map_err(|_| AskError::Stopped)?;
+    let wake = shared.mailbox.push_reserved_owing_wake(envelope)?;
     shared.run_or_wake(wake);
-    Ok(response)
+    Ok(())
+}
+
+/// Queue `letter`, one the runtime made itself (see the `call` module), if there is room.
+/// `here`: its sender waits for it next, so an idle actor is run in the sender's task, as for
+/// an ask.
+pub(crate) fn try_post<A: Actor, L: Letter<A> + Message>(
+    shared: &Shared<A>,
+    letter: L,
+    info: &MessageInfo,
+    here: bool,
+) -> Result<(), Refusal<L>> {
+    let letter = admitted(try_admit(&shared.mailbox, letter, info))?;
+    let envelope = Envelope::made(info.stamp(), letter);
+    let posted = if here {
+        post_here(shared, envelope)
+    } else {
+        shared.mailbox.push_reserved(envelope)
+    };
+    posted.map_err(|env| {
+        Refusal::Stopped(
+            env.into_message()
+                .expect("a letter built from L unwraps to L"),
+        )
+    })
 }
 
 /// Queue `msg` in `priority`'s lane without waiting (see [`Addr::tell`]).

@@ -303,6 +303,13 @@ pub(crate) struct Tick {
     pub(crate) queued: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
+/// Where a timer queues its ticks: the actor's mailbox (which the timer need not know).
+pub(crate) trait TickSink: Send + Sync + 'static {
+    /// Queue `tick`, whatever the capacity (ticks are coalesced by their timer); `false` once
+    /// the actor's mailbox is closed.
+    fn push_tick(&self, tick: Tick) -> bool;
+}
+
 impl Drop for Tick {
     fn drop(&mut self) {
         self.queued
@@ -386,6 +393,14 @@ impl<A: Actor> Envelope<A> {
                     sent: stamp,
                 },
             ))),
+        }
+    }
+
+    /// A letter the runtime made itself (see the `call` module).
+    pub(crate) fn made<L: Letter<A> + 'static>(stamp: Stamp, letter: L) -> Self {
+        Envelope {
+            stamp,
+            payload: Payload::Letter(Box::new(letter)),
         }
     }
 

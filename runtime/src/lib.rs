@@ -34,12 +34,15 @@ extern crate self as actor_system_runtime;
 
 mod actor;
 mod address;
+mod background;
+mod call;
 mod context;
 mod current;
 mod dead_letter;
 mod drive;
 mod envelope;
 mod error;
+mod extras;
 mod health;
 mod lifecycle;
 pub mod mailbox;
@@ -83,6 +86,6 @@ pub use spawn::{spawn, spawn_runner, spawn_with, ActorCell, SpawnOptions, CHILD_
 pub use stats::{
     export_metrics, metrics_exported, StatsSnapshot, TimingSummary, TIMING_SAMPLE_EVERY,
 };
-pub use timer::TimerHandle;
+pub use timer::{ActorFuture, TimerHandle};
 pub use waiting::SendOptions;
 pub use weak::WeakAddr;

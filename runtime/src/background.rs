@@ -135,7 +135,8 @@ impl<A: Actor> Context<A> {
             let call = Call::new(std::any::type_name::<F::Output>(), call(output))
                 .of_incarnation(incarnation)
                 .correlated(correlation_id);
-            post(&shared, call, priority, false).await;
+            let info = call.info(priority);
+            post(&shared, call, info, false).await;
         })
     }
 

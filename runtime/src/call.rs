@@ -55,6 +55,11 @@ where
         self.correlation_id = id;
         self
     }
+
+    /// Where it goes: `priority`'s lane (see [`post`]).
+    pub(crate) fn info(&self, priority: Priority) -> MessageInfo {
+        info(priority, self.name, self.correlation_id)
+    }
 }
 
 impl<A, F> Message for Call<A, F>
@@ -110,31 +115,39 @@ pub(crate) enum Posted {
     Closed,
 }
 
-/// Queue `call` in `priority`'s lane, waiting for room in a full mailbox whatever its policy.
-/// `here`: the poster waits for the call next (a stream's pump), so an idle actor runs it in the
-/// poster's task, as for an ask.
-pub(crate) async fn post<A, F>(
-    shared: &Shared<A>,
-    call: Call<A, F>,
+/// What a letter the runtime makes is, for dead letters and the handler's `message_info`.
+pub(crate) fn info(
     priority: Priority,
+    name: &'static str,
+    correlation_id: Option<Uuid>,
+) -> MessageInfo {
+    MessageInfo {
+        priority,
+        correlation_id,
+        enqueued_at: crate::stats::sample_clock(priority),
+        message_type: name,
+    }
+}
+
+/// Queue `letter` (a call, a stream's item) as `info` says, waiting for room in a full mailbox
+/// whatever its policy. `here`: the poster waits for the letter next (a stream's pump), so an
+/// idle actor handles it in the poster's task, as for an ask.
+pub(crate) async fn post<A, L>(
+    shared: &Shared<A>,
+    letter: L,
+    info: MessageInfo,
     here: bool,
 ) -> Posted
 where
     A: Actor,
-    F: for<'a> FnOnce(&'a mut A, &'a mut Context<A>) -> ActorFuture<'a> + Send + 'static,
+    L: Letter<A> + Message,
 {
-    let info = MessageInfo {
-        priority,
-        correlation_id: call.correlation_id,
-        enqueued_at: crate::stats::sample_clock(priority),
-        message_type: call.name,
-    };
-    let mut call = call;
+    let mut letter = letter;
     loop {
-        match try_post(shared, call, &info, here) {
+        match try_post(shared, letter, &info, here) {
             Ok(()) => return Posted::Queued,
             Err(Refusal::Full(back)) => {
-                call = back;
+                letter = back;
                 shared.mailbox.wait_for_space().await;
             }
             Err(Refusal::Dropped) => return Posted::Dropped,

@@ -56,6 +56,7 @@ mod shared;
 mod slice;
 mod spawn;
 mod stats;
+mod stream;
 mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -74,6 +75,9 @@ pub use error::{
     ActorError, ActorResult, AskError, ConfigError, FailureKind, SendError, Severity, SpawnError,
     StopError,
 };
+/// The trait of what [`Context::add_stream`] consumes (the `futures-core` crate's, which
+/// `futures` and `tokio-stream` re-export).
+pub use futures_core::Stream;
 pub use health::{HealthStatus, SATURATION_WARNING};
 pub use lifecycle::{ActorId, ActorState, ExitReason};
 pub use mailbox::{Fairness, MailboxConfig, OverflowStrategy};
@@ -86,6 +90,7 @@ pub use spawn::{spawn, spawn_runner, spawn_with, ActorCell, SpawnOptions, CHILD_
 pub use stats::{
     export_metrics, metrics_exported, StatsSnapshot, TimingSummary, TIMING_SAMPLE_EVERY,
 };
+pub use stream::StreamHandler;
 pub use timer::{ActorFuture, TimerHandle};
 pub use waiting::SendOptions;
 pub use weak::WeakAddr;

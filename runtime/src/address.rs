@@ -428,10 +428,52 @@ impl<A: Actor> Addr<A> {
         Recipient::new(self.clone())
     }
 
-    /// Ask the actor to stop after the message it is handling; queued messages are dead-lettered.
-    /// The request travels ahead of all user messages and ignores capacity.
+    /// Stop now: after the message it is handling. Queued messages are not handled: they are
+    /// dead-lettered (their asks resolve with [`AskError::Stopped`]), or, for a supervised
+    /// actor, left for its next incarnation if its supervisor restarts it. To handle them
+    /// first, use [`drain_and_stop`](Self::drain_and_stop). The request travels ahead of all user
+    /// messages and ignores capacity.
     pub fn stop(&self) {
         self.mailbox().request_stop();
+    }
+
+    /// Stop gracefully: handle the messages queued now, then stop. The drain is bounded by what
+    /// is queued when the actor takes the request (ahead of queued messages): messages sent
+    /// after that, in any lane, are not waited for; they are dead-lettered when the actor stops
+    /// (left for a restart, for a supervised actor), as with [`stop`](Self::stop). A
+    /// [`stop`](Self::stop) or a [`kill`](Self::kill) cuts a drain short. Wait for the end with
+    /// [`wait_for_stop`](Self::wait_for_stop).
+    ///
+    /// ```
+    /// use actor_system_runtime::{spawn, Actor, Context, ExitReason, Handler, Message};
+    ///
+    /// #[derive(Default)]
+    /// struct Storage { pending: Vec<u64>, flushed: std::sync::Arc<std::sync::Mutex<Vec<u64>>> }
+    /// impl Actor for Storage {
+    ///     async fn stopping(&mut self, _: &mut Context<Self>) {
+    ///         self.flushed.lock().unwrap().append(&mut self.pending); // flush at shutdown
+    ///     }
+    /// }
+    /// struct Write(u64);
+    /// impl Message for Write { type Result = (); }
+    /// impl Handler<Write> for Storage {
+    ///     async fn handle(&mut self, msg: Write, _: &mut Context<Self>) { self.pending.push(msg.0); }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let storage = Storage::default();
+    /// let flushed = storage.flushed.clone();
+    /// let storage = spawn(storage).await.unwrap();
+    /// for height in 1..=3 {
+    ///     storage.tell(Write(height)).unwrap();
+    /// }
+    /// storage.drain_and_stop();
+    /// assert_eq!(storage.wait_for_stop().await, Ok(ExitReason::Normal));
+    /// assert_eq!(*flushed.lock().unwrap(), [1, 2, 3]);
+    /// # }
+    /// ```
+    pub fn drain_and_stop(&self) {
+        self.mailbox().push_signal(Signal::Drain);
     }
 
     /// [`stop`](Self::stop) the actor and [wait](Self::wait_for_stop) until it has stopped;

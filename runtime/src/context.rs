@@ -129,9 +129,18 @@ impl<A: Actor> Context<A> {
         current::inherited_correlation()
     }
 
-    /// Stop after the current message. Queued messages are dead-lettered.
+    /// Stop after the current message. Queued messages are dead-lettered (for a supervised
+    /// actor, left for its next incarnation, if its supervisor restarts it). To handle them
+    /// first, [`drain_and_stop`](Self::drain_and_stop).
     pub fn stop(&mut self) {
         self.exit.get_or_insert(ExitReason::Normal);
+    }
+
+    /// Stop once the messages queued now are handled (see
+    /// [`Addr::drain_and_stop`](crate::Addr::drain_and_stop)).
+    pub fn drain_and_stop(&mut self) {
+        let queued = self.mailbox().queue_depth();
+        self.extras.table().drain.get_or_insert(queued);
     }
 
     /// Stop after the current message with a failure, for the supervisor to act on.

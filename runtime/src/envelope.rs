@@ -274,6 +274,9 @@ pub(crate) enum Signal {
     Fail(crate::ActorError),
     /// Answer a health check.
     Health(oneshot::Sender<crate::HealthStatus>),
+    /// Handle the messages queued now, then stop (see
+    /// [`Addr::drain_and_stop`](crate::Addr::drain_and_stop)).
+    Drain,
 }
 
 pub(crate) enum Payload<A: Actor> {

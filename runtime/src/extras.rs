@@ -1,7 +1,8 @@
 //! The part of an incarnation's context that most actors never use, allocated on first use (one
 //! word in every actor's task): its timers, the token that cancels what it started in the
 //! background (timers, spawned futures, streams), the futures it waits for before its next
-//! message ([`Context::wait`](crate::Context::wait)).
+//! message ([`Context::wait`](crate::Context::wait)) and the rest of a drain
+//! ([`Addr::drain_and_stop`](crate::Addr::drain_and_stop)).
 
 use crate::timer::TimerTable;
 use crate::Actor;
@@ -26,6 +27,9 @@ pub(crate) struct Table<A: Actor> {
     pub(crate) root: CancellationToken,
     pub(crate) timers: TimerTable<A>,
     pub(crate) waits: VecDeque<Wait<A>>,
+    /// While draining: how many of the messages queued when the drain began are left, per lane
+    /// (indexed by [`Priority::lane`](crate::Priority::lane)).
+    pub(crate) drain: Option<[usize; 4]>,
 }
 
 impl<A: Actor> Extras<A> {
@@ -40,6 +44,7 @@ impl<A: Actor> Extras<A> {
                 root: CancellationToken::new(),
                 timers: TimerTable::new(),
                 waits: VecDeque::new(),
+                drain: None,
             })
         })
     }
@@ -60,6 +65,13 @@ impl<A: Actor> Extras<A> {
     #[inline]
     pub(crate) fn has_waits(&self) -> bool {
         self.table.as_ref().is_some_and(|t| !t.waits.is_empty())
+    }
+
+    /// While draining, how many of the messages queued when the drain began are left, per
+    /// lane: one load for an actor that never used its extras.
+    #[inline]
+    pub(crate) fn draining(&mut self) -> Option<&mut [usize; 4]> {
+        self.table.as_mut()?.drain.as_mut()
     }
 
     /// The incarnation ends: cancel everything it started in the background, drop its waits.

@@ -41,6 +41,8 @@ pub(crate) struct ChildSettings {
     pub(crate) dependency_timeout: Duration,
     /// Also wait for each dependency to answer its health check healthy within this time.
     pub(crate) dependency_health: Option<Duration>,
+    /// Stop it with a drain (handle what is queued first) rather than at once.
+    pub(crate) drain_on_stop: bool,
 }
 
 impl<A: Actor> ChildSpec<A> {
@@ -60,6 +62,7 @@ impl<A: Actor> ChildSpec<A> {
                 depends_on: Vec::new(),
                 dependency_timeout: Duration::from_secs(30),
                 dependency_health: None,
+                drain_on_stop: false,
             },
         }
     }
@@ -84,6 +87,32 @@ impl<A: Actor> ChildSpec<A> {
     /// How long a graceful stop may take before the child is aborted.
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.settings.shutdown_timeout = timeout;
+        self
+    }
+
+    /// When its supervisor stops it (a shutdown, a stop by name, a sibling's restart), let it
+    /// handle the messages queued at that moment first
+    /// ([`Addr::drain_and_stop`](actor_system_runtime::Addr::drain_and_stop)) instead of
+    /// stopping after the message it is handling
+    /// ([`Addr::stop`](actor_system_runtime::Addr::stop)). The
+    /// [shutdown timeout](Self::shutdown_timeout) bounds the drain. For an actor whose queued
+    /// messages must not be lost at shutdown: a storage actor's writes.
+    ///
+    /// ```
+    /// use actor_system_runtime::Actor;
+    /// use actor_system_supervision::ChildSpec;
+    /// use std::time::Duration;
+    ///
+    /// struct Storage;
+    /// impl Actor for Storage {}
+    ///
+    /// let storage = ChildSpec::new("storage", || Storage)
+    ///     .drain_on_stop()
+    ///     .shutdown_timeout(Duration::from_secs(10));
+    /// assert_eq!(storage.name(), "storage");
+    /// ```
+    pub fn drain_on_stop(mut self) -> Self {
+        self.settings.drain_on_stop = true;
         self
     }
 

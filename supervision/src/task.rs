@@ -244,7 +244,11 @@ impl<A: Actor> Child for TypedChild<A> {
     }
 
     fn stop(&self) {
-        self.addr.stop();
+        if self.settings.drain_on_stop {
+            self.addr.drain_and_stop();
+        } else {
+            self.addr.stop();
+        }
     }
 
     fn kill(&self, error: ActorError) {

@@ -351,6 +351,36 @@ impl<A: Actor> Mailbox<A> {
         Some(payload.received(priority_of(lane)))
     }
 
+    /// Consumer side, while draining (see [`Addr::drain_and_stop`](crate::Addr::drain_and_stop)):
+    /// the next envelope among those queued when the drain began, `left` of them per user lane
+    /// (the first ones of a lane, which is FIFO), in lane order; signals first. `None` once none
+    /// is left: what came since stays queued.
+    pub(crate) fn pop_draining(&self, left: &mut [usize; 4]) -> Option<Envelope<A>> {
+        if let Some(env) = self.handoff.take() {
+            self.release_slot(&env.payload);
+            return Some(env);
+        }
+        if let Some(payload) = self.queue.pop_lane(SYSTEM_LANE) {
+            return Some(payload.received(Priority::Critical));
+        }
+        for priority in Priority::ALL {
+            let left = &mut left[priority.lane()];
+            if *left == 0 {
+                continue;
+            }
+            *left -= 1;
+            match self.queue.pop_lane(lane_of(priority)) {
+                Some(payload) => {
+                    self.release_slot(&payload);
+                    return Some(payload.received(priority));
+                }
+                // Evicted meanwhile: nothing older is left in this lane.
+                None => *left = 0,
+            }
+        }
+        None
+    }
+
     /// Ask the running incarnation to end at its next await point, failing with `error` (see
     /// [`Addr::kill`](crate::Addr::kill)), and wake its task wherever it waits.
     pub(crate) fn kill(&self, error: crate::ActorError) {

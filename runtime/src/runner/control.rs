@@ -32,6 +32,10 @@ pub(super) fn handle_control<A: Actor>(
     current::set_correlation(None);
     Controlled::Done(match control {
         Control::Signal(Signal::Health(reply)) => return Controlled::CheckHealth(reply),
+        Control::Signal(Signal::Drain) => {
+            ctx.drain_and_stop();
+            None
+        }
         Control::Signal(Signal::Fail(error)) => {
             mailbox.record_failure();
             Some(ExitReason::Failed(error))

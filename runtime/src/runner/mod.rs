@@ -205,7 +205,15 @@ fn incarnation<'a, A: Actor>(
                     tokio::task::yield_now().await;
                 }
                 // Nothing popped is kept across an await: the envelope stays out of the task's state.
-                let Some(Envelope { stamp, payload }) = mailbox.pop(picker) else {
+                // (Not bound to a variable first: one would stay in every actor's task.)
+                let Some(Envelope { stamp, payload }) = (match ctx.extras.draining() {
+                    None => mailbox.pop(picker),
+                    // Draining: only what was queued when the drain began, then the end.
+                    Some(left) => match mailbox.pop_draining(left) {
+                        Some(envelope) => Some(envelope),
+                        None => break ExitReason::Normal,
+                    },
+                }) else {
                     // No senders left, or the mailbox closed under us (a parent gave up waiting
                     // and abandoned its child): nothing more can come, and a closed mailbox is
                     // always ready, so waiting on it would spin.

@@ -64,7 +64,7 @@ mod timer;
 mod waiting;
 mod weak;
 
-pub use actor::{Actor, Handler};
+pub use actor::{Actor, FromConfig, Handler};
 pub use actor_system_macros::Message;
 pub use address::{Addr, Outgoing};
 pub use context::Context;

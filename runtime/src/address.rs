@@ -17,17 +17,29 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 /// Reserve room for `msg` and report what to do with it. `Ok(Some(msg))`: push it;
-/// `Ok(None)`: the overflow policy dropped it (already dead-lettered).
+/// `Ok(None)`: the overflow policy dropped it (already dead-lettered, carrying `msg`).
 #[inline]
 pub(crate) fn try_admit<A: Actor, M: Message>(
     mailbox: &Mailbox<A>,
     msg: M,
     info: &MessageInfo,
 ) -> Result<Option<M>, SendError<M>> {
+    try_admit_carrying(mailbox, msg, info, true)
+}
+
+/// [`try_admit`]; `carry`: whether the dead letter of a dropped message carries it (not for a
+/// letter the runtime made, which a subscriber could not resend).
+#[inline]
+pub(crate) fn try_admit_carrying<A: Actor, M: Message>(
+    mailbox: &Mailbox<A>,
+    msg: M,
+    info: &MessageInfo,
+    carry: bool,
+) -> Result<Option<M>, SendError<M>> {
     match mailbox.reserve(info.priority) {
         Ok(Admit::Slot) => Ok(Some(msg)),
         Ok(Admit::Drop(reason)) => {
-            mailbox.record_dead_letter(info, reason);
+            mailbox.record_dead_letter(info, reason, carry.then_some(msg));
             Ok(None)
         }
         Err(Refused::Full) => Err(SendError::Full(msg)),
@@ -92,7 +104,7 @@ pub(crate) fn try_post<A: Actor, L: Letter<A> + Message>(
     info: &MessageInfo,
     here: bool,
 ) -> Result<(), Refusal<L>> {
-    let letter = admitted(try_admit(&shared.mailbox, letter, info))?;
+    let letter = admitted(try_admit_carrying(&shared.mailbox, letter, info, false))?;
     let envelope = Envelope::made(info.stamp(), letter);
     let posted = if here {
         post_here(shared, envelope)

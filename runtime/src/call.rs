@@ -15,6 +15,7 @@ use crate::timer::ActorFuture;
 use crate::waiting::Refusal;
 use crate::{Actor, AskError, Context, Message, Priority};
 use stackfuture::StackFuture;
+use std::any::Any;
 use std::marker::PhantomData;
 use uuid::Uuid;
 
@@ -97,9 +98,11 @@ where
         Stamp::plain(Priority::Critical)
     }
 
-    fn reject(self: Box<Self>, _error: AskError) {}
+    fn reject(self: Box<Self>, _error: AskError, _keep: bool) -> Option<Box<dyn Any + Send>> {
+        None
+    }
 
-    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
         self
     }
 }

@@ -68,7 +68,7 @@ pub use actor::{Actor, FromConfig, Handler};
 pub use actor_system_macros::Message;
 pub use address::{Addr, Outgoing};
 pub use context::Context;
-pub use dead_letter::{DeadLetter, DeadLetters, DropReason};
+pub use dead_letter::{DeadLetter, DeadLetters, DropReason, Undelivered};
 pub use drive::spawn_actor_task;
 pub use envelope::MessageInfo;
 pub use error::{

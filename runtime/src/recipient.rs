@@ -93,14 +93,13 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Addr<A> {
     }
 
     fn dead_letter(&self, msg: M, priority: Priority, reason: DropReason) {
-        drop(msg);
         let info = crate::MessageInfo {
             priority,
             correlation_id: crate::current::inherited_correlation(),
             enqueued_at: None,
             message_type: std::any::type_name::<M>(),
         };
-        self.mailbox().record_dead_letter(&info, reason);
+        self.mailbox().record_dead_letter(&info, reason, Some(msg));
     }
 
     fn downgrade(&self) -> Arc<dyn Revive<M>> {

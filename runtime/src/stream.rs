@@ -15,6 +15,7 @@ use crate::timer::ActorFuture;
 use crate::{Actor, AskError, Context, Message, Priority, TimerHandle};
 use futures_core::Stream;
 use stackfuture::StackFuture;
+use std::any::Any;
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::sync::Arc;
@@ -157,9 +158,12 @@ impl<A: StreamHandler<I>, I: Send + 'static> Letter<A> for Item<I> {
         Stamp::plain(Priority::Critical)
     }
 
-    fn reject(self: Box<Self>, _error: AskError) {}
+    fn reject(self: Box<Self>, _error: AskError, _keep: bool) -> Option<Box<dyn Any + Send>> {
+        // The stream is the item's source, not a sender that could resend it.
+        None
+    }
 
-    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
         self
     }
 }

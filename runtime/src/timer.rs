@@ -219,13 +219,14 @@ impl<A: Actor> Context<A> {
                             SendError::Full(_) => DropReason::Rejected,
                             SendError::Stopped(_) => DropReason::ActorStopped,
                         };
+                        let msg = refused.into_inner();
                         let info = MessageInfo {
                             priority,
                             correlation_id,
                             enqueued_at: None,
                             message_type: std::any::type_name::<M>(),
                         };
-                        shared.mailbox.record_dead_letter(&info, reason);
+                        shared.mailbox.record_dead_letter(&info, reason, Some(msg));
                     }
                 }
             }

@@ -468,28 +468,50 @@ impl<A: Actor> Mailbox<A> {
         }
     }
 
-    /// Count a dropped message, resolve its ask with an error and publish it as a dead letter.
+    /// Count a dropped message, resolve its ask with an error and publish it as a dead letter
+    /// (carrying the message while somebody subscribes to the dead letters).
     /// A timer tick is a dead letter only when an overflow policy evicted it (at the actor's
     /// end its timer is cancelled, and the tick goes with it); signals are not messages.
     pub(crate) fn dead_letter(&self, env: Envelope<A>, reason: DropReason) {
         let info = env.info();
-        match env.payload {
-            Payload::Letter(letter) => letter.reject(match reason {
-                DropReason::ActorStopped => AskError::Stopped,
-                DropReason::HandlerFailed => AskError::NoReply,
-                DropReason::Rejected => AskError::Full,
-                DropReason::DroppedNewest | DropReason::Evicted => AskError::Dropped,
-            }),
+        let message = match env.payload {
+            Payload::Letter(letter) => letter.reject(
+                match reason {
+                    DropReason::ActorStopped => AskError::Stopped,
+                    DropReason::HandlerFailed => AskError::NoReply,
+                    DropReason::Rejected => AskError::Full,
+                    DropReason::DroppedNewest | DropReason::Evicted => AskError::Dropped,
+                },
+                self.dead_letters.is_observed(),
+            ),
             Payload::Control(control) => match *control {
-                Control::Timer(_) if reason == DropReason::Evicted => {}
+                Control::Timer(_) if reason == DropReason::Evicted => None,
                 Control::Timer(_) | Control::Signal(_) => return,
             },
-        }
-        self.record_dead_letter(&info, reason);
+        };
+        self.publish_dead_letter(&info, reason, message);
     }
 
-    /// Count and publish a dropped message that never became an envelope.
-    pub(crate) fn record_dead_letter(&self, info: &MessageInfo, reason: DropReason) {
+    /// Count and publish a dropped message that never became an envelope; the dead letter
+    /// carries `msg` while somebody subscribes to the dead letters.
+    pub(crate) fn record_dead_letter<M: Send + 'static>(
+        &self,
+        info: &MessageInfo,
+        reason: DropReason,
+        msg: Option<M>,
+    ) {
+        let message = msg
+            .filter(|_| self.dead_letters.is_observed())
+            .map(|msg| Box::new(msg) as Box<dyn std::any::Any + Send>);
+        self.publish_dead_letter(info, reason, message);
+    }
+
+    fn publish_dead_letter(
+        &self,
+        info: &MessageInfo,
+        reason: DropReason,
+        message: Option<Box<dyn std::any::Any + Send>>,
+    ) {
         self.stats.record_dropped(|| self.labels());
         self.dead_letters.publish(DeadLetter {
             actor_id: self.id,
@@ -501,6 +523,7 @@ impl<A: Actor> Mailbox<A> {
             priority: info.priority,
             correlation_id: info.correlation_id,
             reason,
+            message: message.map(crate::dead_letter::Undelivered::new),
         });
     }
 

@@ -144,7 +144,7 @@ pub(crate) fn run<'a, A: Actor>(
                 // message being handled is a dead letter.
                 if let Some((stamp, message_type)) = ctx.handling.take() {
                     let info = stamp.info(message_type, correlation);
-                    mailbox.record_dead_letter(&info, DropReason::HandlerFailed);
+                    mailbox.record_dead_letter::<()>(&info, DropReason::HandlerFailed, None);
                 }
                 mailbox.record_failure();
                 tracing::warn!(target: "actor_system::actor", actor = %mailbox.name(), error = %error, "actor killed");
@@ -454,7 +454,7 @@ fn handler_panicked<A: Actor>(
     info: MessageInfo,
     panic: Box<dyn Any + Send>,
 ) -> ExitReason {
-    mailbox.record_dead_letter(&info, DropReason::HandlerFailed);
+    mailbox.record_dead_letter::<()>(&info, DropReason::HandlerFailed, None);
     // A handler that called `ctx.fail(e)` before unwinding fails with `e`.
     let error = match ctx.exit.take() {
         Some(ExitReason::Failed(e)) => e,

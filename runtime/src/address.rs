@@ -1,8 +1,8 @@
 //! [`Addr`]: the typed, cloneable address of an actor, and [`Outgoing`]: a send with options.
 
 use crate::envelope::{Envelope, MessageInfo, Signal, Stamp};
-use crate::mailbox::{Admit, Mailbox, Refused};
-use crate::shared::Shared;
+use crate::mailbox::{Admit, Mailbox, Refused, Slot};
+use crate::shared::{InPlace, Shared};
 use crate::{
     current, Actor, ActorId, ActorState, AskError, ExitReason, Handler, Message, Priority,
     Recipient, SendError, StatsSnapshot, StopError,
@@ -48,52 +48,59 @@ impl SendOptions {
     }
 }
 
-/// Reserve room for `msg` (possibly waiting for it) and report what to do with it.
-/// `Ok(Some(msg))`: push it; `Ok(None)`: the overflow policy dropped it (already dead-lettered).
-async fn admit<A: Actor, M: Message>(
-    mailbox: &Mailbox<A>,
-    msg: M,
+/// Take room for a message (waiting for it in a full `Backpressure` mailbox if `wait`):
+/// `Ok(Some(slot))`, push into it; `Ok(None)`, the overflow policy dropped the message (it is a
+/// dead letter already); `Err`, the mailbox is full or closed and the sender gets it back.
+async fn admit<'a, A: Actor>(
+    mailbox: &'a Mailbox<A>,
     info: &MessageInfo,
     wait: bool,
-) -> Result<Option<M>, SendError<M>> {
-    let mut msg = msg;
+) -> Result<Option<Slot<'a, A>>, Refused> {
     loop {
-        match try_admit(mailbox, msg, info) {
-            Err(SendError::Full(m)) if wait && mailbox.applies_backpressure() => {
-                msg = m;
+        match try_admit(mailbox, info) {
+            Err(Refused::Full) if wait && mailbox.applies_backpressure() => {
                 mailbox.wait_for_space().await;
             }
-            other => {
-                if let Err(SendError::Full(_)) = other {
-                    mailbox.stats.record_rejected();
-                }
-                return other;
-            }
+            other => return other.inspect_err(|e| count_refusal(mailbox, *e)),
         }
     }
 }
 
+/// Count a full mailbox's refusal (the sender gets its message back).
+fn count_refusal<A: Actor>(mailbox: &Mailbox<A>, refused: Refused) {
+    if refused == Refused::Full {
+        mailbox.stats.record_rejected();
+    }
+}
+
+/// [`admit`] without waiting.
 #[inline]
-fn try_admit<A: Actor, M: Message>(
-    mailbox: &Mailbox<A>,
-    msg: M,
+fn try_admit<'a, A: Actor>(
+    mailbox: &'a Mailbox<A>,
     info: &MessageInfo,
-) -> Result<Option<M>, SendError<M>> {
+) -> Result<Option<Slot<'a, A>>, Refused> {
     match mailbox.reserve(info.priority) {
-        Ok(Admit::Slot) => Ok(Some(msg)),
+        Ok(Admit::Slot(slot)) => Ok(Some(slot)),
         Ok(Admit::Drop(reason)) => {
             mailbox.record_dead_letter(info, reason);
             Ok(None)
         }
-        Err(Refused::Full) => Err(SendError::Full(msg)),
-        Err(Refused::Closed) => Err(SendError::Stopped(msg)),
+        Err(refused) => Err(refused),
     }
 }
 
-/// Push into a reserved slot; if the mailbox closed meanwhile, hand the message back.
+/// The sender's error for a message the mailbox refused.
+fn refused<M: Message>(refused: Refused, msg: M) -> SendError<M> {
+    match refused {
+        Refused::Full => SendError::Full(msg),
+        Refused::Closed => SendError::Stopped(msg),
+    }
+}
+
+/// Push a tell into `slot`; if the mailbox closed meanwhile, hand the message back.
 #[inline]
-fn push<A: Actor, M: Message>(mailbox: &Mailbox<A>, env: Envelope<A>) -> Result<(), SendError<M>> {
-    mailbox.push_reserved(env).map_err(|env| {
+fn push<A: Actor, M: Message>(slot: Slot<'_, A>, env: Envelope<A>) -> Result<(), SendError<M>> {
+    slot.push(env).map_err(|env| {
         SendError::Stopped(
             env.into_message()
                 .expect("a letter built from M unwraps to M"),
@@ -101,26 +108,25 @@ fn push<A: Actor, M: Message>(mailbox: &Mailbox<A>, env: Envelope<A>) -> Result<
     })
 }
 
-/// Queue an ask (its slot, if any, reserved) and return where its reply will arrive. An idle
-/// actor is run here instead of being woken, if its drive allows (see
-/// [`Shared::ask_in_place`] and [`Shared::run_or_wake`]): the asker waits for it next.
+/// Queue an ask into `slot` and return where its reply will arrive. An idle actor is run here
+/// instead of being woken, if its drive allows (see [`Shared::ask_in_place`] and
+/// [`Shared::run_or_wake`]): the asker waits for it next.
 #[inline]
 fn post_ask<A: Handler<M>, M: Message>(
     shared: &Shared<A>,
+    slot: Slot<'_, A>,
     msg: M,
     info: &MessageInfo,
 ) -> Result<::oneshot::Receiver<Result<M::Result, AskError>>, AskError> {
     let (reply, response) = ::oneshot::channel();
     let envelope = Envelope::ask(info.stamp(), info.correlation_id, msg, reply);
     // Dropping a refused envelope dropped its reply sender: nothing to return but the error.
-    let envelope = match shared.ask_in_place(envelope) {
-        // The actor was idle and ours to run: it handled the ask right here.
-        Ok(handed) => return handed.map(|()| response).map_err(|_| AskError::Stopped),
-        Err(envelope) => envelope,
+    let (slot, envelope) = match shared.ask_in_place(slot, envelope) {
+        InPlace::Ran(handed) => return handed.map(|()| response).map_err(|_| AskError::Stopped),
+        InPlace::NotIdle(slot, envelope) => (slot, envelope),
     };
-    let wake = shared
-        .mailbox
-        .push_reserved_owing_wake(envelope)
+    let wake = slot
+        .push_owing_wake(envelope)
         .map_err(|_| AskError::Stopped)?;
     shared.run_or_wake(wake);
     Ok(response)
@@ -136,18 +142,17 @@ pub(crate) fn tell_to<A: Handler<M>, M: Message>(
 ) -> Result<(), SendError<M>> {
     let stamp = Stamp::new(priority, crate::stats::sample_clock(priority));
     if !mailbox.is_bounded() {
-        // Unbounded: no slot to reserve; a closed mailbox hands the message back on push.
-        return push(mailbox, Envelope::tell(stamp, correlation_id, msg));
+        let slot = mailbox.unbounded_slot();
+        return push(slot, Envelope::tell(stamp, correlation_id, msg));
     }
     let info = stamp.info(std::any::type_name::<M>(), correlation_id);
-    let admitted = try_admit(mailbox, msg, &info).inspect_err(|e| {
-        if let SendError::Full(_) = e {
-            mailbox.stats.record_rejected();
+    match try_admit(mailbox, &info) {
+        Ok(Some(slot)) => push(slot, Envelope::tell(stamp, correlation_id, msg)),
+        Ok(None) => Ok(()),
+        Err(e) => {
+            count_refusal(mailbox, e);
+            Err(refused(e, msg))
         }
-    })?;
-    match admitted {
-        Some(msg) => push(mailbox, Envelope::tell(stamp, correlation_id, msg)),
-        None => Ok(()),
     }
 }
 
@@ -489,12 +494,10 @@ impl<A: Actor> Outgoing<'_, A> {
     {
         let info = self.options.info::<A, M>();
         let mailbox = self.addr.mailbox();
-        match admit(mailbox, msg, &info, true).await? {
-            Some(msg) => push(
-                mailbox,
-                Envelope::tell(info.stamp(), info.correlation_id, msg),
-            ),
-            None => Ok(()),
+        match admit(mailbox, &info, true).await {
+            Ok(Some(slot)) => push(slot, Envelope::tell(info.stamp(), info.correlation_id, msg)),
+            Ok(None) => Ok(()),
+            Err(e) => Err(refused(e, msg)),
         }
     }
 
@@ -514,14 +517,14 @@ impl<A: Actor> Outgoing<'_, A> {
         tokio::task::coop::consume_budget().await;
         let info = self.options.info::<A, M>();
         let response = if !mailbox.is_bounded() {
-            // Unbounded: no slot to reserve, nothing to wait for before the reply.
-            post_ask(shared, msg, &info)?
+            // Unbounded: no room to wait for before the reply.
+            post_ask(shared, mailbox.unbounded_slot(), msg, &info)?
         } else {
-            match admit(mailbox, msg, &info, true).await {
-                Ok(Some(msg)) => post_ask(shared, msg, &info)?,
+            match admit(mailbox, &info, true).await {
+                Ok(Some(slot)) => post_ask(shared, slot, msg, &info)?,
                 Ok(None) => return Err(AskError::Dropped),
-                Err(SendError::Full(_)) => return Err(AskError::Full),
-                Err(SendError::Stopped(_)) => return Err(AskError::Stopped),
+                Err(Refused::Full) => return Err(AskError::Full),
+                Err(Refused::Closed) => return Err(AskError::Stopped),
             }
         };
         response.await.unwrap_or(Err(AskError::NoReply))

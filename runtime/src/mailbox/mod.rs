@@ -85,7 +85,7 @@ pub(crate) struct Mailbox<A: Actor> {
     pub(crate) stats: ActorStats,
     pub(crate) lifecycle: crate::lifecycle::Lifecycle,
     /// An ask handed straight to the idle actor (see [`hand_over`](Self::hand_over)).
-    handoff: handoff::Handoff<A>,
+    handoff: handoff::Handoff<Envelope<A>>,
 }
 
 impl<A: Actor> Mailbox<A> {

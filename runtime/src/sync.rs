@@ -48,8 +48,8 @@ pub(crate) fn register(slot: &AtomicWaker, waker: &std::task::Waker) {
 }
 
 /// One user lane of the mailbox: a crossbeam `SegQueue`, allocated on first use. A `SegQueue`
-/// is two cache-padded words (256 bytes on x86_64); most actors use one or two of their four
-/// user lanes, so allocating lazily keeps an idle actor small.
+/// is two cache-padded words, and its first push allocates a block; most actors use one or two
+/// of their four user lanes, so allocating lazily keeps an idle actor small.
 #[cfg(not(loom))]
 pub(crate) struct Lane<T>(OnceBox<crossbeam_queue::SegQueue<T>>);
 
@@ -109,7 +109,7 @@ impl<T> Lane<T> {
 }
 
 /// The system lane: control signals are rare (a stop, a health check), so a short locked queue
-/// serves them without the ~2 KiB first block of a `SegQueue`. `len` lets the consumer see that
+/// serves them without the first block of a `SegQueue`. `len` lets the consumer see that
 /// it is empty without taking the lock.
 #[cfg(not(loom))]
 pub(crate) struct SignalLane<T> {

@@ -3,8 +3,7 @@
 //!
 //! Only the holder of the actor's drive claim puts an envelope here, and only when every lane is
 //! empty; the actor takes it, ahead of the lanes, during the poll that follows. An actor that
-//! only ever answers asks in place so never creates a lane (a lane's queue is 256 bytes and its
-//! first block 752).
+//! only ever answers asks in place so never creates a lane (a queue and its first block).
 
 use crate::sync::{AtomicBool, Mutex, Ordering};
 

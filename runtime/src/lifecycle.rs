@@ -149,11 +149,18 @@ impl Lifecycle {
 
     /// The pending kill request for incarnation `incarnation`, if any (one for an earlier
     /// incarnation is discarded).
-    #[inline]
-    pub(crate) fn take_kill(&self, incarnation: u64) -> Option<ActorError> {
+    /// `incarnation` is worked out only when a kill is pending.
+    #[inline(always)]
+    pub(crate) fn take_kill(&self, incarnation: impl FnOnce() -> u64) -> Option<ActorError> {
         if !self.kill_pending.load(Ordering::Acquire) {
             return None;
         }
+        self.take_pending_kill(incarnation())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn take_pending_kill(&self, incarnation: u64) -> Option<ActorError> {
         self.kill_pending.store(false, Ordering::Release);
         let (target, error) = self.ending().kill.lock().take()?;
         (target == incarnation).then_some(error)

@@ -78,7 +78,7 @@ impl<A: Actor, F: Future> Future for Killable<'_, A, F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let incarnation = this.mailbox.stats.restarts();
+        let incarnation = || this.mailbox.stats.restarts();
         let killed = |error, incarnation: Pin<&mut current::Scoped<F>>| Killed {
             error,
             correlation: incarnation.correlation(),

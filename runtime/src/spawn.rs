@@ -11,7 +11,6 @@ use crate::{
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Wake;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;

@@ -60,6 +60,7 @@ pub use actor::{Actor, Handler};
 pub use actor_system_macros::Message;
 pub use address::{Addr, Outgoing, SendOptions};
 pub use context::Context;
+pub use current::current_correlation_id;
 pub use dead_letter::{DeadLetter, DeadLetters, DropReason};
 pub use envelope::MessageInfo;
 pub use error::{

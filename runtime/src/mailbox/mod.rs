@@ -462,6 +462,8 @@ impl<A: Actor> Mailbox<A> {
             DropReason::ActorStopped => AskError::Stopped,
             DropReason::HandlerFailed => AskError::NoReply,
             DropReason::DroppedNewest | DropReason::Evicted => AskError::Dropped,
+            // Given by remote nodes, never by a mailbox.
+            DropReason::PeerUnreachable | DropReason::RefusedByPeer => AskError::Dropped,
         });
         self.record_dead_letter(&info, reason);
     }

@@ -1,0 +1,122 @@
+//! Priority across the wire: a `Critical` message queued behind 10,000 `Background` ones for a
+//! peer that is not up yet is the first to arrive once it is.
+//!
+//! Arrival order is read from the receiving node's `remote tell received` trace events (each
+//! carries the message's lane), so the receiving mailbox's own ordering plays no part.
+
+mod common;
+
+use actor_system_remote::{NodeConfig, OutboundConfig, PeerAddr, RemoteNode};
+use actor_system_runtime::{spawn, OverflowStrategy, Priority, RetryConfig};
+use common::{identity, Counter, Order, Tag, WAIT};
+use parking_lot::Mutex;
+use std::time::Duration;
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::Layer;
+
+/// Lanes of the tells the receiving node got, in arrival order.
+static ARRIVALS: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+
+struct Arrivals;
+
+impl<S: tracing::Subscriber> Layer<S> for Arrivals {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        struct Lane(Option<u64>, bool);
+        impl Visit for Lane {
+            fn record_u64(&mut self, field: &Field, value: u64) {
+                if field.name() == "lane" {
+                    self.0 = Some(value);
+                }
+            }
+            fn record_str(&mut self, _: &Field, _: &str) {}
+            fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" && format!("{value:?}") == "remote tell received" {
+                    self.1 = true;
+                }
+            }
+        }
+        if event.metadata().target() != "actor_system::remote" {
+            return;
+        }
+        let mut lane = Lane(None, false);
+        event.record(&mut lane);
+        if let Lane(Some(lane), true) = lane {
+            ARRIVALS.lock().push(lane);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_critical_message_overtakes_ten_thousand_queued_background_ones_on_the_wire() {
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Arrivals)).unwrap();
+    const QUEUED: u32 = 10_000;
+    // B's port and identity are known before it runs: A queues for it while it is down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: actor_system_remote::Multiaddr =
+        format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap();
+    let (a_key, a_id) = identity();
+    let (b_key, b_id) = identity();
+    let a = RemoteNode::start(
+        NodeConfig::new()
+            .keypair(a_key)
+            .peer(PeerAddr {
+                id: b_id,
+                addrs: vec![addr.clone()],
+            })
+            .outbound(OutboundConfig {
+                capacity: 2 * QUEUED as usize,
+                overflow: OverflowStrategy::Reject,
+            })
+            .reconnect(RetryConfig {
+                max_attempts: 200,
+                initial_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(50),
+                multiplier: 2.0,
+                jitter: 0.0,
+            }),
+    )
+    .await
+    .unwrap();
+    let tag = a.recipient::<Tag>(b_id, "counter");
+    for i in 0..QUEUED {
+        tag.tell(Tag(i)).unwrap();
+    }
+    tag.with_priority(Priority::Critical)
+        .tell(Tag(QUEUED))
+        .unwrap();
+    assert_eq!(a.peer_stats(b_id).unwrap().queued, QUEUED as usize + 1);
+
+    let b = RemoteNode::start(NodeConfig::new().keypair(b_key).allow(a_id).listen(addr))
+        .await
+        .unwrap();
+    let counter = spawn(Counter::default()).await.unwrap();
+    b.expose("counter", counter.recipient::<Tag>()).unwrap();
+    b.expose("counter", counter.recipient::<Order>()).unwrap();
+    // A Background ask arrives after every Background tell before it.
+    let handled = a
+        .recipient::<Order>(b_id, "counter")
+        .with_priority(Priority::Background)
+        .ask_timeout(Order, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(handled.len(), QUEUED as usize + 1);
+    assert_eq!(handled[0], QUEUED, "handled first too");
+
+    let arrivals = ARRIVALS.lock().clone();
+    assert_eq!(arrivals.len(), QUEUED as usize + 1);
+    assert_eq!(
+        arrivals[0],
+        Priority::Critical.lane() as u64,
+        "the Critical tell arrived first"
+    );
+    assert!(arrivals[1..]
+        .iter()
+        .all(|l| *l == Priority::Background.lane() as u64));
+    a.shutdown().await;
+    b.shutdown().await;
+}

@@ -5,7 +5,7 @@
 //! [`OutboundConfig`]); what a strategy drops is handed back to the caller, which counts it and
 //! publishes it to dead letters (see [`crate::drops`]).
 
-use crate::wire::{AsLetter, Letter};
+use crate::wire::{self, Address, Letter, Request};
 use crate::{OutboundConfig, RemoteError};
 use actor_system_runtime::{ActorId, DropReason, OverflowStrategy, Priority};
 use libp2p::PeerId;
@@ -38,23 +38,62 @@ pub(crate) struct OutLetter {
     pub payload: Vec<u8>,
 }
 
-impl AsLetter for OutLetter {
-    fn as_letter(&self) -> Letter<'_> {
-        Letter {
-            target: &self.route.target,
-            message: self.route.wire_name,
-            lane: self.priority.lane() as u8,
-            correlation: self.correlation,
-            payload: &self.payload,
-        }
+impl OutLetter {
+    /// Bytes it takes in a frame, at most (its address may be shared with others).
+    pub(crate) fn frame_size(&self) -> usize {
+        self.payload.len() + self.route.target.len() + self.route.wire_name.len() + 40
+    }
+
+    fn address(&self) -> Address<'_> {
+        Address(&self.route.target, self.route.wire_name)
+    }
+
+    fn as_letter(&self, address: u32) -> Letter<'_> {
+        Letter(
+            address,
+            self.priority.lane() as u8,
+            self.correlation,
+            &self.payload,
+        )
+    }
+
+    /// The request frame of this letter as an ask.
+    pub(crate) fn ask_frame(&self) -> Result<Vec<u8>, String> {
+        wire::encode(&Request::Ask(self.address(), self.as_letter(0)))
     }
 }
 
-impl OutLetter {
-    /// Bytes it takes in a frame, about.
-    pub(crate) fn frame_size(&self) -> usize {
-        self.payload.len() + self.route.target.len() + self.route.wire_name.len() + 48
-    }
+/// The request frame of a batch of tells: each address once, letters referring to them.
+pub(crate) fn tells_frame(batch: &[OutLetter]) -> Result<Vec<u8>, String> {
+    let mut addresses: Vec<Address<'_>> = Vec::new();
+    let mut last: Option<(&Arc<Route>, u32)> = None;
+    let letters = batch
+        .iter()
+        .map(|letter| {
+            // Batches mostly go to one address: compare with the last one first.
+            let index = match last {
+                Some((route, index)) if Arc::ptr_eq(route, &letter.route) => index,
+                _ => {
+                    let address = letter.address();
+                    let index = match addresses.iter().position(|a| *a == address) {
+                        Some(i) => i as u32,
+                        None => {
+                            addresses.push(address);
+                            addresses.len() as u32 - 1
+                        }
+                    };
+                    last = Some((&letter.route, index));
+                    index
+                }
+            };
+            letter.as_letter(index)
+        })
+        .collect();
+    let capacity = batch.iter().map(|l| l.payload.len() + 24).sum::<usize>() + 256;
+    wire::encode_into(
+        Vec::with_capacity(capacity),
+        &Request::Tells(addresses, letters),
+    )
 }
 
 /// Where an ask's reply (still encoded) goes.
@@ -98,7 +137,12 @@ pub(crate) struct Pushed {
 #[derive(Debug, Default)]
 struct Lanes {
     lanes: [VecDeque<Item>; 4],
+    /// Items queued, all lanes.
     len: usize,
+    /// Asks queued, per lane.
+    asks: [usize; 4],
+    /// Frame bytes queued, per lane.
+    bytes: [usize; 4],
     closed: bool,
 }
 
@@ -158,7 +202,7 @@ impl Outbound {
             }
         }
         let wake = q.len == 0;
-        q.len += 1;
+        q.add(&item, priority.lane());
         q.lanes[priority.lane()].push_back(item);
         Ok(Pushed { wake, dropped })
     }
@@ -170,30 +214,40 @@ impl Outbound {
     }
 
     /// Take the tells at the front of `lane`, up to `max` of them and about `max_bytes` (at
-    /// least one), stopping at the first ask.
+    /// least one), stopping at the first ask. A lane that fits whole is swapped out at once, so
+    /// that senders never wait for a long copy.
     pub(crate) fn take_tells(&self, lane: usize, max: usize, max_bytes: usize) -> Vec<OutLetter> {
         let mut q = self.lanes.lock();
-        let mut batch = Vec::new();
-        let mut bytes = 0;
-        while batch.len() < max {
-            let Some(Item::Tell(letter)) = q.lanes[lane].front() else {
-                break;
+        let queue = &q.lanes[lane];
+        let taken: VecDeque<Item> =
+            if q.asks[lane] == 0 && q.bytes[lane] <= max_bytes && queue.len() <= max {
+                std::mem::take(&mut q.lanes[lane])
+            } else {
+                let (mut n, mut bytes) = (0, 0);
+                for item in queue {
+                    let Item::Tell(letter) = item else { break };
+                    let more = bytes + letter.frame_size();
+                    if n > 0 && (more > max_bytes || n >= max) {
+                        break;
+                    }
+                    (n, bytes) = (n + 1, more);
+                }
+                q.lanes[lane].drain(..n).collect()
             };
-            bytes += letter.frame_size();
-            if bytes > max_bytes && !batch.is_empty() {
-                break;
-            }
-            let Some(Item::Tell(letter)) = q.lanes[lane].pop_front() else {
-                unreachable!("the front was a tell")
-            };
-            batch.push(letter);
+        for item in &taken {
+            q.remove(item, lane);
         }
-        q.len -= batch.len();
         drop(q);
-        if !batch.is_empty() {
+        if !taken.is_empty() {
             self.space.notify_waiters();
         }
-        batch
+        taken
+            .into_iter()
+            .map(|item| match item {
+                Item::Tell(letter) => letter,
+                Item::Ask(..) => unreachable!("only tells are taken"),
+            })
+            .collect()
     }
 
     /// Take the ask at the front of `lane`, if the front is one.
@@ -202,10 +256,13 @@ impl Outbound {
         if !matches!(q.lanes[lane].front(), Some(Item::Ask(..))) {
             return None;
         }
-        let Some(Item::Ask(letter, reply)) = q.lanes[lane].pop_front() else {
+        let Some(item) = q.lanes[lane].pop_front() else {
             unreachable!("the front was an ask")
         };
-        q.len -= 1;
+        q.remove(&item, lane);
+        let Item::Ask(letter, reply) = item else {
+            unreachable!("the front was an ask")
+        };
         drop(q);
         self.space.notify_waiters();
         Some((letter, reply))
@@ -221,6 +278,8 @@ impl Outbound {
         let mut q = self.lanes.lock();
         q.closed |= close;
         q.len = 0;
+        q.asks = [0; 4];
+        q.bytes = [0; 4];
         let items = q.lanes.iter_mut().flat_map(|lane| lane.drain(..)).collect();
         drop(q);
         self.space.notify_waiters();
@@ -229,6 +288,20 @@ impl Outbound {
 }
 
 impl Lanes {
+    /// Count `item`, queued in `lane`.
+    fn add(&mut self, item: &Item, lane: usize) {
+        self.len += 1;
+        self.bytes[lane] += item.letter().frame_size();
+        self.asks[lane] += matches!(item, Item::Ask(..)) as usize;
+    }
+
+    /// Uncount `item`, taken out of `lane`.
+    fn remove(&mut self, item: &Item, lane: usize) {
+        self.len -= 1;
+        self.bytes[lane] -= item.letter().frame_size();
+        self.asks[lane] -= matches!(item, Item::Ask(..)) as usize;
+    }
+
     /// Evict the oldest item of the lowest non-empty lane at or below `priority`, never a
     /// `Critical` one.
     fn evict_below(&mut self, priority: Priority) -> Option<Item> {
@@ -237,9 +310,11 @@ impl Lanes {
             .into_iter()
             .rev()
             .filter(|p| *p <= highest)
-            .find(|p| !self.lanes[p.lane()].is_empty())?;
-        self.len -= 1;
-        self.lanes[lane.lane()].pop_front()
+            .find(|p| !self.lanes[p.lane()].is_empty())?
+            .lane();
+        let victim = self.lanes[lane].pop_front()?;
+        self.remove(&victim, lane);
+        Some(victim)
     }
 }
 

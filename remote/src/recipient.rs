@@ -78,7 +78,7 @@ impl<M: RemoteMessage> RemoteRecipient<M> {
         if self.shared.is_stopped() {
             return Err(RemoteError::NodeStopped);
         }
-        let payload = wire::encode(msg).map_err(RemoteError::Codec)?;
+        let payload = wire::encode_into(Vec::with_capacity(64), msg).map_err(RemoteError::Codec)?;
         let max = self.shared.settings.max_message_size;
         if payload.len() > max {
             return Err(RemoteError::TooLarge {
@@ -114,13 +114,18 @@ impl<M: RemoteMessage> RemoteRecipient<M> {
     }
 
     /// Queue `item`, waiting for room while the outbound queue is full under `Backpressure`.
-    async fn enqueue_waiting(&self, mut item: Item) -> Result<(), RemoteError> {
+    async fn enqueue_waiting(&self, item: Item) -> Result<(), RemoteError> {
+        let mut item = match self.shared.enqueue(&self.link, item) {
+            Err(Refused::Full(back)) if self.link.queue.applies_backpressure() => back,
+            result => return result.map_err(|r| Shared::refused_error(&r)),
+        };
         loop {
+            // Registered before trying again, so that room made in between is not missed.
             let space = self.link.queue.space.notified();
             tokio::pin!(space);
             space.as_mut().enable();
             match self.shared.enqueue(&self.link, item) {
-                Err(Refused::Full(back)) if self.link.queue.applies_backpressure() => {
+                Err(Refused::Full(back)) => {
                     item = back;
                     space.await;
                 }

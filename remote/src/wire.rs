@@ -10,55 +10,39 @@
 //! as its type is refused alone, without failing the others of its batch.
 
 use crate::Refusal;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Name of the request-response protocol (bumped when the frames change incompatibly).
 pub(crate) const PROTOCOL: &str = "/alys/actor-remote/1";
 
-/// One message as it travels: to whom, what, in which lane, with which correlation id.
+/// Where messages go: the name the target actor is exposed under, and the message's wire
+/// name. A frame lists each once; its letters refer to them by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Address<'a>(pub &'a str, pub &'a str);
+
+/// One message: its address's index in the frame, its lane (0 `Critical` to 3 `Background`),
+/// its correlation id, and the message itself, encoded. Written as a CBOR array: no field
+/// names on the wire.
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct Letter<'a> {
-    /// The name the target actor is exposed under.
-    pub target: &'a str,
-    /// The message's wire name.
-    pub message: &'a str,
-    /// Its lane: 0 (`Critical`) to 3 (`Background`).
-    pub lane: u8,
-    /// Correlation id, if it has one.
-    pub correlation: Option<Uuid>,
-    /// The message, encoded.
-    #[serde(with = "serde_bytes")]
-    pub payload: &'a [u8],
-}
+pub(crate) struct Letter<'a>(
+    pub u32,
+    pub u8,
+    pub Option<Uuid>,
+    #[serde(borrow, with = "serde_bytes")] pub &'a [u8],
+);
 
-/// A request as received.
-#[derive(Debug, Deserialize)]
+/// A request.
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum Request<'a> {
-    /// Tells, in queue order: answered with [`Response::Accepted`] once queued.
-    #[serde(borrow)]
-    Tells(Vec<Letter<'a>>),
-    /// One ask: answered with [`Response::Reply`] once handled.
-    #[serde(borrow)]
-    Ask(Letter<'a>),
-}
-
-/// A request as sent: [`Request`]'s encoding, written from borrowed letters.
-#[derive(Serialize)]
-pub(crate) enum RequestRef<'a, L: AsLetter> {
-    /// See [`Request::Tells`].
-    Tells(#[serde(serialize_with = "letters")] &'a [L]),
-    /// See [`Request::Ask`].
-    Ask(Letter<'a>),
-}
-
-/// Something that can be written as a [`Letter`].
-pub(crate) trait AsLetter {
-    fn as_letter(&self) -> Letter<'_>;
-}
-
-fn letters<S: Serializer, L: AsLetter>(batch: &&[L], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(batch.iter().map(AsLetter::as_letter))
+    /// Tells in queue order, and the addresses they use: answered with
+    /// [`Response::Accepted`] once queued.
+    Tells(
+        #[serde(borrow)] Vec<Address<'a>>,
+        #[serde(borrow)] Vec<Letter<'a>>,
+    ),
+    /// One ask (its letter's index is unused): answered with [`Response::Reply`] once handled.
+    Ask(#[serde(borrow)] Address<'a>, #[serde(borrow)] Letter<'a>),
 }
 
 /// A response.
@@ -97,35 +81,26 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, Strin
 mod tests {
     use super::*;
 
-    struct Owned(String, Vec<u8>);
-    impl AsLetter for Owned {
-        fn as_letter(&self) -> Letter<'_> {
-            Letter {
-                target: &self.0,
-                message: "test.M.v1",
-                lane: 3,
-                correlation: Some(Uuid::from_u128(7)),
-                payload: &self.1,
-            }
-        }
-    }
-
     #[test]
-    fn a_batch_written_from_borrowed_letters_reads_back() {
-        let batch = [
-            Owned("chain".into(), vec![1, 2, 3]),
-            Owned("x".into(), vec![]),
+    fn frames_read_back_borrowing_from_the_bytes() {
+        let payload = [1u8, 2, 3];
+        let addresses = vec![Address("chain", "test.M.v1"), Address("x", "test.N.v1")];
+        let letters = vec![
+            Letter(0, 3, Some(Uuid::from_u128(7)), &payload),
+            Letter(1, 0, None, &[]),
         ];
-        let bytes = encode(&RequestRef::Tells(&batch)).unwrap();
-        let Request::Tells(letters) = decode::<Request>(&bytes).unwrap() else {
+        let bytes = encode(&Request::Tells(addresses.clone(), letters)).unwrap();
+        let Request::Tells(read, letters) = decode::<Request>(&bytes).unwrap() else {
             panic!("not a batch")
         };
-        assert_eq!(letters.len(), 2);
-        assert_eq!(letters[0].target, "chain");
-        assert_eq!(letters[0].payload, &[1, 2, 3]);
-        assert_eq!(letters[1].correlation, Some(Uuid::from_u128(7)));
-        let ask = encode(&RequestRef::<Owned>::Ask(batch[0].as_letter())).unwrap();
-        assert!(matches!(decode::<Request>(&ask), Ok(Request::Ask(l)) if l.lane == 3));
+        assert_eq!(read, addresses);
+        assert_eq!(letters[0].3, &[1, 2, 3]);
+        assert_eq!(letters[0].2, Some(Uuid::from_u128(7)));
+        assert_eq!((letters[1].0, letters[1].1), (1, 0));
+        let ask = encode(&Request::Ask(addresses[0], Letter(0, 2, None, &payload))).unwrap();
+        assert!(
+            matches!(decode::<Request>(&ask), Ok(Request::Ask(a, l)) if a.0 == "chain" && l.1 == 2)
+        );
     }
 
     #[test]

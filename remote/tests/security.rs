@@ -148,21 +148,23 @@ fn byte_string(payload: &[u8]) -> Vec<u8> {
     cbor4ii::serde::to_vec(Vec::new(), &serde_bytes::Bytes::new(payload)).unwrap()
 }
 
-/// The frames, as the node reads them (the crate keeps its own types private).
+/// The frames, as the node reads them (the crate keeps its own types private): an address is
+/// (exposed name, wire name); a letter is (address index, lane, correlation id, payload).
+#[derive(Serialize, Clone, Copy)]
+struct Address<'a>(&'a str, &'a str);
+
 #[derive(Serialize)]
-struct Letter<'a> {
-    target: &'a str,
-    message: &'a str,
-    lane: u8,
-    correlation: Option<uuid::Uuid>,
-    #[serde(with = "serde_bytes")]
-    payload: &'a [u8],
-}
+struct Letter<'a>(
+    u32,
+    u8,
+    Option<uuid::Uuid>,
+    #[serde(with = "serde_bytes")] &'a [u8],
+);
 
 #[derive(Serialize)]
 enum Request<'a> {
-    Tells(Vec<Letter<'a>>),
-    Ask(Letter<'a>),
+    Tells(Vec<Address<'a>>, Vec<Letter<'a>>),
+    Ask(Address<'a>, Letter<'a>),
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -179,17 +181,6 @@ fn frame(request: &Request) -> Vec<u8> {
 fn response(bytes: &[u8]) -> Response {
     let inner: serde_bytes::ByteBuf = cbor4ii::serde::from_slice(bytes).unwrap();
     cbor4ii::serde::from_slice(&inner).unwrap()
-}
-
-/// An ask of `Get` (its encoding in `payload`) to `target`.
-fn get<'a>(target: &'a str, payload: &'a [u8]) -> Letter<'a> {
-    Letter {
-        target,
-        message: "test.Get.v1",
-        lane: 2,
-        correlation: None,
-        payload,
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -250,28 +241,20 @@ async fn garbage_and_oversized_frames_from_a_raw_client_are_refused_without_a_cr
         .await
         .is_err());
     // A letter over the message limit, one for a message type not exposed, one that does not
-    // decode as its type, and a good one: each answered on its own.
+    // decode as its type, one in no lane, one with no address: each refused on its own.
     let big = vec![0u8; 2048];
-    let unit = cbor4ii::serde::to_vec(Vec::new(), &Get).unwrap();
-    let get = |target| get(target, &unit);
-    let batch = Request::Tells(vec![
-        Letter {
-            payload: &big,
-            ..get("counter")
-        },
-        Letter {
-            message: "test.Nope.v1",
-            ..get("counter")
-        },
-        Letter {
-            payload: b"\xff",
-            ..get("counter")
-        },
-        Letter {
-            lane: 9,
-            ..get("counter")
-        },
-    ]);
+    let get = cbor4ii::serde::to_vec(Vec::new(), &Get).unwrap();
+    let counter = Address("counter", "test.Get.v1");
+    let batch = Request::Tells(
+        vec![counter, Address("counter", "test.Nope.v1")],
+        vec![
+            Letter(0, 2, None, &big),
+            Letter(1, 2, None, &get),
+            Letter(0, 2, None, b"\xff"),
+            Letter(0, 9, None, &get),
+            Letter(7, 2, None, &get),
+        ],
+    );
     let answer = response(&request(&mut raw, b_id, frame(&batch)).await.unwrap());
     let Response::Accepted(refused) = answer else {
         panic!("{answer:?}")
@@ -288,13 +271,17 @@ async fn garbage_and_oversized_frames_from_a_raw_client_are_refused_without_a_cr
     ));
     assert!(matches!(refused[1], (1, Refusal::UnknownMessage { .. })));
     assert!(matches!(refused[2], (2, Refusal::Malformed(_))));
-    assert!(matches!(refused[3], (3, Refusal::Malformed(_))));
-    // The connection is not poisoned: a good ask on it is answered.
-    let answer = response(
-        &request(&mut raw, b_id, frame(&Request::Ask(get("counter"))))
-            .await
-            .unwrap(),
+    assert!(
+        matches!(refused[3], (3, Refusal::Malformed(_))),
+        "no lane 9"
     );
+    assert!(
+        matches!(refused[4], (4, Refusal::Malformed(_))),
+        "no address 7"
+    );
+    // The connection is not poisoned: a good ask on it is answered.
+    let ask = Request::Ask(counter, Letter(0, 2, None, &get));
+    let answer = response(&request(&mut raw, b_id, frame(&ask)).await.unwrap());
     let Response::Reply(reply) = answer else {
         panic!("{answer:?}")
     };
@@ -303,8 +290,8 @@ async fn garbage_and_oversized_frames_from_a_raw_client_are_refused_without_a_cr
     let stats = eventually(&b, |s| s.failed_streams >= 2).await;
     assert!(stats.failed_streams >= 2, "{stats:?}");
     assert_eq!((stats.oversized, stats.unknown), (1, 1), "{stats:?}");
-    assert!(stats.malformed >= 3, "{stats:?}");
+    assert!(stats.malformed >= 4, "{stats:?}");
     let from_raw = b.peer_stats(raw_id).unwrap();
-    assert!(from_raw.refused >= 5, "{from_raw:?}");
+    assert!(from_raw.refused >= 6, "{from_raw:?}");
     b.shutdown().await;
 }

@@ -10,7 +10,7 @@
 use super::Driver;
 use crate::exposed::{BoxFuture, Inbound};
 use crate::shared::Shared;
-use crate::wire::{self, Letter, Request, Response};
+use crate::wire::{self, Address, Letter, Request, Response};
 use crate::Refusal;
 use actor_system_runtime::Priority;
 use libp2p::request_response::ResponseChannel;
@@ -30,27 +30,44 @@ pub(super) enum Answer {
     Reply(Result<Vec<u8>, Refusal>),
 }
 
-/// The exposed entry a letter is for, checked against the limits.
-fn route(shared: &Shared, letter: &Letter<'_>) -> Result<(Arc<dyn Inbound>, Priority), Refusal> {
+/// The exposed entries a frame's addresses name (each looked up once per frame).
+type Targets = Vec<Result<Arc<dyn Inbound>, Refusal>>;
+
+fn targets(shared: &Shared, addresses: &[Address<'_>]) -> Targets {
+    addresses
+        .iter()
+        .map(|Address(target, message)| shared.registry.lookup(target, message))
+        .collect()
+}
+
+/// The entry and lane of `letter`, checked against the limits.
+fn route(
+    shared: &Shared,
+    targets: &Targets,
+    letter: &Letter<'_>,
+) -> Result<(Arc<dyn Inbound>, Priority), Refusal> {
     let counters = &shared.counters;
+    let Letter(address, lane, _, payload) = *letter;
     let max = shared.settings.max_message_size;
-    if letter.payload.len() > max {
+    if payload.len() > max {
         counters.oversized.fetch_add(1, Relaxed);
         return Err(Refusal::TooLarge {
-            size: letter.payload.len() as u64,
+            size: payload.len() as u64,
             max: max as u64,
         });
     }
-    let Some(lane) = Priority::from_lane(letter.lane as usize) else {
+    let (Some(target), Some(lane)) = (
+        targets.get(address as usize),
+        Priority::from_lane(lane as usize),
+    ) else {
         counters.malformed.fetch_add(1, Relaxed);
-        return Err(Refusal::Malformed(format!("no lane {}", letter.lane)));
+        return Err(Refusal::Malformed(format!(
+            "no address {address} or lane {lane}"
+        )));
     };
-    let inbound = shared
-        .registry
-        .lookup(letter.target, letter.message)
-        .inspect_err(|_| {
-            counters.unknown.fetch_add(1, Relaxed);
-        })?;
+    let inbound = target.clone().inspect_err(|_| {
+        counters.unknown.fetch_add(1, Relaxed);
+    })?;
     Ok((inbound, lane))
 }
 
@@ -64,8 +81,8 @@ fn refused(shared: &Shared, peer: &PeerId, refusal: &Refusal) {
     }
 }
 
-/// Deliver the tells of `letters` from `start` on, waiting for room where a mailbox applies
-/// backpressure; the refusals, by index in the batch.
+/// Deliver the tells of the batch in `request` from `start` on, waiting for room where a
+/// mailbox applies backpressure; the refusals, by index in the batch.
 async fn send_rest(
     shared: Arc<Shared>,
     peer: PeerId,
@@ -73,13 +90,14 @@ async fn send_rest(
     start: usize,
 ) -> Vec<(u32, Refusal)> {
     let mut refusals = Vec::new();
-    let Ok(Request::Tells(letters)) = wire::decode::<Request>(&request) else {
+    let Ok(Request::Tells(addresses, letters)) = wire::decode::<Request>(&request) else {
         return refusals;
     };
+    let targets = targets(&shared, &addresses);
     let mut waits: Vec<(u32, BoxFuture<Result<(), Refusal>>)> = Vec::new();
     for (i, letter) in letters.iter().enumerate().skip(start) {
-        let sent = route(&shared, letter)
-            .and_then(|(inbound, lane)| inbound.send(letter.payload, lane, letter.correlation));
+        let sent = route(&shared, &targets, letter)
+            .and_then(|(inbound, lane)| inbound.send(letter.3, lane, letter.2));
         match sent {
             Ok(wait) => waits.push((i as u32, wait)),
             Err(r) => refusals.push((i as u32, r)),
@@ -121,15 +139,15 @@ impl Driver {
                 tracing::debug!(target: "actor_system::remote", %peer, %refusal, "malformed request");
                 self.answer(channel, Answer::Reply(Err(refusal)));
             }
-            Ok(Request::Tells(letters)) => {
+            Ok(Request::Tells(addresses, letters)) => {
                 link.metrics.received(letters.len() as u64, size);
+                let targets = targets(&shared, &addresses);
                 let mut refusals = Vec::new();
                 let mut backpressured = None;
                 for (i, letter) in letters.iter().enumerate() {
-                    tracing::trace!(target: "actor_system::remote", %peer, target_actor = letter.target, message = letter.message, lane = letter.lane, correlation_id = ?letter.correlation, "remote tell received");
-                    let told = route(&shared, letter).and_then(|(inbound, lane)| {
-                        inbound.tell(letter.payload, lane, letter.correlation)
-                    });
+                    tracing::trace!(target: "actor_system::remote", %peer, address = letter.0, lane = letter.1, correlation_id = ?letter.2, "remote tell received");
+                    let told = route(&shared, &targets, letter)
+                        .and_then(|(inbound, lane)| inbound.tell(letter.3, lane, letter.2));
                     match told {
                         Ok(()) => {}
                         Err(Refusal::Full) => {
@@ -151,12 +169,13 @@ impl Driver {
                     })),
                 }
             }
-            Ok(Request::Ask(letter)) => {
+            Ok(Request::Ask(address, letter)) => {
                 link.metrics.received(1, size);
-                tracing::debug!(target: "actor_system::remote", %peer, target_actor = letter.target, message = letter.message, correlation_id = ?letter.correlation, "remote ask received");
-                let asked = route(&shared, &letter).and_then(|(inbound, lane)| {
-                    inbound.ask(letter.payload, lane, letter.correlation)
-                });
+                tracing::debug!(target: "actor_system::remote", %peer, target_actor = address.0, message = address.1, correlation_id = ?letter.2, "remote ask received");
+                let targets = targets(&shared, &[address]);
+                let letter = Letter(0, letter.1, letter.2, letter.3);
+                let asked = route(&shared, &targets, &letter)
+                    .and_then(|(inbound, lane)| inbound.ask(letter.3, lane, letter.2));
                 match asked {
                     Ok(reply) => self.pending.push(Box::pin(async move {
                         let reply = reply.await;

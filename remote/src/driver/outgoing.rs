@@ -9,9 +9,9 @@
 //!   a failed request dead-letters its tells and fails its ask.
 
 use super::Driver;
-use crate::outbound::{OutLetter, ReplyTo};
+use crate::outbound::{self, OutLetter, ReplyTo};
 use crate::shared::Shared;
-use crate::wire::{self, AsLetter, RequestRef, Response};
+use crate::wire::{self, Response};
 use crate::{drops, RemoteError};
 use actor_system_runtime::{AskError, DropReason, Priority};
 use libp2p::request_response::{OutboundFailure, OutboundRequestId};
@@ -112,11 +112,7 @@ impl Driver {
         if letters.is_empty() {
             return;
         }
-        let capacity = letters.iter().map(OutLetter::frame_size).sum::<usize>() + 16;
-        let bytes = match wire::encode_into(
-            Vec::with_capacity(capacity),
-            &RequestRef::Tells(&letters),
-        ) {
+        let bytes = match outbound::tells_frame(&letters) {
             Ok(bytes) => bytes,
             Err(e) => {
                 tracing::error!(target: "actor_system::remote", %peer, error = %e, "could not encode a batch");
@@ -159,7 +155,7 @@ impl Driver {
             // The asker gave up (timed out or was dropped) while it waited here: nothing to do.
             return;
         }
-        let bytes = match wire::encode(&RequestRef::<OutLetter>::Ask(letter.as_letter())) {
+        let bytes = match letter.ask_frame() {
             Ok(bytes) => bytes,
             Err(e) => {
                 let _ = reply.send(Err(RemoteError::Codec(e)));

@@ -1,10 +1,12 @@
-//! The node example end to end: 20 blocks with storage faults injected, the database read back,
-//! and the real Prometheus endpoint scraped.
+//! The node example end to end: 20 blocks with storage faults injected, the database read back
+//! (reopened by every restart), the real Prometheus endpoint scraped, and a rerun on the same
+//! data directory resuming from the stored tip.
 
-#[path = "../examples/alys_node/node.rs"]
+#[path = "../examples/alys_node/app.rs"]
 #[allow(dead_code)]
-mod node;
+mod app;
 
+use app::{node, storage};
 use std::io::{Read, Write};
 use std::time::Duration;
 
@@ -35,16 +37,27 @@ fn sample(text: &str, metric: &str, label: &str) -> Option<f64> {
         .find_map(|l| l.rsplit(' ').next()?.parse().ok())
 }
 
+fn config(data: &std::path::Path, blocks: u64, fail_every: u64) -> node::NodeConfig {
+    node::NodeConfig {
+        node_index: 0,
+        blocks,
+        block_interval: Duration::from_millis(30),
+        data_dir: data.to_path_buf(),
+        fail_storage_every: fail_every,
+        metrics_addr: None,
+        listen: None,
+        peers: Vec::new(),
+        follow_timeout: Duration::from_secs(60),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_survives_storage_faults_loses_no_block_and_exports_metrics() {
     let data = tempfile::tempdir().unwrap();
     let metrics_addr = free_port();
     let summary = node::run(node::NodeConfig {
-        blocks: 20,
-        block_interval: Duration::from_millis(30),
-        data_dir: data.path().to_path_buf(),
-        fail_storage_every: 5,
         metrics_addr: Some(metrics_addr),
+        ..config(data.path(), 20, 5)
     })
     .await
     .unwrap();
@@ -59,13 +72,15 @@ async fn node_survives_storage_faults_loses_no_block_and_exports_metrics() {
         "each storage failure was one restart"
     );
     assert_eq!(summary.messages_dropped, 0);
-    // Read the database back: heights 1..=20, all present, in order.
+    // Read the database back: heights 1..=20, all present, in order, each linked to its parent.
+    assert!(summary.ok(), "{summary}");
     assert_eq!(summary.heights_in_db, (1..=20).collect::<Vec<u64>>());
-    let db = redb::Database::open(data.path().join("chain.redb")).unwrap();
     assert_eq!(
-        node::read_heights(&db).unwrap(),
+        storage::read_heights(&data.path().join("chain.redb")).unwrap(),
         (1..=20).collect::<Vec<u64>>()
     );
+    // Peg-ins every 5th block, signed by the one-member federation.
+    assert_eq!(summary.peg_ins.len(), 4);
 
     let text = scrape(metrics_addr);
     assert!(
@@ -88,4 +103,23 @@ async fn node_survives_storage_faults_loses_no_block_and_exports_metrics() {
     ] {
         assert!(text.contains(name), "{name} missing from /metrics");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_on_the_same_data_dir_resumes_from_the_stored_tip_with_distinct_hashes() {
+    let data = tempfile::tempdir().unwrap();
+    let first = node::run(config(data.path(), 6, 0)).await.unwrap();
+    assert!(first.ok(), "{first}");
+    let second = node::run(config(data.path(), 4, 0)).await.unwrap();
+    assert!(second.ok(), "{second}");
+    assert_eq!(second.blocks_produced, 4);
+    assert_eq!(second.heights_in_db, (1..=10).collect::<Vec<u64>>());
+    let db = redb::Database::open(data.path().join("chain.redb")).unwrap();
+    let blocks = storage::read_blocks(&db).unwrap();
+    assert!(
+        storage::chain_is_linked(&blocks),
+        "each block's parent is the one below it"
+    );
+    let hashes: std::collections::HashSet<_> = blocks.iter().map(|b| b.hash).collect();
+    assert_eq!(hashes.len(), 10, "every block has its own hash");
 }

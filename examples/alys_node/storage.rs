@@ -103,15 +103,23 @@ impl Handler<StoreBlock> for StorageActor {
     }
 }
 
-fn write(db: &Database, block: &StoredBlock) -> Result<(), redb::Error> {
+/// redb's errors are large: boxed, so that a result stays small.
+pub type DbResult<T> = Result<T, Box<redb::Error>>;
+
+fn boxed<E: Into<redb::Error>>(e: E) -> Box<redb::Error> {
+    Box::new(e.into())
+}
+
+fn write(db: &Database, block: &StoredBlock) -> DbResult<()> {
     let mut value = [0u8; 64];
     value[..32].copy_from_slice(&block.hash);
     value[32..].copy_from_slice(&block.parent);
-    let tx = db.begin_write()?;
-    tx.open_table(BLOCKS)?
-        .insert(block.height, value.as_slice())?;
-    tx.commit()?;
-    Ok(())
+    let tx = db.begin_write().map_err(boxed)?;
+    tx.open_table(BLOCKS)
+        .map_err(boxed)?
+        .insert(block.height, value.as_slice())
+        .map_err(boxed)?;
+    tx.commit().map_err(boxed)
 }
 
 /// The heights stored, in order (asked across nodes, in the lane of the blocks before it).
@@ -168,16 +176,16 @@ impl Handler<GetBlocks> for StorageActor {
 }
 
 /// Every block in `db`, in height order.
-pub fn read_blocks(db: &Database) -> Result<Vec<StoredBlock>, redb::Error> {
-    let tx = db.begin_read()?;
+pub fn read_blocks(db: &Database) -> DbResult<Vec<StoredBlock>> {
+    let tx = db.begin_read().map_err(boxed)?;
     let table = match tx.open_table(BLOCKS) {
         Ok(t) => t,
         Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(boxed(e)),
     };
     let mut blocks = Vec::new();
-    for entry in table.iter()? {
-        let (height, value) = entry?;
+    for entry in table.iter().map_err(boxed)? {
+        let (height, value) = entry.map_err(boxed)?;
         let value = value.value();
         let mut block = StoredBlock {
             height: height.value(),
@@ -192,8 +200,8 @@ pub fn read_blocks(db: &Database) -> Result<Vec<StoredBlock>, redb::Error> {
 }
 
 /// Heights stored in the database file at `path` (opened and closed here).
-pub fn read_heights(path: &Path) -> Result<Vec<u64>, redb::Error> {
-    let db = Database::open(path)?;
+pub fn read_heights(path: &Path) -> DbResult<Vec<u64>> {
+    let db = Database::open(path).map_err(boxed)?;
     Ok(read_blocks(&db)?.iter().map(|b| b.height).collect())
 }
 

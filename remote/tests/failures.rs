@@ -6,34 +6,13 @@ mod common;
 use actor_system_remote::{NodeConfig, OutboundConfig, PeerAddr, RemoteError, RemoteNode};
 use actor_system_runtime::{
     spawn, Actor, AskError, Context, DeadLetters, DropReason, Handler, Message, OverflowStrategy,
-    Priority, RetryConfig,
+    Priority,
 };
-use common::{identity, Add, Counter, Get, Pair, WAIT};
+use common::{free_address, identity, peer_at, quick, Add, Counter, Get, Pair, WAIT};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
-
-/// Fast reconnection for tests: `attempts` dials, 10 ms apart at first.
-fn quick(attempts: u32) -> RetryConfig {
-    RetryConfig {
-        max_attempts: attempts,
-        initial_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(40),
-        multiplier: 2.0,
-        jitter: 0.0,
-    }
-}
-
-/// An address nothing listens on.
-fn dead_address() -> actor_system_remote::Multiaddr {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap()
-}
 
 /// Never answers: it signals that it got the message, then waits for good.
 struct Staller(Arc<Notify>);
@@ -113,10 +92,7 @@ async fn an_unreachable_peer_fails_asks_and_dead_letters_tells_with_a_reason() {
     let mut letters = sink.subscribe();
     let a = RemoteNode::start(
         NodeConfig::new()
-            .peer(PeerAddr {
-                id: b_id,
-                addrs: vec![dead_address()],
-            })
+            .peer(peer_at(b_id, &free_address()))
             .reconnect(quick(3))
             .dead_letters(sink.clone()),
     )
@@ -147,7 +123,7 @@ async fn an_unreachable_peer_fails_asks_and_dead_letters_tells_with_a_reason() {
 async fn a_restarted_peer_keeps_its_id_and_is_reconnected_with_backoff() {
     let dir = tempfile::tempdir().unwrap();
     let (a_key, a_id) = identity();
-    let addr = dead_address();
+    let addr = free_address();
     let start_b = || async {
         let b = RemoteNode::start(
             NodeConfig::new()
@@ -167,10 +143,7 @@ async fn a_restarted_peer_keeps_its_id_and_is_reconnected_with_backoff() {
     let a = RemoteNode::start(
         NodeConfig::new()
             .keypair(a_key)
-            .peer(PeerAddr {
-                id: b_id,
-                addrs: vec![addr.clone()],
-            })
+            .peer(peer_at(b_id, &addr))
             .reconnect(quick(100)),
     )
     .await
@@ -203,10 +176,7 @@ async fn an_overflowing_outbound_queue_follows_its_policy_and_dead_letters_every
     let sink = DeadLetters::new(64);
     let a = RemoteNode::start(
         NodeConfig::new()
-            .peer(PeerAddr {
-                id: b_id,
-                addrs: vec![dead_address()],
-            })
+            .peer(peer_at(b_id, &free_address()))
             .reconnect(quick(1_000))
             .outbound(OutboundConfig {
                 capacity: 10,
@@ -233,10 +203,7 @@ async fn an_overflowing_outbound_queue_follows_its_policy_and_dead_letters_every
     let (_, c_id) = identity();
     let b = RemoteNode::start(
         NodeConfig::new()
-            .peer(PeerAddr {
-                id: c_id,
-                addrs: vec![dead_address()],
-            })
+            .peer(peer_at(c_id, &free_address()))
             .reconnect(quick(1_000))
             .outbound(OutboundConfig {
                 capacity: 1,

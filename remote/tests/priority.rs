@@ -6,11 +6,10 @@
 
 mod common;
 
-use actor_system_remote::{NodeConfig, OutboundConfig, PeerAddr, RemoteNode};
-use actor_system_runtime::{spawn, OverflowStrategy, Priority, RetryConfig};
-use common::{identity, Counter, Order, Tag, WAIT};
+use actor_system_remote::{NodeConfig, OutboundConfig, RemoteNode};
+use actor_system_runtime::{spawn, OverflowStrategy, Priority};
+use common::{free_address, identity, peer_at, quick, Counter, Order, Tag, WAIT};
 use parking_lot::Mutex;
-use std::time::Duration;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;
@@ -52,33 +51,18 @@ async fn a_critical_message_overtakes_ten_thousand_queued_background_ones_on_the
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Arrivals)).unwrap();
     const QUEUED: u32 = 10_000;
     // B's port and identity are known before it runs: A queues for it while it is down.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: actor_system_remote::Multiaddr =
-        format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap();
+    let addr = free_address();
     let (a_key, a_id) = identity();
     let (b_key, b_id) = identity();
     let a = RemoteNode::start(
         NodeConfig::new()
             .keypair(a_key)
-            .peer(PeerAddr {
-                id: b_id,
-                addrs: vec![addr.clone()],
-            })
+            .peer(peer_at(b_id, &addr))
             .outbound(OutboundConfig {
                 capacity: 2 * QUEUED as usize,
                 overflow: OverflowStrategy::Reject,
             })
-            .reconnect(RetryConfig {
-                max_attempts: 200,
-                initial_delay: Duration::from_millis(10),
-                max_delay: Duration::from_millis(50),
-                multiplier: 2.0,
-                jitter: 0.0,
-            }),
+            .reconnect(quick(200)),
     )
     .await
     .unwrap();

@@ -1,7 +1,7 @@
 //! The floor: libp2p request-response with libp2p's CBOR codec on the node's transport, no
 //! actors. The server answers from its swarm's event loop; the client drives its own swarm.
 
-use crate::{on_a_worker, until_stdin_closes, Server, System};
+use crate::{against, counted, until_stdin_closes, Server, System};
 use actor_system_remote::build_swarm;
 use libp2p::futures::StreamExt;
 use libp2p::request_response::{self, cbor, Event, Message, ProtocolSupport};
@@ -132,8 +132,7 @@ async fn call(swarm: &mut Swarm<Rpc>, peer: PeerId, request: Request) -> Respons
 
 /// `n` tells of `1`, `per_request` to a request, `window` requests in flight; then the total.
 fn tell(server: &Server, n: u64, per_request: u64, window: u64) -> Duration {
-    let (addr, peer) = (server.addr.clone(), server.peer.clone());
-    on_a_worker(async move {
+    against(server, |addr, peer| async move {
         let (mut swarm, peer) = client(addr, peer).await;
         let Response::Value(before) = call(&mut swarm, peer, Request::Total).await else {
             panic!("no total")
@@ -155,15 +154,12 @@ fn tell(server: &Server, n: u64, per_request: u64, window: u64) -> Duration {
         let Response::Value(after) = call(&mut swarm, peer, Request::Total).await else {
             panic!("no total")
         };
-        let elapsed = start.elapsed();
-        assert_eq!(after - before, n, "every tell counted");
-        elapsed
+        counted(start, before, after, n)
     })
 }
 
 fn ask(server: &Server, n: u64) -> Duration {
-    let (addr, peer) = (server.addr.clone(), server.peer.clone());
-    on_a_worker(async move {
+    against(server, |addr, peer| async move {
         let (mut swarm, peer) = client(addr, peer).await;
         call(&mut swarm, peer, Request::Total).await;
         let start = Instant::now();

@@ -2,7 +2,7 @@
 //! transport (`build_swarm`), loopback only: the server registers a counting actor in kameo's
 //! registry, the client looks it up and sends to it.
 
-use crate::{on_a_worker, until_stdin_closes, Server, System};
+use crate::{against, counted, until_stdin_closes, Server, System};
 use actor_system_remote::build_swarm;
 use kameo::actor::{RemoteActorRef, Spawn};
 use kameo::message::{Context, Message};
@@ -120,8 +120,7 @@ async fn client(addr: String, peer: String) -> RemoteActorRef<Counter> {
 }
 
 fn tell(server: &Server, n: u64) -> Duration {
-    let (addr, peer) = (server.addr.clone(), server.peer.clone());
-    on_a_worker(async move {
+    against(server, |addr, peer| async move {
         let counter = client(addr, peer).await;
         let before = counter.ask(&Total).await.expect("total");
         let start = Instant::now();
@@ -129,15 +128,12 @@ fn tell(server: &Server, n: u64) -> Duration {
             counter.tell(&Inc(1)).send().expect("tell");
         }
         let after = counter.ask(&Total).await.expect("total");
-        let elapsed = start.elapsed();
-        assert_eq!(after - before, n, "every tell counted");
-        elapsed
+        counted(start, before, after, n)
     })
 }
 
 fn ask(server: &Server, n: u64) -> Duration {
-    let (addr, peer) = (server.addr.clone(), server.peer.clone());
-    on_a_worker(async move {
+    against(server, |addr, peer| async move {
         let counter = client(addr, peer).await;
         let start = Instant::now();
         for i in 0..n {

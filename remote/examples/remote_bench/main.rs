@@ -134,6 +134,22 @@ pub fn on_a_worker<T: Send + 'static>(
         .expect("the task ran")
 }
 
+/// Run `work` with the server's address and peer id, as a task on a fresh runtime.
+pub fn against<Fut>(server: &Server, work: impl FnOnce(String, String) -> Fut) -> Fut::Output
+where
+    Fut: std::future::Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
+    on_a_worker(work(server.addr.clone(), server.peer.clone()))
+}
+
+/// The time since `start`, once the count went from `before` to `before + n`.
+pub fn counted(start: std::time::Instant, before: u64, after: u64, n: u64) -> Duration {
+    let elapsed = start.elapsed();
+    assert_eq!(after - before, n, "every tell counted");
+    elapsed
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();

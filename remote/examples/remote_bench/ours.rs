@@ -1,7 +1,7 @@
 //! actor_system_remote: a counting actor exposed by the server, reached through remote
 //! recipients.
 
-use crate::{client_key, on_a_worker, until_stdin_closes, Server, System};
+use crate::{against, client_key, counted, until_stdin_closes, Server, System};
 use actor_system_remote::{NodeConfig, PeerAddr, RemoteNode};
 use actor_system_runtime::{spawn, Actor, Context, Handler, Message};
 use serde::{Deserialize, Serialize};
@@ -87,8 +87,7 @@ async fn client(addr: String, peer: String) -> (RemoteNode, actor_system_remote:
 }
 
 fn tell(server: &Server, n: u64) -> Duration {
-    let (addr, peer) = (server.addr.clone(), server.peer.clone());
-    on_a_worker(async move {
+    against(server, |addr, peer| async move {
         let (node, peer) = client(addr, peer).await;
         let inc = node.recipient::<Inc>(peer, "bench");
         let total = node.recipient::<Total>(peer, "bench");
@@ -98,16 +97,14 @@ fn tell(server: &Server, n: u64) -> Duration {
             inc.send(Inc(1)).await.expect("send");
         }
         let after = total.ask(Total).await.expect("total");
-        let elapsed = start.elapsed();
-        assert_eq!(after - before, n, "every tell counted");
+        let elapsed = counted(start, before, after, n);
         node.shutdown().await;
         elapsed
     })
 }
 
 fn ask(server: &Server, n: u64) -> Duration {
-    let (addr, peer) = (server.addr.clone(), server.peer.clone());
-    on_a_worker(async move {
+    against(server, |addr, peer| async move {
         let (node, peer) = client(addr, peer).await;
         let echo = node.recipient::<Echo>(peer, "bench");
         let start = Instant::now();

@@ -130,22 +130,15 @@ impl Driver {
         for letter in &mut letters {
             letter.payload = Vec::new();
         }
-        let size = bytes.len();
-        let id = self
-            .swarm
-            .behaviour_mut()
-            .rpc
-            .send_request(&peer, ByteBuf::from(bytes));
-        let state = self.peers.get_mut(&peer).expect("served peers are known");
-        state.tells_in_flight[lane] = true;
-        state.in_flight += 1;
-        self.in_flight.insert(
-            id,
+        let bytes_sent = bytes.len();
+        self.launch(
+            peer,
+            bytes,
             InFlight::Tells {
                 peer,
                 lane,
                 letters,
-                bytes: size,
+                bytes: bytes_sent,
             },
         );
     }
@@ -170,25 +163,30 @@ impl Driver {
             correlation_id = ?letter.correlation,
             "remote ask sent"
         );
-        let size = bytes.len();
+        let bytes_sent = bytes.len();
+        let flight = InFlight::Ask {
+            peer,
+            reply,
+            sent: Instant::now(),
+            bytes: bytes_sent,
+        };
+        self.launch(peer, bytes, flight);
+    }
+
+    /// Send a request and keep what it carries until it is settled: it takes a place in the
+    /// peer's window, and a batch of tells takes its lane.
+    fn launch(&mut self, peer: PeerId, bytes: Vec<u8>, flight: InFlight) {
         let id = self
             .swarm
             .behaviour_mut()
             .rpc
             .send_request(&peer, ByteBuf::from(bytes));
-        self.peers
-            .get_mut(&peer)
-            .expect("served peers are known")
-            .in_flight += 1;
-        self.in_flight.insert(
-            id,
-            InFlight::Ask {
-                peer,
-                reply,
-                sent: Instant::now(),
-                bytes: size,
-            },
-        );
+        let state = self.peers.get_mut(&peer).expect("served peers are known");
+        state.in_flight += 1;
+        if let InFlight::Tells { lane, .. } = &flight {
+            state.tells_in_flight[*lane] = true;
+        }
+        self.in_flight.insert(id, flight);
     }
 
     /// The end of a request: free its place in the window and its lane.

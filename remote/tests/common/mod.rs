@@ -1,8 +1,8 @@
 //! Shared by the remote crate's tests: two nodes on loopback, and a counting actor.
 #![allow(dead_code)]
 
-use actor_system_remote::{keys::Keypair, NodeConfig, PeerAddr, PeerId, RemoteNode};
-use actor_system_runtime::{Actor, Context, Handler, Message, Priority};
+use actor_system_remote::{keys::Keypair, Multiaddr, NodeConfig, PeerAddr, PeerId, RemoteNode};
+use actor_system_runtime::{Actor, Context, Handler, Message, Priority, RetryConfig};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -14,6 +14,35 @@ pub fn identity() -> (Keypair, PeerId) {
     let key = Keypair::generate_ed25519();
     let id = key.public().to_peer_id();
     (key, id)
+}
+
+/// A loopback address nothing listens on (yet).
+pub fn free_address() -> Multiaddr {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap()
+}
+
+/// `id`, dialed at `addr`.
+pub fn peer_at(id: PeerId, addr: &Multiaddr) -> PeerAddr {
+    PeerAddr {
+        id,
+        addrs: vec![addr.clone()],
+    }
+}
+
+/// Fast reconnection for tests: `attempts` dials, 10 ms apart at first, 40 ms at most.
+pub fn quick(attempts: u32) -> RetryConfig {
+    RetryConfig {
+        max_attempts: attempts,
+        initial_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(40),
+        multiplier: 2.0,
+        jitter: 0.0,
+    }
 }
 
 /// Two nodes on loopback: `b` allows `a`, and `a` knows where `b` is.

@@ -48,6 +48,7 @@ pub fn system() -> System {
         tell: |server, n| tell(server, n, 1, WINDOW),
         ask: Some(ask),
         scale: 20,
+        own_process: false,
     }
 }
 
@@ -58,6 +59,7 @@ pub fn batched() -> System {
         tell: |server, n| tell(server, n, BATCH, 1),
         ask: None,
         scale: 1,
+        own_process: false,
     }
 }
 

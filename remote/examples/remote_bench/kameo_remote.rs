@@ -7,11 +7,15 @@ use actor_system_remote::build_swarm;
 use kameo::actor::{RemoteActorRef, Spawn};
 use kameo::message::{Context, Message};
 use kameo::{remote, remote_message, Actor, RemoteActor};
+use libp2p::futures::stream::FuturesUnordered;
 use libp2p::futures::StreamExt;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{PeerId, Swarm};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
+
+/// Tells in flight (the node's default window).
+const WINDOW: usize = 32;
 
 #[derive(Actor, RemoteActor)]
 struct Counter(u64);
@@ -73,7 +77,8 @@ pub fn system() -> System {
         name: "kameo",
         tell,
         ask: Some(ask),
-        scale: 1,
+        scale: 20,
+        own_process: true,
     }
 }
 
@@ -103,8 +108,13 @@ pub async fn serve(ready: impl Fn(String, String)) {
 async fn client(addr: String, peer: String) -> RemoteActorRef<Counter> {
     let mut swarm = start_swarm();
     let peer: PeerId = peer.parse().expect("peer id");
-    swarm.add_peer_address(peer, addr.parse().expect("address"));
-    swarm.dial(peer).expect("dial");
+    let addr: libp2p::Multiaddr = addr.parse().expect("address");
+    // Known to kameo's registry (Kademlia) and dialed at once.
+    swarm.add_peer_address(peer, addr.clone());
+    let dial = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
+        .addresses(vec![addr])
+        .build();
+    swarm.dial(dial).expect("dial");
     tokio::spawn(async move {
         loop {
             swarm.select_next_some().await;
@@ -124,8 +134,20 @@ fn tell(server: &Server, n: u64) -> Duration {
         let counter = client(addr, peer).await;
         let before = counter.ask(&Total).await.expect("total");
         let start = Instant::now();
+        // Fire-and-forget `send()` has no flow control: a burst of them fills kameo's stream
+        // limit ("max sub-streams reached") and later requests fail. `send_ack()` with 32 in
+        // flight (the node's window) is the reliable way.
+        let inc = Inc(1);
+        let mut in_flight = FuturesUnordered::new();
         for _ in 0..n {
-            counter.tell(&Inc(1)).send().expect("tell");
+            if in_flight.len() == WINDOW {
+                let sent: Result<(), _> = in_flight.next().await.expect("a tell");
+                sent.expect("tell");
+            }
+            in_flight.push(counter.tell(&inc).send_ack());
+        }
+        while let Some(sent) = in_flight.next().await {
+            sent.expect("tell");
         }
         let after = counter.ask(&Total).await.expect("total");
         counted(start, before, after, n)

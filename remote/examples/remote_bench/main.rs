@@ -41,6 +41,8 @@ pub struct System {
     pub ask: Option<fn(&Server, u64) -> Duration>,
     /// Runs `1/scale` of the tells (a slow system need not take minutes to give its rate).
     pub scale: u64,
+    /// Each client run needs a process of its own (kameo keeps one swarm per process).
+    pub own_process: bool,
 }
 
 /// A server process and what it printed: its address and peer id.
@@ -49,14 +51,17 @@ pub struct Server {
     pub addr: String,
     /// Its peer id.
     pub peer: String,
-    child: Child,
+    /// The process, if this process started it.
+    child: Option<Child>,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         // Closing its stdin ends it; wait for it so that the next server starts on a quiet machine.
-        drop(self.child.stdin.take());
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            drop(child.stdin.take());
+            let _ = child.wait();
+        }
     }
 }
 
@@ -91,10 +96,52 @@ fn serve(name: &str) -> Server {
         (Some("ADDR"), Some(addr), Some(peer)) => Server {
             addr: addr.to_owned(),
             peer: peer.to_owned(),
-            child,
+            child: Some(child),
         },
         _ => panic!("server {name} said {line:?}"),
     }
+}
+
+/// Run one workload of `name`'s client against a server, in a process of its own.
+fn in_a_process(name: &str, workload: &str, n: u64, server: &Server) -> Duration {
+    let output = Command::new(std::env::current_exe().expect("own path"))
+        .args([
+            "--client",
+            name,
+            workload,
+            &n.to_string(),
+            &server.addr,
+            &server.peer,
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("client process");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let ns = text
+        .lines()
+        .find_map(|l| l.strip_prefix("ELAPSED_NS "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("client {name} {workload} said {text:?}"));
+    Duration::from_nanos(ns)
+}
+
+/// The client side of `--client NAME WORKLOAD N ADDR PEER`: print the time taken.
+fn client_here(name: &str, workload: &str, n: u64, addr: &str, peer: &str) {
+    let system = systems()
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no system {name}"));
+    let run = match workload {
+        "remote_tell" => system.tell,
+        _ => system.ask.expect("an ask workload"),
+    };
+    // Not ours: stdin stays with the parent; the server is the parent's.
+    let server = Server {
+        addr: addr.to_owned(),
+        peer: peer.to_owned(),
+        child: None,
+    };
+    println!("ELAPSED_NS {}", run(&server, n).as_nanos());
 }
 
 /// Run the server of `name` until stdin closes.
@@ -170,6 +217,11 @@ fn main() {
     if let Some(name) = value("--serve") {
         return serve_here(&name);
     }
+    if let [flag, name, workload, n, addr, peer] = args.as_slice() {
+        if flag == "--client" {
+            return client_here(name, workload, n.parse().expect("a count"), addr, peer);
+        }
+    }
     let number =
         |flag: &str, default: u64| value(flag).map_or(default, |v| v.parse().expect("a number"));
     let rounds = number("--rounds", 5) as usize;
@@ -198,7 +250,11 @@ fn main() {
             ];
             for (workload, ops, run) in runs {
                 let Some(run) = run else { continue };
-                let ns = run(&server, ops).as_nanos() as f64 / ops as f64;
+                let elapsed = match system.own_process {
+                    true => in_a_process(system.name, workload, ops, &server),
+                    false => run(&server, ops),
+                };
+                let ns = elapsed.as_nanos() as f64 / ops as f64;
                 eprintln!("round {round}: {workload} {} {ns:.0} ns/op", system.name);
                 match rows
                     .iter_mut()

@@ -46,6 +46,7 @@ pub fn system() -> System {
         tell,
         ask: Some(ask),
         scale: 1,
+        own_process: false,
     }
 }
 

@@ -86,11 +86,17 @@ impl Driver {
         }
         let mut export = tokio::time::interval(EXPORT_EVERY);
         export.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        // One wake-up future, made again only once it fired (not once per event).
+        let shared = self.shared.clone();
+        let mut woken = std::pin::pin!(shared.wake.notified());
         loop {
             let timer = self.next_timer();
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
-                () = self.shared.wake.notified() => self.serve_all(),
+                () = &mut woken => {
+                    woken.set(shared.wake.notified());
+                    self.serve_all();
+                }
                 command = self.commands.recv() => match command {
                     Some(Command::Link(link)) => {
                         let peer = link.peer;

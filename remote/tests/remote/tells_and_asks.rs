@@ -1,11 +1,9 @@
 //! Two nodes in one process over loopback: tells are counted exactly, asks round-trip with
 //! their lane and correlation id, and the traffic shows in each peer's counters.
 
-mod common;
-
+use super::common::{Add, Counter, Get, Order, Pair, Tag, Trace, WAIT};
 use actor_system_remote::{Refusal, RemoteError};
 use actor_system_runtime::{spawn, Priority};
-use common::{Add, Counter, Get, Order, Pair, Tag, Trace, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_thousand_tells_are_counted_exactly_and_asks_round_trip() {
@@ -117,7 +115,7 @@ async fn tells_of_one_lane_arrive_in_order_and_unknown_targets_are_refused() {
 
 /// An actor that forwards an ask to a remote recipient from inside its handler.
 mod common_relay {
-    use super::common::Trace;
+    use crate::common::Trace;
     use actor_system_remote::RemoteRecipient;
     use actor_system_runtime::{Actor, Context, Handler, Message};
 

@@ -1,14 +1,12 @@
 //! Failures: a peer killed mid-ask, a peer that never answers the dial, a peer restarted with
 //! its persisted identity, and an outbound queue that overflows.
 
-mod common;
-
+use super::common::{free_address, identity, peer_at, quick, Add, Counter, Get, Pair, WAIT};
 use actor_system_remote::{NodeConfig, OutboundConfig, PeerAddr, RemoteError, RemoteNode};
 use actor_system_runtime::{
     spawn, Actor, AskError, Context, DeadLetters, DropReason, Handler, Message, OverflowStrategy,
     Priority,
 };
-use common::{free_address, identity, peer_at, quick, Add, Counter, Get, Pair, WAIT};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -2,46 +2,53 @@
 //! peer that is not up yet is the first to arrive once it is.
 //!
 //! Arrival order is read from the receiving node's `remote tell received` trace events (each
-//! carries the message's lane), so the receiving mailbox's own ordering plays no part.
+//! carries the sending peer and the message's lane), so the receiving mailbox's own ordering
+//! plays no part. The other tests of this binary may emit such events too: only those from this
+//! test's sender count.
 
-mod common;
-
+use super::common::{free_address, identity, peer_at, quick, Counter, Order, Tag, WAIT};
 use actor_system_remote::{NodeConfig, OutboundConfig, RemoteNode};
 use actor_system_runtime::{spawn, OverflowStrategy, Priority};
-use common::{free_address, identity, peer_at, quick, Counter, Order, Tag, WAIT};
 use parking_lot::Mutex;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;
 
-/// Lanes of the tells the receiving node got, in arrival order.
-static ARRIVALS: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+/// The sending peer and the lane of each tell a node got, in arrival order.
+static ARRIVALS: Mutex<Vec<(String, u64)>> = Mutex::new(Vec::new());
 
 struct Arrivals;
 
 impl<S: tracing::Subscriber> Layer<S> for Arrivals {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>, _: Context<'_, S>) -> bool {
+        metadata.target() == "actor_system::remote" && *metadata.level() == tracing::Level::TRACE
+    }
+
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        struct Lane(Option<u64>, bool);
-        impl Visit for Lane {
+        #[derive(Default)]
+        struct Arrival {
+            peer: Option<String>,
+            lane: Option<u64>,
+            received: bool,
+        }
+        impl Visit for Arrival {
             fn record_u64(&mut self, field: &Field, value: u64) {
                 if field.name() == "lane" {
-                    self.0 = Some(value);
+                    self.lane = Some(value);
                 }
             }
-            fn record_str(&mut self, _: &Field, _: &str) {}
             fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-                if field.name() == "message" && format!("{value:?}") == "remote tell received" {
-                    self.1 = true;
+                match field.name() {
+                    "peer" => self.peer = Some(format!("{value:?}")),
+                    "message" => self.received = format!("{value:?}") == "remote tell received",
+                    _ => {}
                 }
             }
         }
-        if event.metadata().target() != "actor_system::remote" {
-            return;
-        }
-        let mut lane = Lane(None, false);
-        event.record(&mut lane);
-        if let Lane(Some(lane), true) = lane {
-            ARRIVALS.lock().push(lane);
+        let mut arrival = Arrival::default();
+        event.record(&mut arrival);
+        if let (Some(peer), Some(lane), true) = (arrival.peer, arrival.lane, arrival.received) {
+            ARRIVALS.lock().push((peer, lane));
         }
     }
 }
@@ -91,7 +98,13 @@ async fn a_critical_message_overtakes_ten_thousand_queued_background_ones_on_the
     assert_eq!(handled.len(), QUEUED as usize + 1);
     assert_eq!(handled[0], QUEUED, "handled first too");
 
-    let arrivals = ARRIVALS.lock().clone();
+    let a_id = a.peer_id().to_string();
+    let arrivals: Vec<u64> = ARRIVALS
+        .lock()
+        .iter()
+        .filter(|(peer, _)| *peer == a_id)
+        .map(|(_, lane)| *lane)
+        .collect();
     assert_eq!(arrivals.len(), QUEUED as usize + 1);
     assert_eq!(
         arrivals[0],

@@ -2,14 +2,12 @@
 //! oversized frames from a raw client are refused and counted without a crash, and the same
 //! connection still serves good requests afterwards.
 
-mod common;
-
+use super::common::{identity, Counter, Get, WAIT};
 use actor_system_remote::{
     build_swarm, NodeConfig, NodeStats, PeerAddr, Refusal, RemoteError, RemoteNode,
 };
 use actor_system_runtime::spawn;
 use async_trait::async_trait;
-use common::{identity, Counter, Get, WAIT};
 use libp2p::futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, StreamExt};
 use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
 use libp2p::swarm::{StreamProtocol, SwarmEvent};

@@ -62,6 +62,7 @@ pub use actor::{Actor, Handler};
 pub use actor_system_macros::Message;
 pub use address::{Addr, Outgoing, SendOptions};
 pub use context::Context;
+pub use current::current_correlation_id;
 pub use dead_letter::{DeadLetter, DeadLetters, DropReason};
 pub use drive::spawn_actor_task;
 pub use envelope::MessageInfo;

@@ -37,8 +37,12 @@ trait Deliver<M: Message>: Send + Sync {
         id: Option<Uuid>,
     ) -> Result<(), SendError<M>>;
     fn send(&self, msg: M, priority: Option<Priority>) -> BoxFuture<'_, Result<(), SendError<M>>>;
-    fn ask(&self, msg: M, priority: Option<Priority>)
-        -> BoxFuture<'_, Result<M::Result, AskError>>;
+    fn ask(
+        &self,
+        msg: M,
+        priority: Option<Priority>,
+        id: Option<Uuid>,
+    ) -> BoxFuture<'_, Result<M::Result, AskError>>;
     /// Count `msg` as undeliverable and publish it to the actor's dead letters.
     fn dead_letter(&self, msg: M, priority: Priority, reason: DropReason);
 }
@@ -87,8 +91,13 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Addr<A> {
         &self,
         msg: M,
         priority: Option<Priority>,
+        id: Option<Uuid>,
     ) -> BoxFuture<'_, Result<M::Result, AskError>> {
-        Box::pin(outgoing::<A, M>(self, priority).ask(msg))
+        let out = outgoing::<A, M>(self, priority);
+        match id {
+            Some(id) => Box::pin(out.with_correlation_id(id).ask(msg)),
+            None => Box::pin(out.ask(msg)),
+        }
     }
 
     fn dead_letter(&self, msg: M, priority: Priority, reason: DropReason) {
@@ -180,7 +189,31 @@ impl<M: Message> Recipient<M> {
 
     /// See [`Addr::ask`].
     pub async fn ask(&self, msg: M) -> Result<M::Result, AskError> {
-        self.target.ask(msg, self.priority).await
+        self.target.ask(msg, self.priority, None).await
+    }
+
+    /// [`ask`](Self::ask) with an explicit correlation id (a request that arrived from another
+    /// node keeps the id it was sent with).
+    ///
+    /// ```
+    /// # use actor_system_runtime::{spawn, Actor, Context, Handler, Message, Recipient};
+    /// struct Tracer;
+    /// impl Actor for Tracer {}
+    /// struct Which;
+    /// impl Message for Which { type Result = Option<uuid::Uuid>; }
+    /// impl Handler<Which> for Tracer {
+    ///     async fn handle(&mut self, _: Which, ctx: &mut Context<Self>) -> Option<uuid::Uuid> {
+    ///         ctx.correlation_id()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let r: Recipient<Which> = spawn(Tracer).await.unwrap().recipient();
+    /// let id = uuid::Uuid::new_v4();
+    /// assert_eq!(r.ask_correlated(Which, id).await, Ok(Some(id)));
+    /// # }
+    /// ```
+    pub async fn ask_correlated(&self, msg: M, id: Uuid) -> Result<M::Result, AskError> {
+        self.target.ask(msg, self.priority, Some(id)).await
     }
 
     /// See [`Addr::ask_timeout`].

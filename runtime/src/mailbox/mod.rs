@@ -454,6 +454,8 @@ impl<A: Actor> Mailbox<A> {
                 DropReason::HandlerFailed => AskError::NoReply,
                 DropReason::Rejected => AskError::Full,
                 DropReason::DroppedNewest | DropReason::Evicted => AskError::Dropped,
+                // Given by remote nodes, never by a mailbox.
+                DropReason::PeerUnreachable | DropReason::RefusedByPeer => AskError::Dropped,
             }),
             Payload::Control(control) => match *control {
                 Control::Timer(_) if reason == DropReason::Evicted => {}

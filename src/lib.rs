@@ -8,7 +8,8 @@
 //!   [`Context`], mailboxes, dead letters, per-actor stats);
 //!
 //! Cargo features: `testing` (the `testing` kit: probes, mock actors, paused-clock helpers),
-//! `serde` (Serialize/Deserialize for priorities, errors, states, stats and configs).
+//! `serde` (Serialize/Deserialize for priorities, errors, states, stats and configs), `remote`
+//! (`remote`: actors on other nodes, over libp2p).
 //!
 //! Import everything an actor needs with the prelude:
 //!
@@ -48,6 +49,10 @@ pub use actor_system_supervision as supervision;
 /// Blockchain-aware actors, timing enforcement, slot clock, federation, chain events (the
 /// `actor_system_blockchain` crate).
 pub use actor_system_blockchain as blockchain;
+
+/// Remote actors over libp2p (the `actor_system_remote` crate; the `remote` feature).
+#[cfg(feature = "remote")]
+pub use actor_system_remote as remote;
 
 /// Everything an actor implementation usually needs, in one import.
 pub mod prelude {

@@ -63,10 +63,10 @@ impl Measurement {
 impl Measurement {
     /// The `extra` column: latency percentiles, fairness or bytes per actor, where reported.
     fn extra(&self) -> String {
-        let what = if self.workload == "priority" {
-            "critical"
-        } else {
-            "ask"
+        let what = match self.workload {
+            "priority" => "critical",
+            "restart" => "failure to answer",
+            _ => "ask",
         };
         match (self.p50_ns, self.p99_ns, self.bytes, self.fairness) {
             (Some(p50), Some(p99), ..) => {

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 /// One line per workload for `--help`: what it does, and what its row reports.
-pub const ABOUT: [(&str, &str); 17] = [
+pub const ABOUT: [(&str, &str); 18] = [
     (
         "tell",
         "1,000,000 tells from outside any actor, then one ask",
@@ -45,6 +45,10 @@ pub const ABOUT: [(&str, &str); 17] = [
     (
         "spawn_stop_all",
         "spawn 10,000 actors, stop them all, then await them all",
+    ),
+    (
+        "restart",
+        "2,000 times: fail a supervised actor, ask it; extra: p50/p99 from the failure to the answer",
     ),
     (
         "memory",
@@ -96,6 +100,8 @@ pub const RING_HOPS: u64 = 1_000_000;
 /// Actors an ask of `chain` passes through.
 pub const CHAIN_ACTORS: u64 = 5;
 pub const CHAIN_ASKS: u64 = 20_000;
+/// Failures of `restart`, each followed by an ask to the restarted actor.
+pub const RESTARTS: u64 = 2_000;
 
 /// Simulated work of one background message at the slow actor (about 1-2 us).
 pub fn slow_work() {

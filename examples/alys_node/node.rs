@@ -1,56 +1,97 @@
-//! An Alys-style node on actor_system: chain, engine, storage (redb), network and bridge actors
-//! under one supervision tree. Shared by the `alys_node` example and its integration test.
+//! One Alys-style node on actor_system: chain, engine, storage (redb), network and bridge actors
+//! under one supervision tree, and a remote node (libp2p) through which it joins a federation.
+//! Node 0 produces the blocks; every node stores them; the bridges sign peg-ins together.
+//! Shared by the `alys_node` example and its integration tests.
 
-use actor_system::blockchain::{
-    collect_federation_signatures, impl_blockchain_handler, BlockchainActorPriority,
-    BlockchainAwareActor, BlockchainEvent, BlockchainEventType, Consensus, Federation, SlotClock,
-};
+use super::bridge::{BridgeActor, PegInOutcome, Report, SignPegIn};
+use super::chain::ChainActor;
+use super::engine::{EngineActor, NetworkActor};
+use super::federation::{self, member_name, ControlActor, Finish};
+use super::latency::Latencies;
+use super::storage::{self, StorageActor, StoreBlock, Tip};
+use actor_system::blockchain::{Federation, SlotClock};
 use actor_system::prelude::*;
+use actor_system::remote::{Multiaddr, PeerAddr, PeerStats};
 use actor_system::supervision::RestartDelay;
 use actor_system::system::{ActorSystem, SystemConfig};
 use parking_lot::Mutex;
-use redb::{Database, ReadableTable, TableDefinition};
-use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
+    /// 0 produces the blocks; the others store them and sign.
+    pub node_index: usize,
+    /// Blocks to produce in this run (on top of the stored tip).
     pub blocks: u64,
     pub block_interval: Duration,
     pub data_dir: PathBuf,
     /// Storage fails every this many writes (0: never).
     pub fail_storage_every: u64,
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Where to listen (default: a free loopback port).
+    pub listen: Option<Multiaddr>,
+    /// The other members of the federation.
+    pub peers: Vec<PeerAddr>,
+    /// How long a non-producing node waits for the producer to finish.
+    pub follow_timeout: Duration,
 }
 
 /// What happened.
 #[derive(Debug, Clone)]
 pub struct Summary {
+    pub node_index: usize,
+    pub member: String,
+    /// The last height of the chain (the producer's target; what the producer said elsewhere).
+    pub height: u64,
     pub blocks_produced: u64,
     pub deadline_misses: u64,
     pub restarts: u64,
     pub storage_failures: u64,
     pub p99_latency: Vec<(Priority, Duration)>,
     pub messages_dropped: u64,
+    /// Read back from the database after the shutdown.
     pub heights_in_db: Vec<u64>,
-    /// The bridge's federation at the end: members and threshold.
-    pub federation: (usize, usize),
+    /// Each block's parent is the block below it.
+    pub linked: bool,
+    /// The other nodes' heights, as they answered the producer.
+    pub replicas: Vec<(String, Result<Vec<u64>, String>)>,
+    /// Peg-ins this node signed; the outcome of those it collected (producer).
+    pub signed: u64,
+    pub peg_ins: Vec<PegInOutcome>,
+    pub remote: Vec<PeerStats>,
 }
 
 impl Summary {
-    /// Whether heights 1..=blocks are all in the database, in order.
+    /// Heights 1..=height, in order, linked by their parent hashes.
     pub fn database_complete(&self) -> bool {
-        self.heights_in_db == (1..=self.blocks_produced).collect::<Vec<_>>()
+        self.linked && self.heights_in_db == (1..=self.height).collect::<Vec<_>>()
+    }
+
+    /// The database is complete, and on the producer every other node's too and every peg-in
+    /// reached the threshold.
+    pub fn ok(&self) -> bool {
+        let all = (1..=self.height).collect::<Vec<_>>();
+        self.height > 0
+            && self.database_complete()
+            && self.replicas.iter().all(|(_, h)| h.as_ref() == Ok(&all))
+            && self.peg_ins.iter().all(|p| p.threshold_met)
     }
 }
 
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let role = if self.node_index == 0 {
+            "producer"
+        } else {
+            "follower"
+        };
+        writeln!(f, "node {} ({}, {role})", self.node_index, self.member)?;
         writeln!(f, "blocks produced:   {}", self.blocks_produced)?;
         writeln!(f, "deadline misses:   {}", self.deadline_misses)?;
         writeln!(
@@ -62,369 +103,68 @@ impl std::fmt::Display for Summary {
             writeln!(f, "p99 latency {p:<10} {d:?}")?;
         }
         writeln!(f, "messages dropped:  {}", self.messages_dropped)?;
-        writeln!(
-            f,
-            "federation:        {} members, threshold {}",
-            self.federation.0, self.federation.1
-        )?;
-        write!(
-            f,
-            "database:          {} blocks, heights 1..={} {}",
-            self.heights_in_db.len(),
-            self.blocks_produced,
-            if self.database_complete() {
+        let verdict = |ok: bool| {
+            if ok {
                 "all present, in order"
             } else {
                 "INCOMPLETE"
             }
-        )
-    }
-}
-
-/// Mailbox-to-handler latency per priority, recorded by the receiving actors.
-#[derive(Clone, Default)]
-pub struct Latencies(Arc<Mutex<HashMap<Priority, Vec<Duration>>>>);
-
-impl Latencies {
-    fn record(&self, priority: Priority, sent: Instant) {
-        self.0
-            .lock()
-            .entry(priority)
-            .or_default()
-            .push(sent.elapsed());
-    }
-    fn p99(&self) -> Vec<(Priority, Duration)> {
-        let mut out: Vec<_> = self
-            .0
-            .lock()
-            .iter_mut()
-            .map(|(p, v)| {
-                v.sort();
-                (*p, v[(v.len() - 1) * 99 / 100])
-            })
-            .collect();
-        out.sort_by_key(|(p, _)| std::cmp::Reverse(*p));
-        out
-    }
-}
-
-// --- storage -----------------------------------------------------------------------------------
-
-pub struct StorageActor {
-    db: Arc<Database>,
-    fail_every: u64,
-    writes: Arc<std::sync::atomic::AtomicU64>,
-    failures: Arc<std::sync::atomic::AtomicU64>,
-    latencies: Latencies,
-}
-impl Actor for StorageActor {}
-
-#[derive(Message)]
-#[message(result = "Result<(), String>", priority = "critical")]
-pub struct PersistBlock {
-    pub height: u64,
-    pub hash: [u8; 32],
-    pub sent: Instant,
-}
-
-impl Handler<PersistBlock> for StorageActor {
-    async fn handle(&mut self, msg: PersistBlock, ctx: &mut Context<Self>) -> Result<(), String> {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.latencies.record(Priority::Critical, msg.sent);
-        let n = self.writes.fetch_add(1, Relaxed) + 1;
-        if self.fail_every > 0 && n % self.fail_every == 0 {
-            self.failures.fetch_add(1, Relaxed);
-            ctx.fail(ActorError::recoverable(format!(
-                "DatabaseConnection timeout writing block {}",
-                msg.height
-            )));
-            return Err("storage unavailable".into());
-        }
-        let db = self.db.clone();
-        let write = move || -> Result<(), Box<redb::Error>> {
-            let boxed = |e: redb::Error| Box::new(e);
-            let tx = db.begin_write().map_err(|e| boxed(e.into()))?;
-            tx.open_table(BLOCKS)
-                .map_err(|e| boxed(e.into()))?
-                .insert(msg.height, msg.hash.as_slice())
-                .map_err(|e| boxed(e.into()))?;
-            tx.commit().map_err(|e| boxed(e.into()))
         };
-        tokio::task::spawn_blocking(write)
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())
-    }
-}
-
-/// Heights stored in the database, in key order.
-pub fn read_heights(db: &Database) -> Result<Vec<u64>, Box<redb::Error>> {
-    let boxed = |e: redb::Error| Box::new(e);
-    let tx = db.begin_read().map_err(|e| boxed(e.into()))?;
-    let table = match tx.open_table(BLOCKS) {
-        Ok(t) => t,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-        Err(e) => return Err(boxed(e.into())),
-    };
-    let mut heights = Vec::new();
-    for entry in table.iter().map_err(|e| boxed(e.into()))? {
-        heights.push(entry.map_err(|e| boxed(e.into()))?.0.value());
-    }
-    Ok(heights)
-}
-
-// --- engine ------------------------------------------------------------------------------------
-
-pub struct EngineActor {
-    latencies: Latencies,
-}
-impl Actor for EngineActor {}
-
-#[derive(Message)]
-#[message(result = "[u8; 32]", priority = "critical")]
-pub struct ExecuteBlock {
-    pub height: u64,
-    pub transactions: u32,
-    pub sent: Instant,
-}
-
-impl Handler<ExecuteBlock> for EngineActor {
-    async fn handle(&mut self, msg: ExecuteBlock, _: &mut Context<Self>) -> [u8; 32] {
-        self.latencies.record(Priority::Critical, msg.sent);
-        // Simulated EVM execution: a little CPU per transaction.
-        let mut state = [0u8; 32];
-        for tx in 0..msg.transactions {
-            for (i, b) in state.iter_mut().enumerate() {
-                *b = b
-                    .wrapping_mul(31)
-                    .wrapping_add((msg.height as u8) ^ (tx as u8) ^ (i as u8));
+        writeln!(
+            f,
+            "database:          {} blocks, heights 1..={} {}{}",
+            self.heights_in_db.len(),
+            self.height,
+            verdict(self.database_complete()),
+            if self.linked {
+                ", each linked to its parent"
+            } else {
+                ", NOT LINKED"
+            }
+        )?;
+        for (member, heights) in &self.replicas {
+            let all = (1..=self.height).collect::<Vec<_>>();
+            match heights {
+                Ok(h) => writeln!(f, "  {member}:  {} blocks, {}", h.len(), verdict(*h == all))?,
+                Err(e) => writeln!(f, "  {member}:  UNKNOWN ({e})")?,
             }
         }
-        state
-    }
-}
-
-// --- network -----------------------------------------------------------------------------------
-
-pub struct NetworkActor {
-    peers: u32,
-    gossiped: u64,
-    best_height: u64,
-    latencies: Latencies,
-}
-impl Actor for NetworkActor {}
-
-#[derive(Message)]
-#[message(priority = "normal")]
-pub struct GossipBlock {
-    pub height: u64,
-    pub sent: Instant,
-}
-
-impl Handler<GossipBlock> for NetworkActor {
-    async fn handle(&mut self, msg: GossipBlock, _: &mut Context<Self>) {
-        self.latencies.record(Priority::Normal, msg.sent);
-        self.best_height = self.best_height.max(msg.height);
-        self.gossiped += self.peers as u64; // one send per simulated peer
-    }
-}
-
-// --- bridge ------------------------------------------------------------------------------------
-
-pub struct BridgeActor {
-    federation: Federation,
-    signed: u64,
-    latencies: Latencies,
-}
-impl Actor for BridgeActor {}
-
-#[derive(Message)]
-#[message(result = "bool", priority = "high")]
-pub struct PegIn {
-    pub amount: u64,
-    pub sent: Instant,
-}
-
-impl Handler<PegIn> for BridgeActor {
-    async fn handle(&mut self, msg: PegIn, _: &mut Context<Self>) -> bool {
-        self.latencies.record(Priority::High, msg.sent);
-        let amount = msg.amount;
-        // Within the constraints' federation timeout (500 ms).
-        let met = collect_federation_signatures(self, move |member| async move {
-            tokio::time::sleep(Duration::from_millis(1 + amount % 3)).await;
-            Ok::<_, ()>(format!("{member}-sig"))
-        })
-        .await
-        .is_ok_and(|outcome| outcome.threshold_met);
-        self.signed += met as u64;
-        met
-    }
-}
-
-/// The bridge's federation follows `FederationChange` events (applied by `dispatch_event`).
-impl BlockchainAwareActor for BridgeActor {
-    const BLOCKCHAIN_PRIORITY: BlockchainActorPriority = BlockchainActorPriority::Bridge;
-    fn federation(&mut self) -> Option<&mut Federation> {
-        Some(&mut self.federation)
-    }
-}
-impl_blockchain_handler!(BridgeActor);
-
-#[derive(Message)]
-#[message(result = "(usize, usize)", priority = "high")]
-pub struct GetFederation;
-
-impl Handler<GetFederation> for BridgeActor {
-    async fn handle(&mut self, _: GetFederation, _: &mut Context<Self>) -> (usize, usize) {
-        (self.federation.members().len(), self.federation.threshold())
-    }
-}
-
-// --- chain -------------------------------------------------------------------------------------
-
-pub struct ChainActor {
-    engine: Addr<EngineActor>,
-    storage: Addr<StorageActor>,
-    network: Addr<NetworkActor>,
-    bridge: Addr<BridgeActor>,
-    /// The system's chain-event hub (not the system itself: the system owns this actor's spec).
-    chain_events: actor_system::blockchain::EventHub,
-    clock: SlotClock,
-    height: u64,
-    target: u64,
-    misses: u64,
-    done: Option<tokio::sync::oneshot::Sender<(u64, u64)>>,
-}
-
-impl Actor for ChainActor {
-    async fn started(&mut self, ctx: &mut Context<Self>) -> ActorResult<()> {
-        let _ = ctx.notify(Consensus(ProduceBlock));
-        ctx.run_interval_at(self.clock.interval(), Priority::Critical, |_, ctx| {
-            let _ = ctx.notify(Consensus(ProduceBlock));
-        });
+        writeln!(f, "peg-ins signed:    {}", self.signed)?;
+        for p in &self.peg_ins {
+            let signers: Vec<&str> = p.signatures.iter().map(|(m, _)| m.as_str()).collect();
+            writeln!(
+                f,
+                "  peg-in {}: {} signatures in {:?} [{}]{}",
+                p.id,
+                signers.len(),
+                p.elapsed,
+                signers.join(", "),
+                if p.threshold_met {
+                    ""
+                } else {
+                    " THRESHOLD NOT MET"
+                }
+            )?;
+        }
+        for s in &self.remote {
+            write!(
+                f,
+                "\n  peer {}: sent {} ({} B), received {} ({} B), dropped {}, ask rtt {:?}",
+                member_name(&s.peer),
+                s.messages_sent,
+                s.bytes_sent,
+                s.messages_received,
+                s.bytes_received,
+                s.dropped,
+                s.mean_rtt.unwrap_or_default()
+            )?;
+        }
         Ok(())
     }
 }
 
-impl BlockchainAwareActor for ChainActor {
-    const BLOCKCHAIN_PRIORITY: BlockchainActorPriority = BlockchainActorPriority::Consensus;
-    fn timing_constraints(&self) -> actor_system::blockchain::BlockchainTimingConstraints {
-        actor_system::blockchain::BlockchainTimingConstraints {
-            block_interval: self.clock.interval(),
-            max_consensus_latency: self.clock.interval(),
-            ..Default::default()
-        }
-    }
-}
-
-pub struct ProduceBlock;
-impl Message for ProduceBlock {
-    type Result = ();
-}
-impl_blockchain_handler!(ChainActor; consensus: [ProduceBlock]);
-
-impl Handler<ProduceBlock> for ChainActor {
-    async fn handle(&mut self, _: ProduceBlock, ctx: &mut Context<Self>) {
-        if self.height >= self.target {
-            return;
-        }
-        let height = self.height + 1;
-        let slot = self.clock.height_at(tokio::time::Instant::now());
-        let hash = match self
-            .engine
-            .ask_timeout(
-                ExecuteBlock {
-                    height,
-                    transactions: 200,
-                    sent: Instant::now(),
-                },
-                Duration::from_secs(1),
-            )
-            .await
-        {
-            Ok(hash) => hash,
-            Err(e) => {
-                println!("block {height}: engine unavailable ({e}); retrying next slot");
-                return;
-            }
-        };
-        // Persist, retrying while storage restarts: no block may be lost.
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let persist = PersistBlock {
-                height,
-                hash,
-                sent: Instant::now(),
-            };
-            match self
-                .storage
-                .ask_timeout(persist, Duration::from_secs(1))
-                .await
-            {
-                Ok(Ok(())) => break,
-                other if attempts < 50 => {
-                    tracing::warn!(target: "actor_system::blockchain", height, ?other, "storage write failed, retrying");
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                other => {
-                    println!("block {height}: storage failed {attempts} times ({other:?}); retrying next slot");
-                    return;
-                }
-            }
-        }
-        self.height = height;
-        let _ = self.network.tell(GossipBlock {
-            height,
-            sent: Instant::now(),
-        });
-        if height == 10 {
-            // A sixth member joins; the bridge hears it through the chain-event hub.
-            self.chain_events
-                .publish(BlockchainEvent::FederationChange {
-                    members: (1..=6).map(|i| format!("federation-{i}")).collect(),
-                    threshold: 4,
-                });
-        }
-        if height % 5 == 0 {
-            let _ = self.bridge.tell(PegIn {
-                amount: height * 1_000,
-                sent: Instant::now(),
-            });
-        }
-        self.chain_events
-            .publish(BlockchainEvent::BlockProduced { height, hash });
-        let timing = match self
-            .clock
-            .check(ctx.name(), slot, tokio::time::Instant::now())
-        {
-            Ok(left) => format!("{left:?} to spare"),
-            Err(missed) => {
-                self.misses += 1;
-                missed.to_string()
-            }
-        };
-        let retried = if attempts > 1 {
-            format!(", storage retried {}x", attempts - 1)
-        } else {
-            String::new()
-        };
-        println!(
-            "block {height:>4} slot {slot:>4} hash {:02x}{:02x}.. {timing}{retried}",
-            hash[0], hash[1]
-        );
-        if self.height >= self.target {
-            if let Some(done) = self.done.take() {
-                let _ = done.send((self.height, self.misses));
-            }
-            ctx.stop();
-        }
-    }
-}
-
-/// Run the node for `config.blocks` blocks and report.
-pub async fn run(config: NodeConfig) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
-    use std::sync::atomic::AtomicU64;
+/// Run the node and report.
+pub async fn run(config: NodeConfig) -> Result<Summary, BoxError> {
     if let Some(addr) = config.metrics_addr {
         metrics_exporter_prometheus::PrometheusBuilder::new()
             .with_http_listener(addr)
@@ -433,21 +173,36 @@ pub async fn run(config: NodeConfig) -> Result<Summary, Box<dyn std::error::Erro
         tracing::info!(target: "actor_system::metrics", "Prometheus metrics at http://{addr}/metrics");
     }
     std::fs::create_dir_all(&config.data_dir)?;
-    let db = Arc::new(Database::create(config.data_dir.join("chain.redb"))?);
+    let db_path = config.data_dir.join("chain.redb");
+    let producer = config.node_index == 0;
     let latencies = Latencies::default();
     let system = ActorSystem::new(SystemConfig {
         name: "alys-node".into(),
         ..SystemConfig::default()
     })
     .await?;
+    let remote = federation::start(
+        &config.data_dir,
+        config.listen.clone(),
+        &config.peers,
+        system.dead_letters().clone(),
+    )
+    .await?;
+    let me = member_name(&remote.peer_id());
+    println!(
+        "{me}: node {} listening on {:?}",
+        config.node_index,
+        remote.listen_addrs()
+    );
 
     let failures = Arc::new(AtomicU64::new(0));
     let storage = {
-        let (db, lat, failures) = (db.clone(), latencies.clone(), failures.clone());
+        let (lat, failures, path) = (latencies.clone(), failures.clone(), db_path.clone());
         let writes = Arc::new(AtomicU64::new(0));
         let fail_every = config.fail_storage_every;
         let spec = ChildSpec::new("storage", move || StorageActor {
-            db: db.clone(),
+            path: path.clone(),
+            db: None,
             fail_every,
             writes: writes.clone(),
             failures: failures.clone(),
@@ -457,105 +212,162 @@ pub async fn run(config: NodeConfig) -> Result<Summary, Box<dyn std::error::Erro
         system.register(spec, Priority::Critical).await?
     };
     let engine = {
-        let lat = latencies.clone();
+        let latencies = latencies.clone();
         system
             .register_actor(
                 "engine",
                 move || EngineActor {
-                    latencies: lat.clone(),
+                    latencies: latencies.clone(),
                 },
                 Priority::Critical,
             )
             .await?
     };
     let network = {
-        let lat = latencies.clone();
+        let latencies = latencies.clone();
+        let factory = move || NetworkActor {
+            peers: 8,
+            gossiped: 0,
+            best_height: 0,
+            latencies: latencies.clone(),
+        };
         system
-            .register_actor(
-                "network",
-                move || NetworkActor {
-                    peers: 8,
-                    gossiped: 0,
-                    best_height: 0,
-                    latencies: lat.clone(),
-                },
-                Priority::Normal,
-            )
+            .register_actor("network", factory, Priority::Normal)
             .await?
     };
     let bridge = {
-        let lat = latencies.clone();
-        let members: Vec<String> = (1..=5).map(|i| format!("federation-{i}")).collect();
-        let federation = Federation::new(members, 3)?;
+        let latencies = latencies.clone();
+        let mut names: Vec<String> = config.peers.iter().map(|p| member_name(&p.id)).collect();
+        names.push(me.clone());
+        let members: std::collections::HashMap<_, _> = config
+            .peers
+            .iter()
+            .map(|p| {
+                (
+                    member_name(&p.id),
+                    remote.recipient::<SignPegIn>(p.id, "bridge"),
+                )
+            })
+            .collect();
+        let threshold = names.len() / 2 + 1;
+        let federation = Federation::new(names, threshold)?;
+        let me = me.clone();
+        let factory = move || BridgeActor {
+            me: me.clone(),
+            federation: federation.clone(),
+            members: members.clone(),
+            signed: 0,
+            outcomes: Vec::new(),
+            latencies: latencies.clone(),
+        };
         system
-            .register_actor(
-                "bridge",
-                move || BridgeActor {
-                    federation: federation.clone(),
-                    signed: 0,
-                    latencies: lat.clone(),
-                },
-                Priority::High,
-            )
+            .register_actor("bridge", factory, Priority::High)
             .await?
     };
-    system
-        .chain_events()
-        .subscribe(bridge.recipient(), [BlockchainEventType::FederationChange]);
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-    let done = Arc::new(Mutex::new(Some(done_tx)));
-    let chain_spec = {
-        let (engine, storage, network, bridge) = (
-            engine.clone(),
-            storage.clone(),
-            network.clone(),
-            bridge.clone(),
-        );
-        let chain_events = system.chain_events().clone();
-        let clock = SlotClock::new(tokio::time::Instant::now(), config.block_interval);
-        let target = config.blocks;
-        ChildSpec::new("chain", move || ChainActor {
-            engine: engine.clone(),
-            storage: storage.clone(),
-            network: network.clone(),
-            bridge: bridge.clone(),
-            chain_events: chain_events.clone(),
-            clock,
-            height: 0,
-            target,
-            misses: 0,
-            done: done.lock().take(),
-        })
-        .restart(actor_system::supervision::RestartPolicy::Transient)
-        .depends_on(["storage", "engine"])
-    };
-    system.register(chain_spec, Priority::Critical).await?;
-    let (blocks_produced, deadline_misses) = done_rx.await?;
+    let (finished_tx, finished) = tokio::sync::oneshot::channel();
+    let control = spawn(ControlActor {
+        finished: Some(finished_tx),
+    })
+    .await?;
+    federation::expose(
+        &remote,
+        &storage,
+        bridge.recipient::<SignPegIn>(),
+        (!producer).then(|| control.recipient::<Finish>()),
+    )?;
 
+    let (mut blocks_produced, mut deadline_misses, mut replicas) = (0, 0, Vec::new());
+    let height = if producer {
+        let missing =
+            federation::connect_all(&remote, &config.peers, Duration::from_secs(30)).await;
+        if !missing.is_empty() {
+            println!(
+                "not connected to {} peers; their blocks wait in the outbound queue",
+                missing.len()
+            );
+        }
+        let start = storage
+            .ask(Tip)
+            .await?
+            .map_err(|e| format!("storage: {e}"))?
+            .map_or(0, |t| t.height);
+        let height = start + config.blocks;
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let done = Arc::new(Mutex::new(Some(done_tx)));
+        let chain_spec = {
+            let (engine, storage, network, bridge) = (
+                engine.clone(),
+                storage.clone(),
+                network.clone(),
+                bridge.clone(),
+            );
+            let replicas: Vec<_> = config
+                .peers
+                .iter()
+                .map(|p| remote.recipient::<StoreBlock>(p.id, "storage"))
+                .collect();
+            let chain_events = system.chain_events().clone();
+            let clock = SlotClock::new(tokio::time::Instant::now(), config.block_interval);
+            ChildSpec::new("chain", move || ChainActor {
+                engine: engine.clone(),
+                storage: storage.clone(),
+                network: network.clone(),
+                bridge: bridge.clone(),
+                replicas: replicas.clone(),
+                chain_events: chain_events.clone(),
+                clock,
+                tip: None,
+                target: height,
+                misses: 0,
+                done: done.lock().take(),
+            })
+            .restart(actor_system::supervision::RestartPolicy::Transient)
+            .depends_on(["storage", "engine"])
+        };
+        system.register(chain_spec, Priority::Critical).await?;
+        (_, deadline_misses) = done_rx.await?;
+        blocks_produced = height - start;
+        replicas = federation::verify_and_finish(&remote, &storage, &config.peers, height).await;
+        height
+    } else {
+        match tokio::time::timeout(config.follow_timeout, finished).await {
+            Ok(Ok(height)) => height,
+            _ => {
+                println!(
+                    "{me}: the producer did not finish within {:?}",
+                    config.follow_timeout
+                );
+                0
+            }
+        }
+    };
+
+    // The bridge handles what was queued before this ask first: every peg-in is settled.
+    let (signed, peg_ins) = bridge.ask(Report).await?;
     let supervision = system.health().await.supervision;
     let restarts = supervision.iter().map(|c| c.total_restarts).sum();
+    let remote_stats = remote.stats().peers;
+    remote.shutdown().await;
     let messages_dropped = system.dead_letters().count();
-    let federation = bridge.ask(GetFederation).await?;
     system.shutdown().await;
     drop(system);
-    let heights_in_db = read_heights(&db)?;
-    // The shutdown dropped every actor and, with the system, every factory: this is the last
-    // owner, and the database closes here, before `run` returns.
-    let db = Arc::try_unwrap(db).map_err(|db| {
-        format!(
-            "the database is still open in {} other places after the shutdown",
-            Arc::strong_count(&db) - 1
-        )
-    })?;
-    drop(db);
+    // The shutdown closed the database (the storage actor held it): read it back from the file.
+    let blocks = storage::read_blocks(&redb::Database::open(&db_path)?)?;
     Ok(Summary {
+        node_index: config.node_index,
+        member: me,
+        height,
         blocks_produced,
         deadline_misses,
         restarts,
-        storage_failures: failures.load(std::sync::atomic::Ordering::Relaxed),
+        storage_failures: failures.load(Relaxed),
         p99_latency: latencies.p99(),
         messages_dropped,
-        heights_in_db,
-        federation,
+        heights_in_db: blocks.iter().map(|b| b.height).collect(),
+        linked: storage::chain_is_linked(&blocks),
+        replicas,
+        signed,
+        peg_ins,
+        remote: remote_stats,
     })
 }

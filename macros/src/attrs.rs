@@ -6,7 +6,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Ident, LitStr, Path, Token, Type};
 
 /// Keys accepted inside `#[message(...)]`.
-const MESSAGE_KEYS: &str = "`result`, `priority`, `crate`";
+const MESSAGE_KEYS: &str = "`result`, `priority`, `crate`, `remote`";
 
 /// Priority names accepted by `priority = "..."` (case-insensitive), highest first.
 const PRIORITIES: [(&str, &str); 4] = [
@@ -25,6 +25,8 @@ pub(crate) struct MessageAttrs {
     pub(crate) priority: Option<(Ident, Span)>,
     /// `crate = "path"`: where the runtime lives, instead of discovering it.
     pub(crate) krate: Option<Path>,
+    /// `remote = "wire.Name.v1"`: the stable name of the message on the wire.
+    pub(crate) remote: Option<LitStr>,
 }
 
 impl MessageAttrs {
@@ -87,6 +89,14 @@ impl MessageAttrs {
                         return Err(duplicate(&key));
                     }
                     self.krate = Some(path);
+                }
+                "remote" => {
+                    let lit = parse_value(input, &key)?;
+                    check_wire_name(&lit)?;
+                    if self.remote.is_some() {
+                        return Err(duplicate(&key));
+                    }
+                    self.remote = Some(lit);
                 }
                 _ => {
                     let msg = format!("unknown `message` attribute key `{name}`");
@@ -191,6 +201,21 @@ fn parse_priority(lit: &LitStr) -> syn::Result<Ident> {
                 ),
             )
         })
+}
+
+/// A wire name is printable ASCII without spaces, e.g. `alys.chain.ProduceBlock.v1`.
+fn check_wire_name(lit: &LitStr) -> syn::Result<()> {
+    let value = lit.value();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "`remote` must be a non-empty wire name of printable ASCII without spaces, \
+                 such as \"alys.chain.ProduceBlock.v1\" (got {value:?})"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn duplicate(key: &Ident) -> syn::Error {

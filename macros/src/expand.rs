@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::{parse_quote, Data, DeriveInput};
 
 use crate::attrs::MessageAttrs;
-use crate::crate_path::runtime_path;
+use crate::crate_path::{remote_path, runtime_path};
 
 /// Expands `#[derive(Message)]` on `input` into a `Message` impl.
 pub(crate) fn derive_message(input: DeriveInput) -> syn::Result<TokenStream> {
@@ -48,12 +48,23 @@ pub(crate) fn derive_message(input: DeriveInput) -> syn::Result<TokenStream> {
         }
     });
 
+    let remote = attrs.remote.as_ref().map(|wire_name| {
+        let remote = remote_path(&krate);
+        quote_spanned! {wire_name.span()=>
+            #[automatically_derived]
+            impl #impl_generics #remote::RemoteMessage for #name #ty_generics #where_clause {
+                const WIRE_NAME: &'static str = #wire_name;
+            }
+        }
+    });
+
     Ok(quote! {
         #[automatically_derived]
         impl #impl_generics #krate::Message for #name #ty_generics #where_clause {
             type Result = #result;
             #priority
         }
+        #remote
     })
 }
 
@@ -105,6 +116,24 @@ mod tests {
     }
 
     #[test]
+    fn a_wire_name_implements_remote_message() {
+        let out = expand(parse_quote! {
+            #[message(crate = "rt", remote = "alys.chain.ProduceBlock.v1")]
+            struct ProduceBlock;
+        });
+        assert!(
+            out.contains("impl rt :: remote :: RemoteMessage for ProduceBlock"),
+            "{out}"
+        );
+        assert!(
+            out.contains("const WIRE_NAME : & 'static str = \"alys.chain.ProduceBlock.v1\""),
+            "{out}"
+        );
+        let plain = expand(parse_quote! { #[message(crate = "rt")] struct Tick; });
+        assert!(!plain.contains("RemoteMessage"), "{plain}");
+    }
+
+    #[test]
     fn errors_name_the_problem() {
         let err = |input: syn::DeriveInput| derive_message(input).err().unwrap().to_string();
         assert!(err(parse_quote! { #[message(prio = "high")] struct A; })
@@ -114,5 +143,13 @@ mod tests {
         assert!(err(parse_quote! { #[rtype(u8)] #[rtype(u16)] struct A; })
             .contains("duplicate result type"));
         assert!(err(parse_quote! { union U { a: u8 } }).contains("not unions"));
+        assert!(
+            err(parse_quote! { #[message(remote = "has space")] struct A; })
+                .contains("printable ASCII without spaces")
+        );
+        assert!(
+            err(parse_quote! { #[message(remote = "a", remote = "b")] struct A; })
+                .contains("duplicate `remote` key")
+        );
     }
 }

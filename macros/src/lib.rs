@@ -95,6 +95,26 @@ use syn::{parse_macro_input, DeriveInput};
 /// }
 /// ```
 ///
+/// ## `remote = "wire.Name.v1"`
+///
+/// Also implements `RemoteMessage` (remote actors, the facade's `remote` feature or the
+/// `actor_system_remote` crate) with this stable wire name, which identifies the message type
+/// between nodes whatever the Rust type is called. The type must also derive serde's
+/// `Serialize` and `Deserialize`. The name is printable ASCII without spaces; a version suffix
+/// makes room for an incompatible change later:
+///
+/// ```
+/// use actor_system::Message;
+/// use actor_system::remote::RemoteMessage;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Message, Serialize, Deserialize)]
+/// #[message(result = "bool", priority = "high", remote = "alys.bridge.SignPegIn.v1")]
+/// struct SignPegIn { txid: [u8; 32], amount: u64 }
+///
+/// assert_eq!(<SignPegIn as RemoteMessage>::WIRE_NAME, "alys.bridge.SignPegIn.v1");
+/// ```
+///
 /// ## actix compatibility: `#[rtype(result = "Type")]` and `#[rtype(Type)]`
 ///
 /// actix's attribute is accepted as a synonym of `result`, so messages written for actix compile

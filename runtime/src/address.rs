@@ -1,8 +1,8 @@
 //! [`Addr`]: the typed, cloneable address of an actor, and [`Outgoing`]: a send with options.
 
 use crate::envelope::{Envelope, Letter, MessageInfo, Signal, Stamp};
-use crate::mailbox::{Admit, Mailbox, Refused};
-use crate::shared::Shared;
+use crate::mailbox::{Admit, Mailbox, Refused, Slot};
+use crate::shared::{InPlace, Shared};
 use crate::waiting::{Refusal, Response, SendOptions, Target};
 use crate::{
     current, Actor, ActorId, ActorState, AskError, ExitReason, Handler, Message, Priority,
@@ -16,28 +16,29 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-/// Reserve room for `msg` and report what to do with it. `Ok(Some(msg))`: push it;
-/// `Ok(None)`: the overflow policy dropped it (already dead-lettered, carrying `msg`).
+/// Take room for `msg` (a slot of the mailbox) and report what to do with it.
+/// `Ok(Some((slot, msg)))`: push it into the slot; `Ok(None)`: the overflow policy dropped it
+/// (already dead-lettered, carrying `msg` while dead letters are observed).
 #[inline]
-pub(crate) fn try_admit<A: Actor, M: Message>(
-    mailbox: &Mailbox<A>,
+pub(crate) fn try_admit<'a, A: Actor, M: Message>(
+    mailbox: &'a Mailbox<A>,
     msg: M,
     info: &MessageInfo,
-) -> Result<Option<M>, SendError<M>> {
+) -> Result<Option<(Slot<'a, A>, M)>, SendError<M>> {
     try_admit_carrying(mailbox, msg, info, true)
 }
 
 /// [`try_admit`]; `carry`: whether the dead letter of a dropped message carries it (not for a
 /// letter the runtime made, which a subscriber could not resend).
 #[inline]
-pub(crate) fn try_admit_carrying<A: Actor, M: Message>(
-    mailbox: &Mailbox<A>,
+pub(crate) fn try_admit_carrying<'a, A: Actor, M: Message>(
+    mailbox: &'a Mailbox<A>,
     msg: M,
     info: &MessageInfo,
     carry: bool,
-) -> Result<Option<M>, SendError<M>> {
+) -> Result<Option<(Slot<'a, A>, M)>, SendError<M>> {
     match mailbox.reserve(info.priority) {
-        Ok(Admit::Slot) => Ok(Some(msg)),
+        Ok(Admit::Slot(slot)) => Ok(Some((slot, msg))),
         Ok(Admit::Drop(reason)) => {
             mailbox.record_dead_letter(info, reason, carry.then_some(msg));
             Ok(None)
@@ -47,13 +48,10 @@ pub(crate) fn try_admit_carrying<A: Actor, M: Message>(
     }
 }
 
-/// Push into a reserved slot; if the mailbox closed meanwhile, hand the message back.
+/// Push a tell into `slot`; if the mailbox closed meanwhile, hand the message back.
 #[inline]
-pub(crate) fn push<A: Actor, M: Message>(
-    mailbox: &Mailbox<A>,
-    env: Envelope<A>,
-) -> Result<(), SendError<M>> {
-    mailbox.push_reserved(env).map_err(|env| {
+fn push<A: Actor, M: Message>(slot: Slot<'_, A>, env: Envelope<A>) -> Result<(), SendError<M>> {
+    slot.push(env).map_err(|env| {
         SendError::Stopped(
             env.into_message()
                 .expect("a letter built from M unwraps to M"),
@@ -61,36 +59,38 @@ pub(crate) fn push<A: Actor, M: Message>(
     })
 }
 
-/// Queue an ask (its slot, if any, reserved) and return where its reply will arrive. An idle
-/// actor is run here instead of being woken, if its drive allows (see
-/// [`Shared::ask_in_place`] and [`Shared::run_or_wake`]): the asker waits for it next.
+/// Queue an ask into `slot` and return where its reply will arrive. An idle actor is run here
+/// instead of being woken, if its drive allows (see [`Shared::ask_in_place`] and
+/// [`Shared::run_or_wake`]): the asker waits for it next.
 #[inline]
-pub(crate) fn post_ask<A: Handler<M>, M: Message>(
+fn post_ask<A: Handler<M>, M: Message>(
     shared: &Shared<A>,
+    slot: Slot<'_, A>,
     msg: M,
     info: &MessageInfo,
-) -> Result<::oneshot::Receiver<Result<M::Result, AskError>>, AskError> {
+) -> Result<Response<M>, AskError> {
     let (reply, response) = ::oneshot::channel();
     let envelope = Envelope::ask(info.stamp(), info.correlation_id, msg, reply);
     // Dropping a refused envelope dropped its reply sender: nothing to return but the error.
-    post_here(shared, envelope).map_err(|_| AskError::Stopped)?;
+    post_here(shared, slot, envelope).map_err(|_| AskError::Stopped)?;
     Ok(response)
 }
 
-/// Queue `envelope` (its slot, if any, reserved) for a caller that waits for it next: an idle
-/// actor is run here instead of being woken, if its drive allows (see [`post_ask`]). Hands the
-/// envelope back if the mailbox is closed.
+/// Queue `envelope` into `slot` for a caller that waits for it next: an idle actor is run here
+/// instead of being woken, if its drive allows (see [`post_ask`]). Hands the envelope back if
+/// the mailbox is closed.
 #[inline]
-pub(crate) fn post_here<A: Actor>(
+fn post_here<A: Actor>(
     shared: &Shared<A>,
+    slot: Slot<'_, A>,
     envelope: Envelope<A>,
 ) -> Result<(), Envelope<A>> {
-    let envelope = match shared.ask_in_place(envelope) {
+    let (slot, envelope) = match shared.ask_in_place(slot, envelope) {
         // The actor was idle and ours to run: it handled the envelope right here.
-        Ok(handed) => return handed,
-        Err(envelope) => envelope,
+        InPlace::Ran(handed) => return handed,
+        InPlace::NotIdle(slot, envelope) => (slot, envelope),
     };
-    let wake = shared.mailbox.push_reserved_owing_wake(envelope)?;
+    let wake = slot.push_owing_wake(envelope)?;
     shared.run_or_wake(wake);
     Ok(())
 }
@@ -104,12 +104,12 @@ pub(crate) fn try_post<A: Actor, L: Letter<A> + Message>(
     info: &MessageInfo,
     here: bool,
 ) -> Result<(), Refusal<L>> {
-    let letter = admitted(try_admit_carrying(&shared.mailbox, letter, info, false))?;
+    let (slot, letter) = admitted(try_admit_carrying(&shared.mailbox, letter, info, false))?;
     let envelope = Envelope::made(info.stamp(), letter);
     let posted = if here {
-        post_here(shared, envelope)
+        post_here(shared, slot, envelope)
     } else {
-        shared.mailbox.push_reserved(envelope)
+        slot.push(envelope)
     };
     posted.map_err(|env| {
         Refusal::Stopped(
@@ -129,8 +129,8 @@ pub(crate) fn tell_to<A: Handler<M>, M: Message>(
 ) -> Result<(), SendError<M>> {
     let stamp = Stamp::new(priority, crate::stats::sample_clock(priority));
     if !mailbox.is_bounded() {
-        // Unbounded: no slot to reserve; a closed mailbox hands the message back on push.
-        return push(mailbox, Envelope::tell(stamp, correlation_id, msg));
+        let slot = mailbox.unbounded_slot();
+        return push(slot, Envelope::tell(stamp, correlation_id, msg));
     }
     let info = stamp.info(std::any::type_name::<M>(), correlation_id);
     let admitted = try_admit(mailbox, msg, &info).inspect_err(|e| {
@@ -139,7 +139,7 @@ pub(crate) fn tell_to<A: Handler<M>, M: Message>(
         }
     })?;
     match admitted {
-        Some(msg) => push(mailbox, Envelope::tell(stamp, correlation_id, msg)),
+        Some((slot, msg)) => push(slot, Envelope::tell(stamp, correlation_id, msg)),
         None => Ok(()),
     }
 }
@@ -156,24 +156,16 @@ impl<A: Handler<M>, M: Message> Target<M> for Shared<A> {
 
     #[inline]
     fn try_tell(&self, msg: M, info: &MessageInfo) -> Result<(), Refusal<M>> {
-        let msg = admitted(try_admit(&self.mailbox, msg, info))?;
-        push(
-            &self.mailbox,
-            Envelope::tell(info.stamp(), info.correlation_id, msg),
-        )
-        .map_err(|e| Refusal::Stopped(e.into_inner()))
+        let (slot, msg) = admitted(try_admit(&self.mailbox, msg, info))?;
+        push(slot, Envelope::tell(info.stamp(), info.correlation_id, msg))
+            .map_err(|e| Refusal::Stopped(e.into_inner()))
     }
 
     #[inline]
     fn try_ask(&self, msg: M, info: &MessageInfo) -> Result<Response<M>, Refusal<M>> {
-        // Unbounded: no slot to reserve.
-        let msg = if self.mailbox.is_bounded() {
-            admitted(try_admit(&self.mailbox, msg, info))?
-        } else {
-            msg
-        };
+        let (slot, msg) = admitted(try_admit(&self.mailbox, msg, info))?;
         // A refused envelope is dropped, the message and the reply sender with it.
-        post_ask(self, msg, info).map_err(|_| Refusal::Closed)
+        post_ask(self, slot, msg, info).map_err(|_| Refusal::Closed)
     }
 
     fn waits_for_space(&self) -> bool {
@@ -189,11 +181,11 @@ impl<A: Handler<M>, M: Message> Target<M> for Shared<A> {
     }
 }
 
-/// The message of an admission, or why there is none.
+/// The slot and message of an admission, or why there are none.
 #[inline]
-pub(crate) fn admitted<M>(admission: Result<Option<M>, SendError<M>>) -> Result<M, Refusal<M>> {
+fn admitted<S, M>(admission: Result<Option<(S, M)>, SendError<M>>) -> Result<(S, M), Refusal<M>> {
     match admission {
-        Ok(Some(msg)) => Ok(msg),
+        Ok(Some(admitted)) => Ok(admitted),
         Ok(None) => Err(Refusal::Dropped),
         Err(SendError::Full(msg)) => Err(Refusal::Full(msg)),
         Err(SendError::Stopped(msg)) => Err(Refusal::Stopped(msg)),

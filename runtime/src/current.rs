@@ -107,6 +107,18 @@ pub(crate) fn inherited_correlation() -> Option<Uuid> {
     Some(id)
 }
 
+/// The correlation id a message sent from here would carry: inside an actor's handler, the one
+/// of the message being handled (created on first use, so a chain of messages shares one id);
+/// `None` outside actors. For senders that are not addresses (a remote node's proxy), so that a
+/// request keeps its id across nodes.
+///
+/// ```
+/// assert_eq!(actor_system_runtime::current_correlation_id(), None, "not inside an actor");
+/// ```
+pub fn current_correlation_id() -> Option<Uuid> {
+    inherited_correlation()
+}
+
 /// How many correlation ids a thread takes from the shared counter at a time.
 const ID_BLOCK: u64 = 1024;
 

@@ -25,6 +25,12 @@ pub enum DropReason {
     /// A full mailbox refused it, and no sender was there to take it back (a delayed
     /// [`notify_later`](crate::Context::notify_later), say).
     Rejected,
+    /// The message was for an actor on another node that could not be reached, or the
+    /// connection closed before the node confirmed it.
+    PeerUnreachable,
+    /// The message was for an actor on another node, which refused it (unknown actor or
+    /// message type, malformed, too large, not allowed, or its mailbox refused it).
+    RefusedByPeer,
 }
 
 impl fmt::Display for DropReason {
@@ -35,6 +41,8 @@ impl fmt::Display for DropReason {
             DropReason::ActorStopped => "actor_stopped",
             DropReason::HandlerFailed => "handler_failed",
             DropReason::Rejected => "rejected",
+            DropReason::PeerUnreachable => "peer_unreachable",
+            DropReason::RefusedByPeer => "refused_by_peer",
         })
     }
 }
@@ -222,7 +230,27 @@ impl DeadLetters {
         self.inner.stream.receiver_count() > 0
     }
 
-    pub(crate) fn publish(&self, letter: DeadLetter) {
+    /// Count `letter` and stream it to subscribers. Mailboxes publish what they drop; so may
+    /// whatever else drops messages on an actor's behalf (a remote node's outbound queue).
+    ///
+    /// ```
+    /// use actor_system_runtime::{ActorId, DeadLetter, DeadLetters, DropReason, Priority};
+    ///
+    /// let sink = DeadLetters::new(4);
+    /// let mut stream = sink.subscribe();
+    /// sink.publish(DeadLetter {
+    ///     actor_id: ActorId::next(),
+    ///     actor_name: "peer/chain".into(),
+    ///     message_type: "ProduceBlock",
+    ///     priority: Priority::Critical,
+    ///     correlation_id: None,
+    ///     reason: DropReason::PeerUnreachable,
+    ///     message: None,
+    /// });
+    /// assert_eq!(sink.count(), 1);
+    /// assert_eq!(stream.try_recv().unwrap().reason, DropReason::PeerUnreachable);
+    /// ```
+    pub fn publish(&self, letter: DeadLetter) {
         self.inner.count.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(
             target: "actor_system::mailbox",

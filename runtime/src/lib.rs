@@ -68,6 +68,7 @@ pub use actor::{Actor, FromConfig, Handler};
 pub use actor_system_macros::Message;
 pub use address::{Addr, Outgoing};
 pub use context::Context;
+pub use current::current_correlation_id;
 pub use dead_letter::{DeadLetter, DeadLetters, DropReason, Undelivered};
 pub use drive::spawn_actor_task;
 pub use envelope::MessageInfo;

@@ -12,7 +12,16 @@ use std::sync::OnceLock;
 pub struct ActorId(std::num::NonZeroU64);
 
 impl ActorId {
-    pub(crate) fn next() -> Self {
+    /// A new id, never handed out before in this process. Mailboxes take theirs from here; so
+    /// can whatever stands for an actor without a local mailbox (a remote actor's proxy), to be
+    /// named in dead letters.
+    ///
+    /// ```
+    /// use actor_system_runtime::ActorId;
+    /// assert_ne!(ActorId::next(), ActorId::next());
+    /// ```
+    #[allow(clippy::should_implement_trait)] // not an iterator: there is no end
+    pub fn next() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         // Ids start at 1; non-zero, so an `Option<ActorId>` is one word.
         ActorId(std::num::NonZeroU64::MIN.saturating_add(NEXT.fetch_add(1, Ordering::Relaxed)))
@@ -149,11 +158,18 @@ impl Lifecycle {
 
     /// The pending kill request for incarnation `incarnation`, if any (one for an earlier
     /// incarnation is discarded).
-    #[inline]
-    pub(crate) fn take_kill(&self, incarnation: u64) -> Option<ActorError> {
+    /// `incarnation` is worked out only when a kill is pending.
+    #[inline(always)]
+    pub(crate) fn take_kill(&self, incarnation: impl FnOnce() -> u64) -> Option<ActorError> {
         if !self.kill_pending.load(Ordering::Acquire) {
             return None;
         }
+        self.take_pending_kill(incarnation())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn take_pending_kill(&self, incarnation: u64) -> Option<ActorError> {
         self.kill_pending.store(false, Ordering::Release);
         let (target, error) = self.ending().kill.lock().take()?;
         (target == incarnation).then_some(error)

@@ -281,6 +281,38 @@ impl<M: Message> Recipient<M> {
         crate::waiting::ask(self.target.clone(), self.options(), msg)
     }
 
+    /// [`ask`](Self::ask) with an explicit correlation id (a request that arrived from another
+    /// node keeps the id it was sent with).
+    ///
+    /// ```
+    /// # use actor_system_runtime::{spawn, Actor, Context, Handler, Message, Recipient};
+    /// struct Tracer;
+    /// impl Actor for Tracer {}
+    /// struct Which;
+    /// impl Message for Which { type Result = Option<uuid::Uuid>; }
+    /// impl Handler<Which> for Tracer {
+    ///     async fn handle(&mut self, _: Which, ctx: &mut Context<Self>) -> Option<uuid::Uuid> {
+    ///         ctx.correlation_id()
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let r: Recipient<Which> = spawn(Tracer).await.unwrap().recipient();
+    /// let id = uuid::Uuid::new_v4();
+    /// assert_eq!(r.ask_correlated(Which, id).await, Ok(Some(id)));
+    /// # }
+    /// ```
+    pub fn ask_correlated(
+        &self,
+        msg: M,
+        id: Uuid,
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static {
+        let options = SendOptions {
+            priority: self.priority,
+            correlation_id: Some(id),
+        };
+        crate::waiting::ask(self.target.clone(), options, msg)
+    }
+
     /// See [`Addr::ask_timeout`].
     pub fn ask_timeout(
         &self,

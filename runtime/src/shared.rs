@@ -8,9 +8,18 @@
 
 use crate::drive::Drive;
 use crate::envelope::{Envelope, Tick, TickSink};
-use crate::mailbox::{Mailbox, Wake};
+use crate::mailbox::{Mailbox, Slot, Wake};
 use crate::{Actor, ExitReason};
 use std::sync::Arc;
+
+/// What [`Shared::ask_in_place`] did with an ask.
+pub(crate) enum InPlace<'a, A: Actor> {
+    /// The actor was idle: it ran here, and handled the ask (`Err`: the mailbox was closed,
+    /// here is the ask back).
+    Ran(Result<(), Envelope<A>>),
+    /// The actor is busy (or runs on its own task only): queue the ask into its room.
+    NotIdle(Slot<'a, A>, Envelope<A>),
+}
 
 /// An actor's mailbox and drive (see the module doc).
 pub(crate) struct Shared<A: Actor> {
@@ -31,21 +40,17 @@ impl<A: Actor> Shared<A> {
         }
     }
 
-    /// Give the ask `env` (its slot reserved) to an idle actor and run the actor here, in the
-    /// caller's task: the actor's drive is claimed if the actor is parked on its empty mailbox
-    /// and may be run in place (see [`Drive::claim_here`]). `Err(env)` when it is not, and the
-    /// caller queues `env` as usual; `Ok(Err(env))` when the mailbox is closed.
+    /// Give the ask `env` (its room taken: `slot`) to an idle actor and run the actor here, in
+    /// the caller's task: the actor's drive is claimed if the actor is parked on its empty
+    /// mailbox and may be run in place (see [`Drive::claim_here`]).
     #[inline]
-    pub(crate) fn ask_in_place(
-        &self,
-        env: Envelope<A>,
-    ) -> Result<Result<(), Envelope<A>>, Envelope<A>> {
+    pub(crate) fn ask_in_place<'a>(&self, slot: Slot<'a, A>, env: Envelope<A>) -> InPlace<'a, A> {
         if !(self.mailbox.is_parked() && self.drive.claim_here()) {
-            return Err(env);
+            return InPlace::NotIdle(slot, env);
         }
-        let handed = self.mailbox.hand_over(env);
+        let handed = slot.hand_over(env);
         self.drive.run_claimed();
-        Ok(handed)
+        InPlace::Ran(handed)
     }
 
     /// Deliver a wake-up left to a caller that will wait for the actor: run the actor right

@@ -7,9 +7,9 @@
 //! and a slice overruns [`SLICE_MICROS`] by at most `FIRST_LOOK + BATCH` handlers.
 //!
 //! Yielding after a fixed count alone (every 128 messages, tokio's own budget) meant a yield every
-//! ~7 us with cheap handlers; a yield on a worker with nothing else to run sets off tokio's search
-//! for work and a wake-up of the other worker: ~16% of the `tell` workload (~72 vs ~60.5 ns per
-//! message; ~1,700 vs ~280 voluntary context switches per run, raw tokio ~900).
+//! few microseconds with cheap handlers, and a yield on a worker with nothing else to run sets
+//! off tokio's search for work and a wake-up of the other worker (what that cost is in
+//! docs/performance.md).
 
 /// Messages of a run before the clock is first read (starting the slice).
 const FIRST_LOOK: u32 = 16;

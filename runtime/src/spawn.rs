@@ -11,7 +11,6 @@ use crate::{
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Wake;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -432,10 +431,8 @@ mod size_tests {
         let ctx = crate::Context::new(cell.shared.clone());
         let task = super::actor_task(cell, Counter(0), ctx);
         let size = std::mem::size_of_val(&task);
-        // 472 bytes when written (~830 with one `async fn` per phase of the loop, a 40-byte
-        // span, a children `Vec`, the timer table and an `Option<Instant>` inline). With glibc,
-        // 472 is also the last size before the allocation grows a step (resident memory per
-        // idle actor: ~970 bytes at 472, ~1010 at 480).
+        // The bound is the last size before glibc's allocation grows a step (history and the
+        // resident memory per idle actor in docs/performance.md).
         assert!(size <= 472, "actor task future is {size} bytes");
     }
 
@@ -470,8 +467,8 @@ mod run_tests {
         }
     }
 
-    /// An ask to an idle actor with nothing queued is handed to it directly: its lanes (~1 KiB
-    /// each once used) are never created.
+    /// An ask to an idle actor with nothing queued is handed to it directly: its lanes (a
+    /// queue and its first block each, once used) are never created.
     #[tokio::test]
     async fn asks_answered_in_place_leave_the_lanes_unused() {
         let (addr, _) = super::spawn_driven(Echo, SpawnOptions::new())

@@ -11,9 +11,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 /// One in this many messages (per sending thread) carries an enqueue timestamp and has its
-/// handling timed; `Critical` messages always do. Keeps clock reads off most of the hot path:
-/// a sampled message reads the clock three times, and at one in 16 those reads were ~5% of a
-/// `tell` (measured with perf; one in 64 took the tell workload from 1.32x to 1.25x raw tokio).
+/// handling timed; `Critical` messages always do. Keeps clock reads off most of the hot path (a
+/// sampled message reads the clock three times; what that cost at other rates is in
+/// docs/performance.md).
 pub const TIMING_SAMPLE_EVERY: u32 = 64;
 
 /// The enqueue instant for a message of `priority`, if this one is sampled.

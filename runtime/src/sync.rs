@@ -9,12 +9,35 @@ pub(crate) use atomic_waker::AtomicWaker;
 #[cfg(not(loom))]
 use once_cell::race::OnceBox;
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 #[cfg(loom)]
 pub(crate) use loom::future::AtomicWaker;
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// A mutex for short critical sections: `parking_lot`'s, or loom's model of one.
+pub(crate) struct Mutex<T>(
+    #[cfg(not(loom))] parking_lot::Mutex<T>,
+    #[cfg(loom)] loom::sync::Mutex<T>,
+);
+
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Self {
+        #[cfg(not(loom))]
+        return Mutex(parking_lot::Mutex::new(value));
+        #[cfg(loom)]
+        return Mutex(loom::sync::Mutex::new(value));
+    }
+
+    /// Lock it (a poisoned loom mutex is a failed model run anyway).
+    pub(crate) fn lock(&self) -> impl std::ops::DerefMut<Target = T> + '_ {
+        #[cfg(not(loom))]
+        return self.0.lock();
+        #[cfg(loom)]
+        return self.0.lock().unwrap();
+    }
+}
 
 /// Register `waker` (the two `AtomicWaker`s differ in how they take it).
 pub(crate) fn register(slot: &AtomicWaker, waker: &std::task::Waker) {
@@ -25,8 +48,8 @@ pub(crate) fn register(slot: &AtomicWaker, waker: &std::task::Waker) {
 }
 
 /// One user lane of the mailbox: a crossbeam `SegQueue`, allocated on first use. A `SegQueue`
-/// is two cache-padded words (256 bytes on x86_64); most actors use one or two of their four
-/// user lanes, so allocating lazily keeps an idle actor small.
+/// is two cache-padded words, and its first push allocates a block; most actors use one or two
+/// of their four user lanes, so allocating lazily keeps an idle actor small.
 #[cfg(not(loom))]
 pub(crate) struct Lane<T>(OnceBox<crossbeam_queue::SegQueue<T>>);
 
@@ -86,7 +109,7 @@ impl<T> Lane<T> {
 }
 
 /// The system lane: control signals are rare (a stop, a health check), so a short locked queue
-/// serves them without the ~2 KiB first block of a `SegQueue`. `len` lets the consumer see that
+/// serves them without the first block of a `SegQueue`. `len` lets the consumer see that
 /// it is empty without taking the lock.
 #[cfg(not(loom))]
 pub(crate) struct SignalLane<T> {

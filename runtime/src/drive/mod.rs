@@ -42,7 +42,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{fence, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use tokio::runtime::{Handle, Id as RuntimeId};
 use tokio::task::JoinHandle;
 
@@ -157,7 +157,7 @@ impl Drive {
 
     /// The waker the actor's future is polled with.
     pub(crate) fn waker(self: &Arc<Self>) -> Waker {
-        Waker::from(self.clone())
+        futures_task::waker(self.clone())
     }
 
     /// Whether the actor's future is over (completed, or dropped by an abort).
@@ -227,7 +227,7 @@ impl Drive {
     /// let go of it; returns the wake-up its poll stashed, for the caller to deliver.
     fn poll_here(self: &Arc<Self>) -> Option<Arc<Drive>> {
         DEPTH.set(DEPTH.get() + 1);
-        let waker = self.waker();
+        let waker = futures_task::waker_ref(self);
         let (released, stashed) = self.poll_claimed(&waker);
         DEPTH.set(DEPTH.get() - 1);
         if released == Some(Release::Notified) {
@@ -350,16 +350,23 @@ impl Drive {
     }
 }
 
-impl Wake for Drive {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
+impl Drive {
+    /// The actor's future was woken: have it polled (see the module doc).
+    pub(crate) fn wake_by_ref(self: &Arc<Self>) {
         // Woken idle from inside another actor's poll: that poller delivers it (see `stash`).
         if self.state.notify() && !(self.in_place && stash::offer(self)) {
             self.schedule();
         }
+    }
+}
+
+/// `futures-task`'s waker protocol rather than `std::task::Wake`: it also lends a waker for one
+/// poll without touching the reference count ([`futures_task::waker_ref`]), which every poll in
+/// place uses; owned and lent wakers share one vtable, so a waker registered by one kind of poll
+/// `will_wake` for the other.
+impl futures_task::ArcWake for Drive {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        Drive::wake_by_ref(arc_self);
     }
 }
 

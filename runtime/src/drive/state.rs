@@ -431,6 +431,45 @@ mod loom_tests {
         });
     }
 
+    /// A kill (a flag raised, then a wake-up of the drive, as `Mailbox::kill` does) racing a
+    /// caller that polls the future in place (whose poll takes the flag, as the runner's
+    /// `Killable` does at each poll): the kill is taken, by that poll or by the pump it
+    /// schedules. (Modelled on the drive's state word rather than the queue's waker: loom's
+    /// mock `AtomicWaker` drops the ordering a register racing a wake has in the real crate.)
+    #[test]
+    fn a_kill_racing_a_poll_in_place_is_taken() {
+        loom::model(|| {
+            let state = Arc::new(armed());
+            let kill = Arc::new(AtomicBool::new(false));
+            let scheduled = Arc::new(AtomicBool::new(false));
+            let killer = {
+                let (state, kill, scheduled) = (state.clone(), kill.clone(), scheduled.clone());
+                loom::thread::spawn(move || {
+                    kill.swap(true, Ordering::SeqCst);
+                    if state.notify() {
+                        scheduled.swap(true, Ordering::SeqCst);
+                    }
+                })
+            };
+            let poll = |state: &DriveState, kill: &AtomicBool| {
+                kill.swap(false, Ordering::SeqCst);
+                state.release()
+            };
+            if state.claim(false, None) == Claim::Got && poll(&state, &kill) == Release::Notified {
+                scheduled.swap(true, Ordering::SeqCst);
+            }
+            killer.join().unwrap();
+            if scheduled.load(Ordering::SeqCst) {
+                while state.claim(true, Some(1)) == Claim::Got {
+                    if poll(&state, &kill) == Release::Idle {
+                        break;
+                    }
+                }
+            }
+            assert!(!kill.load(Ordering::SeqCst), "the kill was slept through");
+        });
+    }
+
     /// The pump going away while a caller runs the future in place: the future is dropped
     /// exactly once, by whichever of them holds it, and never polled after.
     #[test]

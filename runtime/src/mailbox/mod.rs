@@ -6,6 +6,7 @@
 mod config;
 mod handoff;
 pub(crate) mod queue;
+mod slot;
 
 pub use config::{Fairness, MailboxConfig, OverflowStrategy};
 
@@ -14,6 +15,7 @@ use crate::stats::ActorStats;
 use crate::{Actor, ActorId, AskError, DeadLetter, DeadLetters, DropReason, Priority};
 pub(crate) use queue::Wake;
 use queue::{LaneQueue, Pushed, SYSTEM_LANE};
+pub(crate) use slot::Slot;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -23,7 +25,7 @@ pub(crate) fn short_type_name<A>() -> &'static str {
     let full = std::any::type_name::<A>();
     let base = full.split('<').next().unwrap_or(full);
     // A path separator is "::", so the name starts after the last ':' (a char search is a
-    // memrchr; a "::" substring search costs a few hundred instructions).
+    // memrchr, far cheaper than a "::" substring search).
     let start = base.rfind(':').map_or(0, |i| i + 1);
     &full[start..]
 }
@@ -58,9 +60,9 @@ fn priority_of(lane: usize) -> Priority {
     Priority::from_lane(lane.saturating_sub(1)).unwrap_or(Priority::Critical)
 }
 
-/// A slot was secured for a message, or the message is to be dropped under the policy.
-pub(crate) enum Admit {
-    Slot,
+/// Room was taken for a message, or the message is to be dropped under the policy.
+pub(crate) enum Admit<'a, A: Actor> {
+    Slot(Slot<'a, A>),
     Drop(DropReason),
 }
 
@@ -83,7 +85,7 @@ pub(crate) struct Mailbox<A: Actor> {
     pub(crate) stats: ActorStats,
     pub(crate) lifecycle: crate::lifecycle::Lifecycle,
     /// An ask handed straight to the idle actor (see [`hand_over`](Self::hand_over)).
-    handoff: handoff::Handoff<A>,
+    handoff: handoff::Handoff<Envelope<A>>,
 }
 
 impl<A: Actor> Mailbox<A> {
@@ -161,14 +163,15 @@ impl<A: Actor> Mailbox<A> {
     }
 
     /// Decide whether a message of `priority` may be queued, evicting under `DropOldest` and
-    /// `DropLowPriority` to make room. On `Ok(Admit::Slot)` the caller must push.
+    /// `DropLowPriority` to make room: the [`Slot`] taken is pushed into, or given back when
+    /// dropped.
     #[inline]
-    pub(crate) fn reserve(&self, priority: Priority) -> Result<Admit, Refused> {
+    pub(crate) fn reserve(&self, priority: Priority) -> Result<Admit<'_, A>, Refused> {
         if self.queue.is_closed() {
             return Err(Refused::Closed);
         }
         let Some(bound) = &self.bound else {
-            return Ok(Admit::Slot);
+            return Ok(Admit::Slot(self.unbounded_slot()));
         };
         let capacity = bound.capacity;
         let protected = matches!(priority, Priority::Critical | Priority::High);
@@ -185,7 +188,7 @@ impl<A: Actor> Mailbox<A> {
                     .compare_exchange_weak(taken, taken + 1, Ordering::SeqCst, Ordering::SeqCst)
                     .is_ok()
                 {
-                    return Ok(Admit::Slot);
+                    return Ok(Admit::Slot(Slot::new(self, true)));
                 }
                 continue;
             }
@@ -204,7 +207,7 @@ impl<A: Actor> Mailbox<A> {
     }
 
     /// `Critical` messages are handed back rather than dropped silently.
-    fn drop_incoming(&self, priority: Priority) -> Result<Admit, Refused> {
+    fn drop_incoming(&self, priority: Priority) -> Result<Admit<'_, A>, Refused> {
         if priority == Priority::Critical {
             Err(Refused::Full)
         } else {
@@ -226,19 +229,18 @@ impl<A: Actor> Mailbox<A> {
         false
     }
 
-    /// Push a message whose slot was reserved. Hands the envelope back if the mailbox closed.
+    /// The room for a message in an unbounded mailbox: free, nothing to reserve (a closed
+    /// mailbox hands the message back on push).
     #[inline]
-    pub(crate) fn push_reserved(&self, env: Envelope<A>) -> Result<(), Envelope<A>> {
-        let wake = self.push_reserved_owing_wake(env)?;
-        self.queue.deliver(wake);
-        Ok(())
+    pub(crate) fn unbounded_slot(&self) -> Slot<'_, A> {
+        debug_assert!(!self.is_bounded());
+        Slot::new(self, false)
     }
 
-    /// [`push_reserved`](Self::push_reserved), but a parked consumer is not woken: the
-    /// returned [`Wake`] says whether the caller now owes it its wake-up (see
-    /// [`Shared::run_or_wake`](crate::shared::Shared::run_or_wake)).
+    /// Queue `env` in its lane, leaving the wake-up of a parked actor to the caller. Hands the
+    /// envelope back if the mailbox is closed. (The message's room is the caller's [`Slot`].)
     #[inline]
-    pub(crate) fn push_reserved_owing_wake(&self, env: Envelope<A>) -> Result<Wake, Envelope<A>> {
+    fn enqueue(&self, env: Envelope<A>) -> Result<Wake, Envelope<A>> {
         let priority = env.stamp.priority();
         let (pushed, wake) = self.queue.push_owing_wake(lane_of(priority), env.payload);
         match pushed {
@@ -248,14 +250,17 @@ impl<A: Actor> Mailbox<A> {
                 self.drain(DropReason::ActorStopped);
                 Ok(wake)
             }
-            Pushed::Closed(payload) => {
-                self.release_slot(&payload);
-                Err(Envelope {
-                    stamp: env.stamp,
-                    payload,
-                })
-            }
+            Pushed::Closed(payload) => Err(Envelope {
+                stamp: env.stamp,
+                payload,
+            }),
         }
+    }
+
+    /// Wake the consumer if `wake` says it is owed.
+    #[inline]
+    fn deliver(&self, wake: Wake) {
+        self.queue.deliver(wake);
     }
 
     /// Whether the consumer is parked on its empty mailbox (its waker registered).
@@ -286,21 +291,16 @@ impl<A: Actor> Mailbox<A> {
         self.queue.lanes_in_use()
     }
 
-    /// Give `env` (a reserved ask) to an idle actor whose drive this caller claimed (see
-    /// [`Shared::ask_in_place`](crate::shared::Shared::ask_in_place)): into the hand-off slot
-    /// if nothing else is queued, otherwise into its lane, behind what came first. Either way
-    /// nobody is woken: the caller runs the actor next. Hands the envelope back if the mailbox
-    /// is closed.
-    pub(crate) fn hand_over(&self, env: Envelope<A>) -> Result<(), Envelope<A>> {
+    /// Put `env` in the hand-off slot, ahead of the lanes, if the consumer is parked with every
+    /// lane empty (see [`Slot::hand_over`]); otherwise hand it back, to be queued in its lane.
+    fn try_hand_off(&self, env: Envelope<A>) -> Option<Envelope<A>> {
         // Unparked by us with every lane empty (and no flag raised: a raiser would have
         // unparked it first): nothing can be ahead of this message.
         if self.queue.unpark_if_idle() {
             self.handoff.put(env);
-            return Ok(());
+            return None;
         }
-        // A wake-up owed here is paid by the caller, who runs the actor next.
-        let _paid_by_the_caller: Wake = self.push_reserved_owing_wake(env)?;
-        Ok(())
+        Some(env)
     }
 
     /// Queue a timer tick: no capacity check (ticks are coalesced by the timer). `false` once
@@ -413,15 +413,20 @@ impl<A: Actor> Mailbox<A> {
         self.queue.ready().await
     }
 
-    /// A user message left the queue: free its slot and wake one waiting sender.
+    /// A user message left the queue: free its slot.
     #[inline]
     fn release_slot(&self, payload: &Payload<A>) {
+        if matches!(payload, Payload::Letter(_)) {
+            self.free_slot();
+        }
+    }
+
+    /// Give one slot of a bounded mailbox back and wake one waiting sender.
+    #[inline]
+    fn free_slot(&self) {
         let Some(bound) = &self.bound else {
             return;
         };
-        if !matches!(payload, Payload::Letter(_)) {
-            return;
-        }
         bound.reserved.fetch_sub(1, Ordering::SeqCst);
         if bound.waiters.load(Ordering::SeqCst) > 0 {
             bound.space.notify_one();
@@ -481,6 +486,8 @@ impl<A: Actor> Mailbox<A> {
                     DropReason::HandlerFailed => AskError::NoReply,
                     DropReason::Rejected => AskError::Full,
                     DropReason::DroppedNewest | DropReason::Evicted => AskError::Dropped,
+                    // Given by remote nodes, never by a mailbox.
+                    DropReason::PeerUnreachable | DropReason::RefusedByPeer => AskError::Dropped,
                 },
                 self.dead_letters.is_observed(),
             ),

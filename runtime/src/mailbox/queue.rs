@@ -723,52 +723,126 @@ mod loom_tests {
 
     /// The ask/reply protocol over the real queue: an asker queues a request carrying a reply
     /// slot while the actor either answers it or stops (closing and draining, which rejects every
-    /// queued request), and the asker may give up (time out). Whatever the interleaving, a
-    /// waiting asker gets exactly one answer: a reply, a rejection, or its request back.
+    /// queued request), and the asker's timeout may fire at any point. Whatever the
+    /// interleaving, the ask resolves exactly once: a reply, a rejection, or the timeout (an
+    /// answer that comes after the timeout is dropped, never delivered twice).
     #[test]
     fn ask_reply_vs_stop_vs_timeout_always_resolves() {
         use loom::sync::Mutex;
-        type Slot = Arc<Mutex<Option<Result<u32, &'static str>>>>;
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        enum Reply {
+            Waiting,
+            Answered(Result<u32, &'static str>),
+            TimedOut,
+        }
+        type Slot = Arc<Mutex<Reply>>;
+        /// The actor's side of the reply channel: a send to an asker that gave up is dropped.
         fn answer(slot: &Slot, value: Result<u32, &'static str>) {
             let mut s = slot.lock().unwrap();
-            assert!(s.is_none(), "a request is answered at most once");
-            *s = Some(value);
+            match *s {
+                Reply::Waiting => *s = Reply::Answered(value),
+                Reply::TimedOut => {}
+                Reply::Answered(_) => panic!("a request is answered at most once"),
+            }
         }
-        for asker_times_out in [false, true] {
-            loom::model(move || {
-                let q: Arc<LaneQueue<Slot>> = Arc::new(LaneQueue::new());
-                let slot: Slot = Arc::new(Mutex::new(None));
-                let actor = {
-                    let q = q.clone();
-                    loom::thread::spawn(move || {
-                        // Handle at most one request, then stop: close and reject the rest.
-                        if let Some(req) = q.pop_item() {
-                            answer(&req, Ok(7));
-                        }
-                        q.close();
-                        while let Some(req) = q.pop_item() {
-                            answer(&req, Err("stopped"));
-                        }
-                    })
-                };
-                match q.push(3, slot.clone()) {
-                    Pushed::Closed(_) => answer(&slot, Err("stopped before sending")),
-                    Pushed::QueuedAfterClose => {
-                        // The actor may have drained already: the sender drains what is left.
-                        while let Some(req) = q.pop_item() {
-                            answer(&req, Err("stopped"));
-                        }
+        loom::model(|| {
+            let q: Arc<LaneQueue<Slot>> = Arc::new(LaneQueue::new());
+            let slot: Slot = Arc::new(Mutex::new(Reply::Waiting));
+            let actor = {
+                let q = q.clone();
+                loom::thread::spawn(move || {
+                    // Handle at most one request, then stop: close and reject the rest.
+                    if let Some(req) = q.pop_item() {
+                        answer(&req, Ok(7));
                     }
-                    Pushed::Queued => {}
+                    q.close();
+                    while let Some(req) = q.pop_item() {
+                        answer(&req, Err("stopped"));
+                    }
+                })
+            };
+            let timeout = {
+                let slot = slot.clone();
+                loom::thread::spawn(move || {
+                    let mut s = slot.lock().unwrap();
+                    if *s == Reply::Waiting {
+                        *s = Reply::TimedOut;
+                    }
+                })
+            };
+            match q.push(3, slot.clone()) {
+                Pushed::Closed(_) => answer(&slot, Err("stopped before sending")),
+                Pushed::QueuedAfterClose => {
+                    // The actor may have drained already: the sender drains what is left.
+                    while let Some(req) = q.pop_item() {
+                        answer(&req, Err("stopped"));
+                    }
                 }
-                actor.join().unwrap();
-                if !asker_times_out {
-                    // After the actor is gone, the answer must be there: nothing can hang.
-                    let got = slot.lock().unwrap().take();
-                    assert!(got.is_some(), "the ask resolved");
-                }
-                assert_eq!(q.len(), 0, "nothing is left behind");
-            });
+                Pushed::Queued => {}
+            }
+            actor.join().unwrap();
+            timeout.join().unwrap();
+            let resolved = *slot.lock().unwrap();
+            assert_ne!(resolved, Reply::Waiting, "the ask resolved");
+            assert_eq!(q.len(), 0, "nothing is left behind");
+        });
+    }
+
+    /// The backpressure protocol of a bounded mailbox (`Mailbox::reserve`, `free_slot` and
+    /// `wait_for_space`; loom's `Notify` keeps a permit as tokio's `notify_one` does): a sender
+    /// waiting for room in a full mailbox while the actor frees the only slot is never left
+    /// waiting. The code's two `SeqCst` loads (the waiter count after freeing a slot, the slot
+    /// count after counting a waiter) are read-modify-writes here: loom models `SeqCst` as
+    /// `AcqRel`, under which this Dekker pattern of loads reports a deadlock that the C++
+    /// memory model rules out (read-modify-writes of one location are totally ordered in both).
+    #[test]
+    fn a_sender_waiting_for_room_is_woken_when_a_slot_frees() {
+        use loom::sync::Notify;
+        struct Room {
+            capacity: usize,
+            reserved: AtomicUsize,
+            waiters: AtomicUsize,
+            space: Notify,
         }
+        impl Room {
+            fn try_reserve(&self) -> bool {
+                let taken = self.reserved.load(Ordering::SeqCst);
+                taken < self.capacity
+                    && self
+                        .reserved
+                        .compare_exchange(taken, taken + 1, Ordering::SeqCst, Ordering::SeqCst)
+                        .is_ok()
+            }
+            fn release(&self) {
+                self.reserved.fetch_sub(1, Ordering::SeqCst);
+                if self.waiters.fetch_add(0, Ordering::SeqCst) > 0 {
+                    self.space.notify();
+                }
+            }
+            fn wait_for_space(&self) {
+                self.waiters.fetch_add(1, Ordering::SeqCst);
+                if self.reserved.fetch_add(0, Ordering::SeqCst) >= self.capacity {
+                    self.space.wait();
+                }
+                self.waiters.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        loom::model(|| {
+            let room = Arc::new(Room {
+                capacity: 1,
+                reserved: AtomicUsize::new(1),
+                waiters: AtomicUsize::new(0),
+                space: Notify::new(),
+            });
+            let actor = {
+                let room = room.clone();
+                loom::thread::spawn(move || room.release())
+            };
+            while !room.try_reserve() {
+                room.wait_for_space();
+            }
+            actor.join().unwrap();
+            assert_eq!(room.reserved.load(Ordering::SeqCst), 1);
+        });
     }
 }

@@ -37,7 +37,7 @@ impl Supervisor {
     }
 
     /// Release what may go now, act on overdue stops, and set the alarm for what comes next.
-    pub(super) fn pump(&mut self, ctx: &mut Context<Self>) {
+    pub(super) fn release_ready(&mut self, ctx: &mut Context<Self>) {
         let now = Instant::now();
         self.enforce_stops(now);
         self.release_group(ctx, now);
@@ -166,7 +166,7 @@ impl Supervisor {
         } else {
             Health::Unhealthy(now + checked.timeout)
         };
-        self.pump(ctx);
+        self.release_ready(ctx);
     }
 
     /// Let waiting child `i`'s task run its new incarnation.
@@ -196,7 +196,7 @@ impl Supervisor {
             child,
             restarts,
         });
-        self.pump(ctx);
+        self.release_ready(ctx);
     }
 
     /// Make sure the alarm goes off by the earliest deadline still to come.
@@ -234,7 +234,7 @@ impl Supervisor {
         }
         let timer = ctx.run_later(next - now, |sup, ctx| {
             sup.alarm = None;
-            sup.pump(ctx);
+            sup.release_ready(ctx);
         });
         self.alarm = Some((next, timer));
     }

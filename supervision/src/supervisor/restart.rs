@@ -80,18 +80,18 @@ impl Supervisor {
         match verdict {
             Verdict::Finish => {
                 self.remove(i, reason, Some(decide));
-                self.pump(ctx);
+                self.release_ready(ctx);
             }
             Verdict::Rejoin => {
                 self.wait(i, decide, now);
-                self.pump(ctx);
+                self.release_ready(ctx);
             }
             Verdict::Restart { delay } => {
                 self.intensity.record(now);
                 self.note_restart(i, delay, now);
                 self.restart_siblings(i, now);
                 self.wait(i, decide, now + delay);
-                self.pump(ctx);
+                self.release_ready(ctx);
             }
             Verdict::Escalate(why) => {
                 let message = escalation_message(why, self, i, error.as_ref());
@@ -176,7 +176,7 @@ impl Supervisor {
     }
 
     /// Child `i` ended for good: remove it (from this incarnation and from the tree) and tell
-    /// its task. The caller then pumps: whatever waited on it may go on.
+    /// its task. The caller then releases what is ready: whatever waited on it may go on.
     pub(super) fn remove(
         &mut self,
         i: usize,

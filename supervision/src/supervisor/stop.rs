@@ -99,7 +99,7 @@ impl Supervisor {
                 self.remove(i, ExitReason::Normal, None);
             }
         }
-        self.pump(ctx);
+        self.release_ready(ctx);
         Ok(child)
     }
 

@@ -1,5 +1,6 @@
 //! actor_system.
 
+mod restart;
 mod shapes;
 
 use super::{on_tokio, Outcome};
@@ -94,6 +95,7 @@ async fn counter(config: MailboxConfig) -> Addr<Counter> {
 /// The workloads of actor_system's own (see `super::shapes` for the others).
 pub fn run(workload: &str) -> Option<Measurement> {
     let outcome = match workload {
+        "restart" => on_tokio(restart::run()),
         "tell" => on_tokio(async {
             let addr = counter(MailboxConfig::unbounded()).await;
             let start = Instant::now();

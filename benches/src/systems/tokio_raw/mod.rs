@@ -1,6 +1,7 @@
 //! Raw tokio channels: the ceiling (mpsc for mailboxes, oneshot for replies, a task per
 //! actor).
 
+mod restart;
 mod shapes;
 
 use super::{on_tokio, Outcome};
@@ -76,6 +77,7 @@ enum SlowMsg {
 /// The workloads of raw tokio's own (see `super::shapes` for the others).
 pub fn run(workload: &str) -> Option<Measurement> {
     let outcome = match workload {
+        "restart" => on_tokio(restart::run()),
         "tell" => on_tokio(async {
             let tx = counter_unbounded();
             let start = Instant::now();

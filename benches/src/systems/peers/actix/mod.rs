@@ -1,6 +1,7 @@
 //! actix 0.13, on its own `System` (as its docs recommend). actix has no priorities; its
 //! backpressure-aware send is `send().await` (a request), used for `bounded`.
 
+mod restart;
 mod shapes;
 
 use crate::report::Measurement;
@@ -133,6 +134,7 @@ fn on_actix<F: std::future::Future>(f: F) -> F::Output {
 /// The workloads of actix's own (see `crate::systems::shapes` for the others).
 pub fn run(workload: &str) -> Option<Measurement> {
     let outcome = match workload {
+        "restart" => on_actix(restart::run()),
         "tell" => on_actix(async {
             let addr = counter();
             let start = Instant::now();

@@ -9,12 +9,12 @@ pub(crate) use atomic_waker::AtomicWaker;
 #[cfg(not(loom))]
 use once_cell::race::OnceBox;
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[cfg(loom)]
 pub(crate) use loom::future::AtomicWaker;
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 
 /// A mutex for short critical sections: `parking_lot`'s, or loom's model of one.
 pub(crate) struct Mutex<T>(

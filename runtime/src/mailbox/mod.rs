@@ -84,8 +84,6 @@ pub(crate) struct Mailbox<A: Actor> {
     pub(crate) dead_letters: DeadLetters,
     pub(crate) stats: ActorStats,
     pub(crate) lifecycle: crate::lifecycle::Lifecycle,
-    /// An ask handed straight to the idle actor (see [`hand_over`](Self::hand_over)).
-    handoff: handoff::Handoff<Envelope<A>>,
 }
 
 impl<A: Actor> Mailbox<A> {
@@ -111,7 +109,6 @@ impl<A: Actor> Mailbox<A> {
             name,
             dead_letters,
             lifecycle: crate::lifecycle::Lifecycle::new(),
-            handoff: handoff::Handoff::new(),
         }
     }
 
@@ -292,15 +289,17 @@ impl<A: Actor> Mailbox<A> {
     }
 
     /// Put `env` in the hand-off slot, ahead of the lanes, if the consumer is parked with every
-    /// lane empty (see [`Slot::hand_over`]); otherwise hand it back, to be queued in its lane.
+    /// lane empty (see [`Slot::hand_over`] and [`LaneQueue::hand_off`]); otherwise hand it back,
+    /// to be queued in its lane.
     fn try_hand_off(&self, env: Envelope<A>) -> Option<Envelope<A>> {
-        // Unparked by us with every lane empty (and no flag raised: a raiser would have
-        // unparked it first): nothing can be ahead of this message.
-        if self.queue.unpark_if_idle() {
-            self.handoff.put(env);
-            return None;
+        let stamp = env.stamp;
+        match self.queue.hand_off(lane_of(stamp.priority()), env.payload) {
+            Ok(()) => None,
+            Err(refused) => Some(Envelope {
+                stamp,
+                payload: refused.item,
+            }),
         }
-        Some(env)
     }
 
     /// Queue a timer tick: no capacity check (ticks are coalesced by the timer). `false` once
@@ -342,10 +341,6 @@ impl<A: Actor> Mailbox<A> {
     /// Consumer side: the next envelope by lane order and `picker`'s fairness.
     #[inline]
     pub(crate) fn pop(&self, picker: &mut LanePicker) -> Option<Envelope<A>> {
-        if let Some(env) = self.handoff.take() {
-            self.release_slot(&env.payload);
-            return Some(env);
-        }
         let (lane, payload) = picker.pick(&self.queue)?;
         self.release_slot(&payload);
         Some(payload.received(priority_of(lane)))
@@ -463,10 +458,6 @@ impl<A: Actor> Mailbox<A> {
 
     /// Dead-letter everything still queued (user messages; signals and ticks are discarded).
     pub(crate) fn drain(&self, reason: DropReason) {
-        if let Some(env) = self.handoff.take() {
-            self.release_slot(&env.payload);
-            self.dead_letter(env, reason);
-        }
         while let Some((lane, payload)) = self.queue.pop_first() {
             self.release_slot(&payload);
             self.dead_letter(payload.received(priority_of(lane)), reason);

@@ -39,6 +39,7 @@
 //! reports it, so the pusher drains what the closer may have missed. Under `loom` the lanes are modelled by a mutex, which orders a push with the
 //! consumer's look as the `SeqCst` operations do; the model tests below check the protocol.
 
+use super::handoff::Handoff;
 use crate::sync::{AtomicUsize, AtomicWaker, Lane, Ordering, SignalLane};
 
 use std::task::{Context, Poll};
@@ -76,6 +77,13 @@ impl Wake {
     }
 }
 
+/// A [`LaneQueue::hand_off`] that did not happen: the item back, and whether the consumer was
+/// unparked all the same (the caller then owes its wake-up).
+pub(crate) struct Refused<T> {
+    pub(crate) item: T,
+    pub(crate) unparked: bool,
+}
+
 /// What happened to a pushed item.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Pushed<T> {
@@ -90,6 +98,9 @@ pub(crate) enum Pushed<T> {
 
 pub(crate) struct LaneQueue<T> {
     system: SignalLane<T>,
+    /// A user item given to the consumer while it slept on empty lanes, with its lane: taken
+    /// after the system lane and before the user lanes (see [`hand_off`](Self::hand_off)).
+    handoff: Handoff<T>,
     /// The user lanes, indexed by lane number minus one.
     lanes: [Lane<T>; LANES - 1],
     state: AtomicUsize,
@@ -100,6 +111,7 @@ impl<T> LaneQueue<T> {
     pub(crate) fn new() -> Self {
         LaneQueue {
             system: SignalLane::new(),
+            handoff: Handoff::new(),
             lanes: std::array::from_fn(|_| Lane::new()),
             state: AtomicUsize::new(0),
             waker: AtomicWaker::new(),
@@ -115,12 +127,31 @@ impl<T> LaneQueue<T> {
     }
 
     /// Queue `item` in `lane`; if the consumer is parked, unpark it (clear `PARKED`) but leave
-    /// waking it to the caller, who is handed the duty as [`Wake::Owed`].
+    /// waking it to the caller, who is handed the duty as [`Wake::Owed`]. A user item for a
+    /// consumer parked on empty lanes goes into the hand-off slot instead (see
+    /// [`hand_off`](Self::hand_off)): no lane is created for it, nor pushed and popped.
     #[inline]
     pub(crate) fn push_owing_wake(&self, lane: usize, item: T) -> (Pushed<T>, Wake) {
-        if self.state.load(Ordering::Acquire) & CLOSED != 0 {
+        let state = self.state.load(Ordering::Acquire);
+        if state & CLOSED != 0 {
             return (Pushed::Closed(item), Wake::Nothing);
         }
+        let (item, unparked) = if state & PARKED != 0 && lane != SYSTEM_LANE {
+            match self.hand_off(lane, item) {
+                Ok(()) => {
+                    // A close that landed meanwhile may have drained already (as after a push).
+                    let pushed = if self.state.load(Ordering::SeqCst) & CLOSED != 0 {
+                        Pushed::QueuedAfterClose
+                    } else {
+                        Pushed::Queued
+                    };
+                    return (pushed, Wake::Owed);
+                }
+                Err(Refused { item, unparked }) => (item, unparked),
+            }
+        } else {
+            (item, false)
+        };
         let publish = match lane {
             SYSTEM_LANE => self.system.push(item),
             _ => self.lanes[lane - 1].push(item),
@@ -131,13 +162,32 @@ impl<T> LaneQueue<T> {
         } else {
             self.state.load(Ordering::SeqCst)
         };
-        let wake = Wake::owed_if(state & PARKED != 0 && self.unpark());
+        let wake = Wake::owed_if(unparked || (state & PARKED != 0 && self.unpark()));
         let pushed = if state & CLOSED != 0 {
             Pushed::QueuedAfterClose
         } else {
             Pushed::Queued
         };
         (pushed, wake)
+    }
+
+    /// Give user `item` (of `lane`) to a consumer parked with every lane empty, in the hand-off
+    /// slot, ahead of the lanes (nothing can be ahead of it): the consumer is unparked, and the
+    /// caller owes it its wake-up (or runs it in its place). Refused when the consumer is not
+    /// parked idle, or when an earlier hand-off is still there (then the caller, who unparked the
+    /// consumer all the same, queues `item` in its lane and still owes the wake-up).
+    pub(crate) fn hand_off(&self, lane: usize, item: T) -> Result<(), Refused<T>> {
+        debug_assert_ne!(lane, SYSTEM_LANE);
+        if !self.unpark_if_idle() {
+            return Err(Refused {
+                item,
+                unparked: false,
+            });
+        }
+        self.handoff.try_put(lane, item).map_err(|item| Refused {
+            item,
+            unparked: true,
+        })
     }
 
     /// Wake the consumer if `wake` says it is owed.
@@ -198,10 +248,11 @@ impl<T> LaneQueue<T> {
     }
 
     /// Clear `PARKED` if the consumer is parked with nothing to do (every lane empty, the queue
-    /// open, no flag raised): `true` if this call cleared it. The caller, who runs the consumer
-    /// next (see `Mailbox::hand_over`), can then give it an item outside the lanes without
-    /// passing anything queued earlier.
-    pub(crate) fn unpark_if_idle(&self) -> bool {
+    /// open, no flag raised): `true` if this call cleared it. The caller can then give it an item
+    /// in the hand-off slot without passing anything queued earlier (see [`hand_off`]).
+    ///
+    /// [`hand_off`]: Self::hand_off
+    fn unpark_if_idle(&self) -> bool {
         self.state.load(Ordering::SeqCst) & (CLOSED | STOP | NUDGED) == 0
             && self.is_empty()
             && self.unpark()
@@ -214,38 +265,61 @@ impl<T> LaneQueue<T> {
         self.state.fetch_and(!PARKED, Ordering::SeqCst) & PARKED != 0
     }
 
-    /// Take the oldest item of `lane`. Any thread may pop (overflow policies evict from the
-    /// producer side); the consumer is the only one that waits.
+    /// Take the oldest item of `lane`, a handed-off one first (see [`pop_first`]). Any thread
+    /// may pop (overflow policies evict from the producer side); the consumer is the only one
+    /// that waits.
+    ///
+    /// [`pop_first`]: Self::pop_first
     #[inline]
     pub(crate) fn pop_lane(&self, lane: usize) -> Option<T> {
-        match lane {
-            SYSTEM_LANE => self.system.pop(),
-            _ => self.lanes[lane - 1].pop(),
+        if lane == SYSTEM_LANE {
+            return self.system.pop();
         }
+        if self.handoff.lane() == Some(lane) {
+            if let Some((_, item)) = self.handoff.take() {
+                return Some(item);
+            }
+        }
+        self.lanes[lane - 1].pop()
     }
 
-    /// Take the oldest item of the first non-empty lane, in lane order, with its lane.
+    /// Take the oldest item of the first non-empty lane, in lane order, with its lane. A
+    /// handed-off item is the oldest of its lane: it comes after the lanes above its own, and
+    /// before its own lane's queue.
     #[inline]
     pub(crate) fn pop_first(&self) -> Option<(usize, T)> {
         if let Some(item) = self.system.pop() {
             return Some((SYSTEM_LANE, item));
         }
-        self.lanes
-            .iter()
-            .enumerate()
-            .find_map(|(i, lane)| Some((i + 1, lane.pop_if_any()?)))
+        let handed = self.handoff.lane().unwrap_or(LANES);
+        for (i, lane) in self.lanes.iter().enumerate() {
+            if i + 1 == handed {
+                if let Some(item) = self.handoff.take() {
+                    return Some(item);
+                }
+            }
+            if let Some(item) = lane.pop_if_any() {
+                return Some((i + 1, item));
+            }
+        }
+        None
     }
 
-    /// Whether every lane is empty.
+    /// Whether every lane, and the hand-off slot, is empty.
     fn is_empty(&self) -> bool {
-        self.system.is_empty() && self.lanes.iter().all(Lane::is_empty)
+        self.system.is_empty()
+            && self.handoff.lane().is_none()
+            && self.lanes.iter().all(Lane::is_empty)
     }
 
-    /// Items waiting in `lane`.
+    /// Items waiting in `lane` (a handed-off item counts in its lane).
     pub(crate) fn lane_len(&self, lane: usize) -> usize {
         match lane {
             SYSTEM_LANE => self.system.len(),
-            _ => self.lanes[lane - 1].len(),
+            _ => {
+                let handed = self.handoff.lane() == Some(lane);
+                self.lanes[lane - 1].len() + usize::from(handed)
+            }
         }
     }
 
@@ -378,6 +452,37 @@ mod tests {
         let order: Vec<_> = std::iter::from_fn(|| q.pop_first()).collect();
         assert_eq!(order, [(0, "sys"), (1, "crit1"), (4, "bg1"), (4, "bg2")]);
         assert_eq!(q.len(), 0);
+    }
+
+    #[test]
+    fn a_handed_off_item_keeps_its_place_in_lane_order() {
+        let q = LaneQueue::new();
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(q.poll_ready(&mut cx, false).is_pending(), "parked, idle");
+        let (pushed, wake) = q.push_owing_wake(3, "normal1");
+        assert_eq!(pushed, Pushed::Queued);
+        assert!(
+            matches!(wake, Wake::Owed),
+            "the sender unparked the consumer"
+        );
+        assert_eq!(q.lanes_in_use(), 0, "handed off, no lane created");
+        assert_eq!(q.lane_len(3), 1);
+        assert_eq!(q.push(4, "bg1"), Pushed::Queued);
+        assert_eq!(q.push(3, "normal2"), Pushed::Queued);
+        assert_eq!(q.push(2, "high1"), Pushed::Queued);
+        let order: Vec<_> = std::iter::from_fn(|| q.pop_first()).collect();
+        assert_eq!(
+            order,
+            [(2, "high1"), (3, "normal1"), (3, "normal2"), (4, "bg1")],
+            "higher lanes first, the hand-off ahead of its own lane"
+        );
+        // An eviction from the lane takes the hand-off, the lane's oldest item.
+        assert!(q.poll_ready(&mut cx, false).is_pending(), "parked again");
+        let (_, wake) = q.push_owing_wake(4, "bg2");
+        q.deliver(wake);
+        assert_eq!(q.push(4, "bg3"), Pushed::Queued);
+        assert_eq!(q.pop_lane(4), Some("bg2"));
+        assert_eq!(q.pop_lane(4), Some("bg3"));
     }
 
     #[test]

@@ -351,10 +351,6 @@ impl<A: Actor> Mailbox<A> {
     /// (the first ones of a lane, which is FIFO), in lane order; signals first. `None` once none
     /// is left: what came since stays queued.
     pub(crate) fn pop_draining(&self, left: &mut [usize; 4]) -> Option<Envelope<A>> {
-        if let Some(env) = self.handoff.take() {
-            self.release_slot(&env.payload);
-            return Some(env);
-        }
         if let Some(payload) = self.queue.pop_lane(SYSTEM_LANE) {
             return Some(payload.received(Priority::Critical));
         }

@@ -526,9 +526,39 @@ impl<A: Actor> Mailbox<A> {
         Priority::ALL.map(|p| self.queue.lane_len(lane_of(p)))
     }
 
-    /// The actor's counters with the current queue depths.
+    /// The actor's counters with the current queue depths and mailbox memory.
     pub(crate) fn stats_snapshot(&self) -> crate::StatsSnapshot {
-        self.stats.snapshot(self.queue_depth())
+        self.stats.snapshot(self.queue_depth(), self.memory())
+    }
+
+    /// An estimate of the memory the mailbox holds, in bytes: its own structure (with a bounded
+    /// mailbox's bookkeeping), each user lane that holds messages (its queue and the blocks of
+    /// slots its messages take, 31 to a block) and the queued signals. What the queued
+    /// messages point to (their letters, a message's heap data) is not counted; nor is a lane
+    /// that is empty now (its queue and one block, ~1 KiB, stay once it was used).
+    pub(crate) fn memory(&self) -> usize {
+        use std::mem::size_of;
+        const SLOTS_PER_BLOCK: usize = 31;
+        // A slot is the payload and its state word; a block, its slots and the next pointer.
+        let block =
+            SLOTS_PER_BLOCK * (size_of::<Payload<A>>() + size_of::<usize>()) + size_of::<usize>();
+        let lane = size_of::<crossbeam_queue::SegQueue<Payload<A>>>();
+        let lanes: usize = Priority::ALL
+            .map(|p| self.queue.lane_len(lane_of(p)))
+            .into_iter()
+            .filter(|&queued| queued > 0)
+            .map(|queued| lane + queued.div_ceil(SLOTS_PER_BLOCK) * block)
+            .sum();
+        let signals = self.queue.lane_len(SYSTEM_LANE) * size_of::<Payload<A>>();
+        let bound = self.bound.as_ref().map_or(0, |_| size_of::<Bound>());
+        size_of::<Self>() + bound + lanes + signals
+    }
+
+    /// Mirror the queue depths and the memory into the actor's gauges, if metrics are exported
+    /// (see [`export_metrics`](crate::export_metrics)): at each health check, a bounded rate.
+    pub(crate) fn record_resources(&self) {
+        self.stats
+            .record_resources(self.queue_depth(), self.memory(), || self.labels());
     }
 
     /// Fraction of a bounded mailbox in use (0.0 for unbounded ones).

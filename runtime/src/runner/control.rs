@@ -62,6 +62,7 @@ async fn health_check<A: Actor>(
 ) -> Option<ExitReason> {
     match catch_panic(actor.health_check(ctx)).await {
         Ok(status) => {
+            mailbox.record_resources();
             let _ = reply.send(status);
             None
         }

@@ -45,7 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = 1_000_000u64;
     let start = Instant::now();
     for i in 0..n {
-        counter.send(Add(i)).await?;
+        counter.tell_when_ready(Add(i)).await?;
     }
     let total = counter.ask(Total).await?;
     let elapsed = start.elapsed();

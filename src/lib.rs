@@ -56,10 +56,12 @@ pub use actor_system_remote as remote;
 
 /// Everything an actor implementation usually needs, in one import.
 pub mod prelude {
+    pub use crate::system::Service;
     pub use actor_system_runtime::{
         spawn, spawn_with, Actor, ActorError, ActorResult, ActorState, Addr, AskError, Context,
-        DeadLetters, ExitReason, Fairness, Handler, MailboxConfig, Message, OverflowStrategy,
-        Priority, Recipient, RetryConfig, SendError, Severity, SpawnOptions,
+        DeadLetters, ExitReason, Fairness, FromConfig, Handler, MailboxConfig, Message,
+        OverflowStrategy, Priority, Recipient, RetryConfig, SendError, Severity, SpawnOptions,
+        StreamHandler, TimerHandle, WeakAddr, WeakRecipient,
     };
     pub use actor_system_supervision::{
         ChildSpec, RestartDelay, RestartIntensity, RestartPolicy, SupervisorSpec,

@@ -1,5 +1,6 @@
-//! Compile-time behaviour of `#[derive(Message)]`: what must compile (`tests/ui/pass`) and the
-//! errors the derive reports (`tests/ui/fail/*.stderr`).
+//! Compile-time behaviour of `#[derive(Message)]` and of the actix spellings: what must compile
+//! (`tests/ui/pass`) and the errors reported (`tests/ui/fail/*.stderr`), among them actix's
+//! `addr.send(m)`, deprecated in favour of `ask`.
 //!
 //! Regenerate the expected output with `TRYBUILD=overwrite cargo test --test derive_message`
 //! and review the diff.

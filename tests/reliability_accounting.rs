@@ -83,12 +83,12 @@ fn out_of_order(order: &[Handled]) -> Vec<Handled> {
 #[derive(Debug, Clone, Copy)]
 enum Op {
     Tell,
-    Send,
+    TellWhenReady,
     Ask,
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![Just(Op::Tell), Just(Op::Send), Just(Op::Ask)]
+    prop_oneof![Just(Op::Tell), Just(Op::TellWhenReady), Just(Op::Ask)]
 }
 
 fn priority() -> impl Strategy<Value = Priority> {
@@ -170,7 +170,9 @@ async fn run(config: MailboxConfig, producers: Vec<Vec<(Op, Priority)>>) -> Outc
                     let out = addr.with_priority(p);
                     let refused = match op {
                         Op::Tell => out.tell(item).is_err(),
-                        Op::Send => waiting(&running, out.send(item)).await.is_err(),
+                        Op::TellWhenReady => {
+                            waiting(&running, out.tell_when_ready(item)).await.is_err()
+                        }
                         Op::Ask => {
                             let answer = waiting(&running, out.ask(item)).await;
                             matches!(answer, Err(AskError::Full))
@@ -397,7 +399,7 @@ async fn flood(flood: u64) {
                 let item = Item { producer: 0, seq };
                 let background = addr.with_priority(Priority::Background);
                 let result = if overflow == OverflowStrategy::Backpressure {
-                    background.send(item).await
+                    background.tell_when_ready(item).await
                 } else {
                     background.tell(item)
                 };

@@ -27,7 +27,7 @@ async fn sending_to_a_stopped_actor_returns_the_message() {
     let err = addr.tell(Ping).unwrap_err();
     assert!(err.is_stopped());
     assert!(err.to_string().contains("look the actor up again"));
-    let sent = bounded(addr.send(Ping), "a send to a stopped actor").await;
+    let sent = bounded(addr.tell_when_ready(Ping), "a send to a stopped actor").await;
     assert!(sent.unwrap_err().is_stopped());
     let answer = bounded(addr.ask(Ping), "an ask to a stopped actor").await;
     assert_eq!(answer, Err(AskError::Stopped));

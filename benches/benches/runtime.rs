@@ -83,7 +83,7 @@ fn messaging(c: &mut Criterion) {
     g.bench_function("bounded64_send_10k", |b| {
         b.to_async(&rt).iter(|| async {
             for _ in 0..BATCH {
-                bounded.send(Inc).await.unwrap();
+                bounded.tell_when_ready(Inc).await.unwrap();
             }
             bounded.ask(Get).await.unwrap()
         })

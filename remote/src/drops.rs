@@ -32,6 +32,8 @@ pub(crate) fn dead_letter(
         priority: letter.priority,
         correlation_id: letter.correlation,
         reason,
+        // The message left as bytes, encoded for the wire: nothing typed to resend.
+        message: None,
     });
 }
 

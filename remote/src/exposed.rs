@@ -74,7 +74,7 @@ where
         let msg = decode::<M>(payload)?;
         let recipient = self.lanes[lane.lane()].clone();
         Ok(Box::pin(async move {
-            recipient.send(msg).await.map_err(refusal)
+            recipient.tell_when_ready(msg).await.map_err(refusal)
         }))
     }
 

@@ -105,3 +105,50 @@ pub trait Handler<M: Message>: Actor {
     fn handle(&mut self, msg: M, ctx: &mut Context<Self>)
         -> impl Future<Output = M::Result> + Send;
 }
+
+/// An actor built from a configuration, by a constructor that may fail (the seed's `AlysActor`:
+/// `type Config`, `fn new(config) -> ActorResult<Self>`, `fn actor_type()`).
+///
+/// A supervisor builds a fresh instance for every incarnation from the same configuration
+/// (`ChildSpec::from_config` in the supervision crate): a constructor that fails is a failed
+/// start, which goes through the child's restart policy and its supervisor's restart intensity
+/// like a `started` hook that fails.
+///
+/// ```
+/// use actor_system_runtime::{spawn, Actor, ActorError, ActorResult, FromConfig};
+///
+/// #[derive(Clone)]
+/// struct StorageConfig { path: String }
+///
+/// struct Storage { path: String }
+/// impl Actor for Storage {}
+///
+/// impl FromConfig for Storage {
+///     type Config = StorageConfig;
+///     fn new(config: StorageConfig) -> ActorResult<Self> {
+///         if config.path.is_empty() {
+///             return Err(ActorError::fatal("no data directory: set StorageConfig::path"));
+///         }
+///         Ok(Storage { path: config.path })
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// assert_eq!(Storage::actor_type(), "Storage");
+/// let config = StorageConfig { path: "/var/lib/alys".into() };
+/// let storage = spawn(Storage::new(config).unwrap()).await.unwrap();
+/// assert!(Storage::new(StorageConfig { path: String::new() }).is_err());
+/// # }
+/// ```
+pub trait FromConfig: Actor {
+    /// What the actor is built from; cloned for every incarnation.
+    type Config: Clone + Send + Sync + 'static;
+
+    /// Build an instance. An error is a failed start.
+    fn new(config: Self::Config) -> ActorResult<Self>;
+
+    /// The actor's kind, for logs (default: the type's name without its module path).
+    fn actor_type() -> &'static str {
+        crate::mailbox::short_type_name::<Self>()
+    }
+}

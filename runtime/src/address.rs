@@ -1,8 +1,9 @@
 //! [`Addr`]: the typed, cloneable address of an actor, and [`Outgoing`]: a send with options.
 
-use crate::envelope::{Envelope, MessageInfo, Signal, Stamp};
+use crate::envelope::{Envelope, Letter, MessageInfo, Signal, Stamp};
 use crate::mailbox::{Admit, Mailbox, Refused, Slot};
 use crate::shared::{InPlace, Shared};
+use crate::waiting::{Refusal, Response, SendOptions, Target};
 use crate::{
     current, Actor, ActorId, ActorState, AskError, ExitReason, Handler, Message, Priority,
     Recipient, SendError, StatsSnapshot, StopError,
@@ -15,85 +16,35 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-/// Options of one send: priority and correlation id overrides.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SendOptions {
-    /// Lane to use instead of the default ([`Handler::PRIORITY`]: the message type's unless the
-    /// actor declares another).
-    pub priority: Option<Priority>,
-    /// Correlation id to use instead of the inherited one.
-    pub correlation_id: Option<Uuid>,
-}
-
-impl SendOptions {
-    /// The lane and correlation id of a send of `M` to an `A` (a hot path: no `MessageInfo` is
-    /// built). The lane is the one asked for, else the one `A` declares for `M`.
-    #[inline]
-    fn route<A: Handler<M>, M: Message>(&self) -> (Priority, Option<Uuid>) {
-        (
-            self.priority.unwrap_or(<A as Handler<M>>::PRIORITY),
-            self.correlation_id.or_else(current::inherited_correlation),
-        )
-    }
-
-    #[inline]
-    fn info<A: Handler<M>, M: Message>(&self) -> MessageInfo {
-        let (priority, correlation_id) = self.route::<A, M>();
-        MessageInfo {
-            priority,
-            correlation_id,
-            enqueued_at: crate::stats::sample_clock(priority),
-            message_type: std::any::type_name::<M>(),
-        }
-    }
-}
-
-/// Take room for a message (waiting for it in a full `Backpressure` mailbox if `wait`):
-/// `Ok(Some(slot))`, push into it; `Ok(None)`, the overflow policy dropped the message (it is a
-/// dead letter already); `Err`, the mailbox is full or closed and the sender gets it back.
-async fn admit<'a, A: Actor>(
-    mailbox: &'a Mailbox<A>,
-    info: &MessageInfo,
-    wait: bool,
-) -> Result<Option<Slot<'a, A>>, Refused> {
-    loop {
-        match try_admit(mailbox, info) {
-            Err(Refused::Full) if wait && mailbox.applies_backpressure() => {
-                mailbox.wait_for_space().await;
-            }
-            other => return other.inspect_err(|e| count_refusal(mailbox, *e)),
-        }
-    }
-}
-
-/// Count a full mailbox's refusal (the sender gets its message back).
-fn count_refusal<A: Actor>(mailbox: &Mailbox<A>, refused: Refused) {
-    if refused == Refused::Full {
-        mailbox.stats.record_rejected();
-    }
-}
-
-/// [`admit`] without waiting.
+/// Take room for `msg` (a slot of the mailbox) and report what to do with it.
+/// `Ok(Some((slot, msg)))`: push it into the slot; `Ok(None)`: the overflow policy dropped it
+/// (already dead-lettered, carrying `msg` while dead letters are observed).
 #[inline]
-fn try_admit<'a, A: Actor>(
+pub(crate) fn try_admit<'a, A: Actor, M: Message>(
     mailbox: &'a Mailbox<A>,
+    msg: M,
     info: &MessageInfo,
-) -> Result<Option<Slot<'a, A>>, Refused> {
+) -> Result<Option<(Slot<'a, A>, M)>, SendError<M>> {
+    try_admit_carrying(mailbox, msg, info, true)
+}
+
+/// [`try_admit`]; `carry`: whether the dead letter of a dropped message carries it (not for a
+/// letter the runtime made, which a subscriber could not resend).
+#[inline]
+pub(crate) fn try_admit_carrying<'a, A: Actor, M: Message>(
+    mailbox: &'a Mailbox<A>,
+    msg: M,
+    info: &MessageInfo,
+    carry: bool,
+) -> Result<Option<(Slot<'a, A>, M)>, SendError<M>> {
     match mailbox.reserve(info.priority) {
-        Ok(Admit::Slot(slot)) => Ok(Some(slot)),
+        Ok(Admit::Slot(slot)) => Ok(Some((slot, msg))),
         Ok(Admit::Drop(reason)) => {
-            mailbox.record_dead_letter(info, reason);
+            mailbox.record_dead_letter(info, reason, carry.then_some(msg));
             Ok(None)
         }
-        Err(refused) => Err(refused),
-    }
-}
-
-/// The sender's error for a message the mailbox refused.
-fn refused<M: Message>(refused: Refused, msg: M) -> SendError<M> {
-    match refused {
-        Refused::Full => SendError::Full(msg),
-        Refused::Closed => SendError::Stopped(msg),
+        Err(Refused::Full) => Err(SendError::Full(msg)),
+        Err(Refused::Closed) => Err(SendError::Stopped(msg)),
     }
 }
 
@@ -117,19 +68,55 @@ fn post_ask<A: Handler<M>, M: Message>(
     slot: Slot<'_, A>,
     msg: M,
     info: &MessageInfo,
-) -> Result<::oneshot::Receiver<Result<M::Result, AskError>>, AskError> {
+) -> Result<Response<M>, AskError> {
     let (reply, response) = ::oneshot::channel();
     let envelope = Envelope::ask(info.stamp(), info.correlation_id, msg, reply);
     // Dropping a refused envelope dropped its reply sender: nothing to return but the error.
+    post_here(shared, slot, envelope).map_err(|_| AskError::Stopped)?;
+    Ok(response)
+}
+
+/// Queue `envelope` into `slot` for a caller that waits for it next: an idle actor is run here
+/// instead of being woken, if its drive allows (see [`post_ask`]). Hands the envelope back if
+/// the mailbox is closed.
+#[inline]
+fn post_here<A: Actor>(
+    shared: &Shared<A>,
+    slot: Slot<'_, A>,
+    envelope: Envelope<A>,
+) -> Result<(), Envelope<A>> {
     let (slot, envelope) = match shared.ask_in_place(slot, envelope) {
-        InPlace::Ran(handed) => return handed.map(|()| response).map_err(|_| AskError::Stopped),
+        // The actor was idle and ours to run: it handled the envelope right here.
+        InPlace::Ran(handed) => return handed,
         InPlace::NotIdle(slot, envelope) => (slot, envelope),
     };
-    let wake = slot
-        .push_owing_wake(envelope)
-        .map_err(|_| AskError::Stopped)?;
+    let wake = slot.push_owing_wake(envelope)?;
     shared.run_or_wake(wake);
-    Ok(response)
+    Ok(())
+}
+
+/// Queue `letter`, one the runtime made itself (see the `call` module), if there is room.
+/// `here`: its sender waits for it next, so an idle actor is run in the sender's task, as for
+/// an ask.
+pub(crate) fn try_post<A: Actor, L: Letter<A> + Message>(
+    shared: &Shared<A>,
+    letter: L,
+    info: &MessageInfo,
+    here: bool,
+) -> Result<(), Refusal<L>> {
+    let (slot, letter) = admitted(try_admit_carrying(&shared.mailbox, letter, info, false))?;
+    let envelope = Envelope::made(info.stamp(), letter);
+    let posted = if here {
+        post_here(shared, slot, envelope)
+    } else {
+        slot.push(envelope)
+    };
+    posted.map_err(|env| {
+        Refusal::Stopped(
+            env.into_message()
+                .expect("a letter built from L unwraps to L"),
+        )
+    })
 }
 
 /// Queue `msg` in `priority`'s lane without waiting (see [`Addr::tell`]).
@@ -146,13 +133,62 @@ pub(crate) fn tell_to<A: Handler<M>, M: Message>(
         return push(slot, Envelope::tell(stamp, correlation_id, msg));
     }
     let info = stamp.info(std::any::type_name::<M>(), correlation_id);
-    match try_admit(mailbox, &info) {
-        Ok(Some(slot)) => push(slot, Envelope::tell(stamp, correlation_id, msg)),
-        Ok(None) => Ok(()),
-        Err(e) => {
-            count_refusal(mailbox, e);
-            Err(refused(e, msg))
+    let admitted = try_admit(mailbox, msg, &info).inspect_err(|e| {
+        if let SendError::Full(_) = e {
+            mailbox.stats.record_rejected();
         }
+    })?;
+    match admitted {
+        Some((slot, msg)) => push(slot, Envelope::tell(stamp, correlation_id, msg)),
+        None => Ok(()),
+    }
+}
+
+impl<A: Handler<M>, M: Message> Target<M> for Shared<A> {
+    fn actor_id(&self) -> ActorId {
+        self.mailbox.id
+    }
+
+    #[inline]
+    fn info(&self, options: &SendOptions) -> MessageInfo {
+        options.info::<A, M>()
+    }
+
+    #[inline]
+    fn try_tell(&self, msg: M, info: &MessageInfo) -> Result<(), Refusal<M>> {
+        let (slot, msg) = admitted(try_admit(&self.mailbox, msg, info))?;
+        push(slot, Envelope::tell(info.stamp(), info.correlation_id, msg))
+            .map_err(|e| Refusal::Stopped(e.into_inner()))
+    }
+
+    #[inline]
+    fn try_ask(&self, msg: M, info: &MessageInfo) -> Result<Response<M>, Refusal<M>> {
+        let (slot, msg) = admitted(try_admit(&self.mailbox, msg, info))?;
+        // A refused envelope is dropped, the message and the reply sender with it.
+        post_ask(self, slot, msg, info).map_err(|_| Refusal::Closed)
+    }
+
+    fn waits_for_space(&self) -> bool {
+        self.mailbox.applies_backpressure()
+    }
+
+    fn wait_for_space(&self) -> impl Future<Output = ()> + Send + '_ {
+        self.mailbox.wait_for_space()
+    }
+
+    fn record_rejected(&self) {
+        self.mailbox.stats.record_rejected();
+    }
+}
+
+/// The slot and message of an admission, or why there are none.
+#[inline]
+fn admitted<S, M>(admission: Result<Option<(S, M)>, SendError<M>>) -> Result<(S, M), Refusal<M>> {
+    match admission {
+        Ok(Some(admitted)) => Ok(admitted),
+        Ok(None) => Err(Refusal::Dropped),
+        Err(SendError::Full(msg)) => Err(Refusal::Full(msg)),
+        Err(SendError::Stopped(msg)) => Err(Refusal::Stopped(msg)),
     }
 }
 
@@ -191,6 +227,17 @@ impl<A: Actor> Addr<A> {
             .addresses
             .fetch_add(1, Ordering::Relaxed);
         Addr { shared }
+    }
+
+    /// An address for `shared` whose count the caller has taken already (see
+    /// [`WeakAddr::upgrade`](crate::WeakAddr::upgrade)).
+    pub(crate) fn counted(shared: Arc<Shared<A>>) -> Self {
+        Addr { shared }
+    }
+
+    /// A [`WeakAddr`](crate::WeakAddr) of the actor: it does not keep the actor alive.
+    pub fn downgrade(&self) -> crate::WeakAddr<A> {
+        crate::WeakAddr::new(&self.shared)
     }
 
     /// The actor's mailbox.
@@ -260,15 +307,64 @@ impl<A: Actor> Addr<A> {
         self.outgoing().tell(msg)
     }
 
-    /// Like [`tell`](Self::tell), but waits for space in a full `Backpressure` mailbox.
-    pub fn send<M: Message>(
+    /// Like [`tell`](Self::tell), but waits for room in a full `Backpressure` mailbox instead
+    /// of returning [`SendError::Full`]. It waits for *room*, not for the handler: the future
+    /// is ready once the message is queued. To wait for the handler's result, use
+    /// [`ask`](Self::ask).
+    ///
+    /// The future owns a handle of the actor, so it can be spawned.
+    ///
+    /// ```
+    /// use actor_system_runtime::{spawn_with, Actor, Context, Handler, MailboxConfig, Message, SpawnOptions};
+    ///
+    /// struct Storage { writes: u64 }
+    /// impl Actor for Storage {}
+    /// struct Write;
+    /// impl Message for Write { type Result = (); }
+    /// impl Handler<Write> for Storage {
+    ///     async fn handle(&mut self, _: Write, _: &mut Context<Self>) { self.writes += 1; }
+    /// }
+    /// struct Writes;
+    /// impl Message for Writes { type Result = u64; }
+    /// impl Handler<Writes> for Storage {
+    ///     async fn handle(&mut self, _: Writes, _: &mut Context<Self>) -> u64 { self.writes }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let opts = SpawnOptions::new().mailbox(MailboxConfig::bounded(2));
+    /// let storage = spawn_with(Storage { writes: 0 }, opts).await.unwrap();
+    /// for _ in 0..10 {
+    ///     storage.tell_when_ready(Write).await.unwrap(); // waits while both slots are taken
+    /// }
+    /// assert_eq!(storage.ask(Writes).await, Ok(10));
+    /// # }
+    /// ```
+    pub fn tell_when_ready<M: Message>(
         &self,
         msg: M,
-    ) -> impl Future<Output = Result<(), SendError<M>>> + Send + '_
+    ) -> impl Future<Output = Result<(), SendError<M>>> + Send + 'static
     where
         A: Handler<M>,
     {
-        self.outgoing().send(msg)
+        self.outgoing().tell_when_ready(msg)
+    }
+
+    /// actix's spelling of [`ask`](Self::ask), kept so that ported code keeps its meaning: it
+    /// waits for the handler's result, as actix's `send` does. Write `ask`.
+    ///
+    /// (It used to wait only for room in the mailbox: that is
+    /// [`tell_when_ready`](Self::tell_when_ready) now.)
+    #[deprecated(
+        note = "`send` is actix's name for a request that waits for the handler's reply: write `ask` (the same call). To wait only for room in a full mailbox, write `tell_when_ready`; to queue without waiting, `tell`."
+    )]
+    pub fn send<M: Message>(
+        &self,
+        msg: M,
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static
+    where
+        A: Handler<M>,
+    {
+        self.ask(msg)
     }
 
     /// Send `msg` and wait for the handler's result. Never hangs on a dead actor: a stop, panic or
@@ -289,27 +385,43 @@ impl<A: Actor> Addr<A> {
     /// cooperative budget, as a receive on a tokio channel does, and yields to the scheduler
     /// first when the budget is used up: a task that asks in a loop gives its worker back as
     /// often as one that receives from a channel in a loop.
+    ///
+    /// The future owns a handle of the actor (not a borrow of this address), so it can be
+    /// spawned or joined with asks to other actors:
+    ///
+    /// ```
+    /// # use actor_system_runtime::{spawn, Actor, Context, Handler, Message};
+    /// # struct Peer(u64); impl Actor for Peer {}
+    /// # struct Height; impl Message for Height { type Result = u64; }
+    /// # impl Handler<Height> for Peer {
+    /// #     async fn handle(&mut self, _: Height, _: &mut Context<Self>) -> u64 { self.0 }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let peer = spawn(Peer(7)).await.unwrap();
+    /// let asking = tokio::spawn(peer.ask(Height));
+    /// assert_eq!(asking.await.unwrap(), Ok(7));
+    /// # }
+    /// ```
     pub fn ask<M: Message>(
         &self,
         msg: M,
-    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + '_
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static
     where
         A: Handler<M>,
     {
-        // Not an `async fn`: the send's own future is returned as is, not wrapped in another.
         self.outgoing().ask(msg)
     }
 
     /// [`ask`](Self::ask) with a deadline. A zero timeout fails at once without sending.
-    pub async fn ask_timeout<M: Message>(
+    pub fn ask_timeout<M: Message>(
         &self,
         msg: M,
         timeout: Duration,
-    ) -> Result<M::Result, AskError>
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static
     where
         A: Handler<M>,
     {
-        self.outgoing().ask_timeout(msg, timeout).await
+        self.outgoing().ask_timeout(msg, timeout)
     }
 
     /// A type-erased address for one message type.
@@ -320,10 +432,52 @@ impl<A: Actor> Addr<A> {
         Recipient::new(self.clone())
     }
 
-    /// Ask the actor to stop after the message it is handling; queued messages are dead-lettered.
-    /// The request travels ahead of all user messages and ignores capacity.
+    /// Stop now: after the message it is handling. Queued messages are not handled: they are
+    /// dead-lettered (their asks resolve with [`AskError::Stopped`]), or, for a supervised
+    /// actor, left for its next incarnation if its supervisor restarts it. To handle them
+    /// first, use [`drain_and_stop`](Self::drain_and_stop). The request travels ahead of all user
+    /// messages and ignores capacity.
     pub fn stop(&self) {
         self.mailbox().request_stop();
+    }
+
+    /// Stop gracefully: handle the messages queued now, then stop. The drain is bounded by what
+    /// is queued when the actor takes the request (ahead of queued messages): messages sent
+    /// after that, in any lane, are not waited for; they are dead-lettered when the actor stops
+    /// (left for a restart, for a supervised actor), as with [`stop`](Self::stop). A
+    /// [`stop`](Self::stop) or a [`kill`](Self::kill) cuts a drain short. Wait for the end with
+    /// [`wait_for_stop`](Self::wait_for_stop).
+    ///
+    /// ```
+    /// use actor_system_runtime::{spawn, Actor, Context, ExitReason, Handler, Message};
+    ///
+    /// #[derive(Default)]
+    /// struct Storage { pending: Vec<u64>, flushed: std::sync::Arc<std::sync::Mutex<Vec<u64>>> }
+    /// impl Actor for Storage {
+    ///     async fn stopping(&mut self, _: &mut Context<Self>) {
+    ///         self.flushed.lock().unwrap().append(&mut self.pending); // flush at shutdown
+    ///     }
+    /// }
+    /// struct Write(u64);
+    /// impl Message for Write { type Result = (); }
+    /// impl Handler<Write> for Storage {
+    ///     async fn handle(&mut self, msg: Write, _: &mut Context<Self>) { self.pending.push(msg.0); }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let storage = Storage::default();
+    /// let flushed = storage.flushed.clone();
+    /// let storage = spawn(storage).await.unwrap();
+    /// for height in 1..=3 {
+    ///     storage.tell(Write(height)).unwrap();
+    /// }
+    /// storage.drain_and_stop();
+    /// assert_eq!(storage.wait_for_stop().await, Ok(ExitReason::Normal));
+    /// assert_eq!(*flushed.lock().unwrap(), [1, 2, 3]);
+    /// # }
+    /// ```
+    pub fn drain_and_stop(&self) {
+        self.mailbox().push_signal(Signal::Drain);
     }
 
     /// [`stop`](Self::stop) the actor and [wait](Self::wait_for_stop) until it has stopped;
@@ -372,7 +526,7 @@ impl<A: Actor> Addr<A> {
     pub async fn health_check(&self, timeout: Duration) -> Result<crate::HealthStatus, AskError> {
         let (reply, status) = oneshot::channel();
         self.mailbox().push_signal(Signal::Health(reply));
-        crate::recipient::with_timeout(timeout, async {
+        crate::waiting::with_timeout(timeout, async {
             status.await.map_err(|_| AskError::Stopped)
         })
         .await
@@ -487,58 +641,53 @@ impl<A: Actor> Outgoing<'_, A> {
         tell_to(self.addr.mailbox(), msg, priority, correlation_id)
     }
 
-    /// See [`Addr::send`].
-    pub async fn send<M: Message>(self, msg: M) -> Result<(), SendError<M>>
+    /// See [`Addr::tell_when_ready`].
+    pub fn tell_when_ready<M: Message>(
+        self,
+        msg: M,
+    ) -> impl Future<Output = Result<(), SendError<M>>> + Send + 'static
     where
         A: Handler<M>,
     {
-        let info = self.options.info::<A, M>();
-        let mailbox = self.addr.mailbox();
-        match admit(mailbox, &info, true).await {
-            Ok(Some(slot)) => push(slot, Envelope::tell(info.stamp(), info.correlation_id, msg)),
-            Ok(None) => Ok(()),
-            Err(e) => Err(refused(e, msg)),
-        }
+        let options = self.options.inherited();
+        crate::waiting::tell_when_ready(self.addr.shared.clone(), options, msg)
+    }
+
+    /// See [`Addr::send`]: actix's spelling of [`ask`](Self::ask).
+    #[deprecated(
+        note = "`send` is actix's name for a request that waits for the handler's reply: write `ask` (the same call). To wait only for room in a full mailbox, write `tell_when_ready`; to queue without waiting, `tell`."
+    )]
+    pub fn send<M: Message>(
+        self,
+        msg: M,
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static
+    where
+        A: Handler<M>,
+    {
+        self.ask(msg)
     }
 
     /// See [`Addr::ask`].
-    pub async fn ask<M: Message>(self, msg: M) -> Result<M::Result, AskError>
+    pub fn ask<M: Message>(
+        self,
+        msg: M,
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static
     where
         A: Handler<M>,
     {
-        let shared = &self.addr.shared;
-        let mailbox = &shared.mailbox;
-        if current::actor() == Some(mailbox.id) {
-            return Err(AskError::SelfAsk);
-        }
-        // An ask spends a unit of the asking task's cooperative budget, as a receive on a tokio
-        // channel does, and yields first when the budget is used up: an ask answered in place
-        // never waits, and a task asking in a loop would otherwise never give its worker back.
-        tokio::task::coop::consume_budget().await;
-        let info = self.options.info::<A, M>();
-        let response = if !mailbox.is_bounded() {
-            // Unbounded: no room to wait for before the reply.
-            post_ask(shared, mailbox.unbounded_slot(), msg, &info)?
-        } else {
-            match admit(mailbox, &info, true).await {
-                Ok(Some(slot)) => post_ask(shared, slot, msg, &info)?,
-                Ok(None) => return Err(AskError::Dropped),
-                Err(Refused::Full) => return Err(AskError::Full),
-                Err(Refused::Closed) => return Err(AskError::Stopped),
-            }
-        };
-        response.await.unwrap_or(Err(AskError::NoReply))
+        let options = self.options.inherited();
+        crate::waiting::ask(self.addr.shared.clone(), options, msg)
     }
 
     /// See [`Addr::ask_timeout`].
-    pub async fn ask_timeout<M: Message>(
+    pub fn ask_timeout<M: Message>(
         self,
         msg: M,
         timeout: Duration,
-    ) -> Result<M::Result, AskError>
+    ) -> impl Future<Output = Result<M::Result, AskError>> + Send + 'static
     where
         A: Handler<M>,
     {
-        crate::recipient::with_timeout(timeout, self.ask(msg)).await
+        crate::waiting::with_timeout(timeout, self.ask(msg))
     }
 }

@@ -1,16 +1,15 @@
 //! [`Context`]: what a running actor can do besides handling its message.
 
 use crate::envelope::{MessageInfo, Stamp};
+use crate::extras::Extras;
 use crate::mailbox::Mailbox;
 use crate::shared::Shared;
 use crate::spawn::{spawn_task, ChildLink, SpawnOptions};
-use crate::timer::{TimerHandle, Timers};
 use crate::{
-    current, Actor, ActorError, ActorId, Addr, DropReason, ExitReason, Handler, Message, SendError,
-    SpawnError, StatsSnapshot,
+    current, Actor, ActorError, ActorId, Addr, ExitReason, Handler, Message, SpawnError,
+    StatsSnapshot,
 };
 use std::sync::Arc;
-use std::time::Duration;
 use uuid::Uuid;
 
 /// The actor's view of itself while it runs: its address, the message being handled, stopping,
@@ -47,7 +46,8 @@ pub struct Context<A: Actor> {
     /// The message being handled: its stamp and type name.
     pub(crate) handling: Option<(Stamp, &'static str)>,
     pub(crate) exit: Option<ExitReason>,
-    pub(crate) timers: Timers<A>,
+    /// Timers, background work and waits: allocated on first use (see [`Extras`]).
+    pub(crate) extras: Extras<A>,
     /// Boxed on first use: most actors have no children, and this sits in every actor's task
     /// (one word instead of a `Vec`'s three).
     #[allow(clippy::box_collection)]
@@ -70,7 +70,7 @@ impl<A: Actor> Context<A> {
             shared,
             handling: None,
             exit: None,
-            timers: Timers::new(),
+            extras: Extras::new(),
             children: None,
         }
     }
@@ -84,6 +84,12 @@ impl<A: Actor> Context<A> {
     /// A new address of this actor. Holding it keeps the actor alive, like any address.
     pub fn address(&self) -> Addr<A> {
         Addr::new(self.shared.clone())
+    }
+
+    /// A [`WeakAddr`](crate::WeakAddr) of this actor: hand it to whatever should reach the
+    /// actor without keeping it alive (a peer, a subscription list).
+    pub fn weak_address(&self) -> crate::WeakAddr<A> {
+        crate::WeakAddr::new(&self.shared)
     }
 
     /// This actor's id.
@@ -123,9 +129,18 @@ impl<A: Actor> Context<A> {
         current::inherited_correlation()
     }
 
-    /// Stop after the current message. Queued messages are dead-lettered.
+    /// Stop after the current message. Queued messages are dead-lettered (for a supervised
+    /// actor, left for its next incarnation, if its supervisor restarts it). To handle them
+    /// first, [`drain_and_stop`](Self::drain_and_stop).
     pub fn stop(&mut self) {
         self.exit.get_or_insert(ExitReason::Normal);
+    }
+
+    /// Stop once the messages queued now are handled (see
+    /// [`Addr::drain_and_stop`](crate::Addr::drain_and_stop)).
+    pub fn drain_and_stop(&mut self) {
+        let queued = self.mailbox().queue_depth();
+        self.extras.table().drain.get_or_insert(queued);
     }
 
     /// Stop after the current message with a failure, for the supervisor to act on.
@@ -150,72 +165,6 @@ impl<A: Actor> Context<A> {
             <A as Handler<M>>::PRIORITY,
             self.correlation_id(),
         )
-    }
-
-    /// Send `msg` to this actor after `delay`. Cancelled by the handle or when the actor stops.
-    pub fn notify_later<M: Message>(&mut self, msg: M, delay: Duration) -> TimerHandle
-    where
-        A: Handler<M>,
-    {
-        let token = self.timers.child_token();
-        let shared = self.shared.clone();
-        let correlation_id = self.correlation_id();
-        let task_token = token.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = task_token.cancelled() => {}
-                _ = tokio::time::sleep(delay) => {
-                    let priority = <A as Handler<M>>::PRIORITY;
-                    if let Err(refused) = crate::address::tell_to(&shared.mailbox, msg, priority, correlation_id) {
-                        // Nobody is there to take the message back: it is a dead letter.
-                        let reason = match refused {
-                            SendError::Full(_) => DropReason::Rejected,
-                            SendError::Stopped(_) => DropReason::ActorStopped,
-                        };
-                        let info = MessageInfo {
-                            priority,
-                            correlation_id,
-                            enqueued_at: None,
-                            message_type: std::any::type_name::<M>(),
-                        };
-                        shared.mailbox.record_dead_letter(&info, reason);
-                    }
-                }
-            }
-        });
-        TimerHandle::new(token)
-    }
-
-    /// Run `f` on this actor after `delay`.
-    pub fn run_later<F>(&mut self, delay: Duration, f: F) -> TimerHandle
-    where
-        F: FnOnce(&mut A, &mut Context<A>) + Send + 'static,
-    {
-        self.timers
-            .run_later(self.shared.clone(), delay, Box::new(f))
-    }
-
-    /// Run `f` on this actor every `period` (first after one period), at `Normal` priority.
-    /// Missed ticks are skipped, never queued up.
-    pub fn run_interval<F>(&mut self, period: Duration, f: F) -> TimerHandle
-    where
-        F: FnMut(&mut A, &mut Context<A>) + Send + 'static,
-    {
-        self.run_interval_at(period, crate::Priority::Normal, f)
-    }
-
-    /// [`run_interval`](Self::run_interval) with the ticks in `priority`'s lane.
-    pub fn run_interval_at<F>(
-        &mut self,
-        period: Duration,
-        priority: crate::Priority,
-        f: F,
-    ) -> TimerHandle
-    where
-        F: FnMut(&mut A, &mut Context<A>) + Send + 'static,
-    {
-        self.timers
-            .run_interval(self.shared.clone(), period, priority, Box::new(f))
     }
 
     /// Spawn a child actor linked to this one: it is stopped (and awaited, up to its shutdown

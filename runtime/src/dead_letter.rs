@@ -1,6 +1,8 @@
-//! Dead letters: every message that was dropped or could not be delivered.
+//! Dead letters: every message that was dropped or could not be delivered, carrying the
+//! message itself while somebody subscribes.
 
 use crate::{ActorId, Priority};
+use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -45,7 +47,8 @@ impl fmt::Display for DropReason {
     }
 }
 
-/// A record of one undeliverable message.
+/// A record of one undeliverable message, with the message itself (see
+/// [`message`](Self::message)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadLetter {
     /// The intended recipient.
@@ -60,6 +63,75 @@ pub struct DeadLetter {
     pub correlation_id: Option<Uuid>,
     /// Why it was not delivered.
     pub reason: DropReason,
+    /// The message itself, type-erased, to inspect or take and resend ([`take`](Self::take)).
+    /// It is kept only while somebody subscribes to the sink (an unobserved drop costs nothing
+    /// more), and only for what a sender could resend: `None` for a message its handler had
+    /// taken already (a panic or failure while handling it, a kill), and for what the runtime
+    /// made itself (a spawned future's continuation, a stream's item or hook). Like the record,
+    /// it stays in the sink's buffer until every subscriber has received it (or the buffer
+    /// overwrote it), unless a subscriber takes it first.
+    pub message: Option<Undelivered>,
+}
+
+impl DeadLetter {
+    /// Whether it carries a message of type `M`.
+    pub fn is<M: 'static>(&self) -> bool {
+        self.message.as_ref().is_some_and(Undelivered::is::<M>)
+    }
+
+    /// Take the message, if it is an `M` and nobody took it yet (every subscriber gets a copy of
+    /// the record; the first to take the message has it).
+    pub fn take<M: 'static>(&self) -> Option<M> {
+        self.message.as_ref()?.take()
+    }
+}
+
+/// The message of a [`DeadLetter`], shared by every subscriber's copy of the record: the first
+/// to [`take`](Self::take) it has it.
+#[derive(Clone)]
+pub struct Undelivered(Arc<parking_lot::Mutex<Option<Box<dyn Any + Send>>>>);
+
+impl Undelivered {
+    pub(crate) fn new(message: Box<dyn Any + Send>) -> Self {
+        Undelivered(Arc::new(parking_lot::Mutex::new(Some(message))))
+    }
+
+    /// Whether it is (still) an `M`.
+    pub fn is<M: 'static>(&self) -> bool {
+        self.0.lock().as_ref().is_some_and(|m| m.is::<M>())
+    }
+
+    /// Take it, if it is an `M` and nobody took it yet.
+    pub fn take<M: 'static>(&self) -> Option<M> {
+        let mut slot = self.0.lock();
+        if !slot.as_ref()?.is::<M>() {
+            return None;
+        }
+        slot.take()?.downcast::<M>().ok().map(|m| *m)
+    }
+
+    /// Look at it as an `M` without taking it: `f`'s answer, if it is one.
+    pub fn with<M: 'static, R>(&self, f: impl FnOnce(&M) -> R) -> Option<R> {
+        self.0.lock().as_ref()?.downcast_ref::<M>().map(f)
+    }
+}
+
+impl PartialEq for Undelivered {
+    /// The same message: copies of one record.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Undelivered {}
+
+impl fmt::Debug for Undelivered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let taken = self.0.lock().is_none();
+        f.debug_struct("Undelivered")
+            .field("taken", &taken)
+            .finish()
+    }
 }
 
 /// A dead-letter sink: counts undeliverable messages and streams them to subscribers.
@@ -73,6 +145,46 @@ pub struct DeadLetter {
 /// let mut stream = sink.subscribe();
 /// assert_eq!(sink.count(), 0);
 /// assert!(stream.try_recv().is_err());
+/// ```
+///
+/// While somebody subscribes, a dead letter carries its message: a subscriber can take it and
+/// resend it, here to the actor that replaced a stopped one.
+///
+/// ```
+/// use actor_system_runtime::{spawn_with, Actor, Context, DeadLetters, DropReason, Handler, Message, SpawnOptions};
+///
+/// struct Storage { written: Vec<u64> }
+/// impl Actor for Storage {}
+/// struct Write(u64);
+/// impl Message for Write { type Result = (); }
+/// impl Handler<Write> for Storage {
+///     async fn handle(&mut self, msg: Write, _: &mut Context<Self>) { self.written.push(msg.0); }
+/// }
+/// struct Written;
+/// impl Message for Written { type Result = Vec<u64>; }
+/// impl Handler<Written> for Storage {
+///     async fn handle(&mut self, _: Written, _: &mut Context<Self>) -> Vec<u64> { self.written.clone() }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let sink = DeadLetters::new(64);
+/// let mut letters = sink.subscribe();
+/// let options = || SpawnOptions::new().dead_letters(sink.clone());
+/// let old = spawn_with(Storage { written: vec![] }, options()).await.unwrap();
+/// old.tell(Write(1)).unwrap();
+/// old.tell(Write(2)).unwrap();
+/// old.stop(); // the queued writes become dead letters
+/// old.wait_for_stop().await.unwrap();
+///
+/// let new = spawn_with(Storage { written: vec![] }, options()).await.unwrap();
+/// while let Ok(letter) = letters.try_recv() {
+///     assert_eq!(letter.reason, DropReason::ActorStopped);
+///     if let Some(write) = letter.take::<Write>() {
+///         new.tell(write).unwrap(); // recovered and resent
+///     }
+/// }
+/// assert_eq!(new.ask(Written).await, Ok(vec![1, 2]));
+/// # }
 /// ```
 #[derive(Clone)]
 pub struct DeadLetters {
@@ -113,6 +225,11 @@ impl DeadLetters {
         self.inner.count.load(Ordering::Relaxed)
     }
 
+    /// Whether somebody subscribes: only then do dead letters keep their message.
+    pub(crate) fn is_observed(&self) -> bool {
+        self.inner.stream.receiver_count() > 0
+    }
+
     /// Count `letter` and stream it to subscribers. Mailboxes publish what they drop; so may
     /// whatever else drops messages on an actor's behalf (a remote node's outbound queue).
     ///
@@ -128,6 +245,7 @@ impl DeadLetters {
     ///     priority: Priority::Critical,
     ///     correlation_id: None,
     ///     reason: DropReason::PeerUnreachable,
+    ///     message: None,
     /// });
     /// assert_eq!(sink.count(), 1);
     /// assert_eq!(stream.try_recv().unwrap().reason, DropReason::PeerUnreachable);

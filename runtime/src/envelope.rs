@@ -138,10 +138,12 @@ pub(crate) trait Letter<A: Actor>: Send {
     }
     /// When the message was queued, if its timing is sampled (the stamp's lane is not used).
     fn sent(&self) -> Stamp;
-    /// Give up on the message: an ask resolves with `error`.
-    fn reject(self: Box<Self>, error: AskError);
+    /// Give up on the message: an ask resolves with `error`. With `keep`, the message is handed
+    /// back, boxed, for a dead letter that carries it (`None` for letters the runtime made that
+    /// carry nothing a subscriber could resend).
+    fn reject(self: Box<Self>, error: AskError, keep: bool) -> Option<Box<dyn Any + Send>>;
     /// Unwrap back to the boxed message (used to hand a message back to its sender).
-    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 }
 
 pin_project_lite::pin_project! {
@@ -228,9 +230,11 @@ impl<A: Handler<M>, M: Message, X: LetterExtras> Letter<A> for Tell<M, X> {
         self.1.sent()
     }
 
-    fn reject(self: Box<Self>, _error: AskError) {}
+    fn reject(self: Box<Self>, _error: AskError, keep: bool) -> Option<Box<dyn Any + Send>> {
+        keep.then(|| Box::new(self.0) as Box<dyn Any + Send>)
+    }
 
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
         Box::new(self.0)
     }
 }
@@ -256,11 +260,13 @@ impl<A: Handler<M>, M: Message> Letter<A> for Ask<M> {
         self.2.sent
     }
 
-    fn reject(self: Box<Self>, error: AskError) {
-        let _ = self.1.send(Err(error));
+    fn reject(self: Box<Self>, error: AskError, keep: bool) -> Option<Box<dyn Any + Send>> {
+        let Ask(msg, reply, _) = *self;
+        let _ = reply.send(Err(error));
+        keep.then(|| Box::new(msg) as Box<dyn Any + Send>)
     }
 
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
         Box::new(self.0)
     }
 }
@@ -274,6 +280,9 @@ pub(crate) enum Signal {
     Fail(crate::ActorError),
     /// Answer a health check.
     Health(oneshot::Sender<crate::HealthStatus>),
+    /// Handle the messages queued now, then stop (see
+    /// [`Addr::drain_and_stop`](crate::Addr::drain_and_stop)).
+    Drain,
 }
 
 pub(crate) enum Payload<A: Actor> {
@@ -301,6 +310,13 @@ pub(crate) struct Tick {
     pub(crate) id: u64,
     pub(crate) stamp: Stamp,
     pub(crate) queued: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Where a timer queues its ticks: the actor's mailbox (which the timer need not know).
+pub(crate) trait TickSink: Send + Sync + 'static {
+    /// Queue `tick`, whatever the capacity (ticks are coalesced by their timer); `false` once
+    /// the actor's mailbox is closed.
+    fn push_tick(&self, tick: Tick) -> bool;
 }
 
 impl Drop for Tick {
@@ -386,6 +402,14 @@ impl<A: Actor> Envelope<A> {
                     sent: stamp,
                 },
             ))),
+        }
+    }
+
+    /// A letter the runtime made itself (see the `call` module).
+    pub(crate) fn made<L: Letter<A> + 'static>(stamp: Stamp, letter: L) -> Self {
+        Envelope {
+            stamp,
+            payload: Payload::Letter(Box::new(letter)),
         }
     }
 

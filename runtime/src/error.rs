@@ -146,14 +146,14 @@ impl ActorError {
 /// Result alias for actor code.
 pub type ActorResult<T> = Result<T, ActorError>;
 
-/// A `tell` or `send` that could not be delivered. Carries the message back.
+/// A `tell` or `tell_when_ready` that could not be delivered. Carries the message back.
 #[derive(thiserror::Error)]
 pub enum SendError<M> {
     /// The actor has stopped (or is stopping) and accepts no more messages.
     #[error("the actor has stopped: the message was not delivered; look the actor up again or restart it")]
     Stopped(M),
     /// The bounded mailbox is full and its overflow strategy refuses the message.
-    #[error("the actor's mailbox is full: retry later, use `send` to wait for space, or raise the mailbox capacity")]
+    #[error("the actor's mailbox is full: retry later, use `tell_when_ready` to wait for space, or raise the mailbox capacity")]
     Full(M),
 }
 

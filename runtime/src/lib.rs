@@ -34,12 +34,15 @@ extern crate self as actor_system_runtime;
 
 mod actor;
 mod address;
+mod background;
+mod call;
 mod context;
 mod current;
 mod dead_letter;
 mod drive;
 mod envelope;
 mod error;
+mod extras;
 mod health;
 mod lifecycle;
 pub mod mailbox;
@@ -53,33 +56,42 @@ mod shared;
 mod slice;
 mod spawn;
 mod stats;
+mod stream;
 mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod timer;
+mod waiting;
+mod weak;
 
-pub use actor::{Actor, Handler};
+pub use actor::{Actor, FromConfig, Handler};
 pub use actor_system_macros::Message;
-pub use address::{Addr, Outgoing, SendOptions};
+pub use address::{Addr, Outgoing};
 pub use context::Context;
 pub use current::current_correlation_id;
-pub use dead_letter::{DeadLetter, DeadLetters, DropReason};
+pub use dead_letter::{DeadLetter, DeadLetters, DropReason, Undelivered};
 pub use drive::spawn_actor_task;
 pub use envelope::MessageInfo;
 pub use error::{
     ActorError, ActorResult, AskError, ConfigError, FailureKind, SendError, Severity, SpawnError,
     StopError,
 };
+/// The trait of what [`Context::add_stream`] consumes (the `futures-core` crate's, which
+/// `futures` and `tokio-stream` re-export).
+pub use futures_core::Stream;
 pub use health::{HealthStatus, SATURATION_WARNING};
 pub use lifecycle::{ActorId, ActorState, ExitReason};
 pub use mailbox::{Fairness, MailboxConfig, OverflowStrategy};
 pub use message::Message;
 pub use priority::{ParsePriorityError, Priority};
 pub use pubsub::{PublishReport, SubscriptionId, Topic};
-pub use recipient::Recipient;
+pub use recipient::{Recipient, WeakRecipient};
 pub use retry::{retry, RetryConfig, RetryError};
 pub use spawn::{spawn, spawn_runner, spawn_with, ActorCell, SpawnOptions, CHILD_SHUTDOWN_TIMEOUT};
 pub use stats::{
     export_metrics, metrics_exported, StatsSnapshot, TimingSummary, TIMING_SAMPLE_EVERY,
 };
-pub use timer::TimerHandle;
+pub use stream::StreamHandler;
+pub use timer::{ActorFuture, TimerHandle};
+pub use waiting::SendOptions;
+pub use weak::WeakAddr;

@@ -7,10 +7,8 @@
 //! instead of waking the actor's task.
 
 use crate::drive::Drive;
-use crate::envelope::Envelope;
-use crate::envelope::Tick;
+use crate::envelope::{Envelope, Tick, TickSink};
 use crate::mailbox::{Mailbox, Slot, Wake};
-use crate::timer::TickSink;
 use crate::{Actor, ExitReason};
 use std::sync::Arc;
 

@@ -325,6 +325,17 @@ impl<A: Actor> ActorCell<A> {
         self.shared.mailbox.lifecycle.state()
     }
 
+    /// An incarnation that could not even be built (its constructor failed, see
+    /// [`FromConfig`](crate::FromConfig)): count it as a failed start of the actor, as a
+    /// `started` hook that fails is counted, and return `error` as such a failure (of kind
+    /// [`FailureKind::StartFailed`](crate::FailureKind::StartFailed)), for its supervisor.
+    pub fn start_failed(&self, error: ActorError) -> ActorError {
+        let mailbox = &self.shared.mailbox;
+        mailbox.record_failure();
+        tracing::warn!(target: "actor_system::actor", actor = %mailbox.name(), error = %error, "actor could not be built");
+        error.with_kind(crate::FailureKind::StartFailed)
+    }
+
     /// Mark the actor as waiting to be restarted (for introspection) and count the restart.
     pub fn mark_restarting(&self) {
         self.shared

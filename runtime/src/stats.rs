@@ -157,6 +157,8 @@ struct MetricHandles {
     dropped: metrics::Counter,
     handling: metrics::Histogram,
     mailbox_wait: [metrics::Histogram; 4],
+    queue_depth: [metrics::Gauge; 4],
+    mailbox_bytes: metrics::Gauge,
 }
 
 impl MetricHandles {
@@ -165,20 +167,23 @@ impl MetricHandles {
             ("actor", name.to_owned()),
             ("actor_type", actor_type.to_owned()),
         ];
-        let wait = |p: Priority| {
-            let labels = [
+        let per_lane = |p: Priority| {
+            [
                 ("actor", name.to_owned()),
                 ("actor_type", actor_type.to_owned()),
                 ("priority", p.as_str().to_owned()),
-            ];
-            metrics::histogram!("actor_mailbox_wait_seconds", &labels)
+            ]
         };
+        let wait = |p: Priority| metrics::histogram!("actor_mailbox_wait_seconds", &per_lane(p));
+        let depth = |p: Priority| metrics::gauge!("actor_mailbox_queue_depth", &per_lane(p));
         MetricHandles {
             processed: metrics::counter!("actor_messages_processed_total", &labels),
             failed: metrics::counter!("actor_failures_total", &labels),
             dropped: metrics::counter!("actor_messages_dropped_total", &labels),
             handling: metrics::histogram!("actor_message_handling_seconds", &labels),
             mailbox_wait: Priority::ALL.map(wait),
+            queue_depth: Priority::ALL.map(depth),
+            mailbox_bytes: metrics::gauge!("actor_mailbox_bytes", &labels),
         }
     }
 }
@@ -250,6 +255,25 @@ impl ActorStats {
         }
     }
 
+    /// Set the resource gauges (queue depth per lane, mailbox memory), if metrics are exported.
+    pub(crate) fn record_resources<'a>(
+        &self,
+        queue_depth: [usize; 4],
+        mailbox_bytes: usize,
+        labels: impl FnOnce() -> Labels<'a>,
+    ) {
+        if !metrics_exported() {
+            return;
+        }
+        let Some(handles) = self.rare().handles(labels) else {
+            return;
+        };
+        for (gauge, depth) in handles.queue_depth.iter().zip(queue_depth) {
+            gauge.set(depth as f64);
+        }
+        handles.mailbox_bytes.set(mailbox_bytes as f64);
+    }
+
     /// A message was refused with an error returned to its sender.
     pub(crate) fn record_rejected(&self) {
         self.rare().rejected.fetch_add(1, Relaxed);
@@ -266,12 +290,13 @@ impl ActorStats {
             .map_or(0, |rare| rare.restarts.load(Acquire))
     }
 
-    pub(crate) fn snapshot(&self, queue_depth: [usize; 4]) -> StatsSnapshot {
+    pub(crate) fn snapshot(&self, queue_depth: [usize; 4], mailbox_bytes: usize) -> StatsSnapshot {
         let processed = self.processed.load(Relaxed);
         let Some(rare) = self.rare.get() else {
             return StatsSnapshot {
                 processed,
                 queue_depth,
+                mailbox_bytes,
                 ..StatsSnapshot::default()
             };
         };
@@ -282,6 +307,7 @@ impl ActorStats {
             rejected: rare.rejected.load(Relaxed),
             restarts: rare.restarts.load(Relaxed),
             queue_depth,
+            mailbox_bytes,
             handling: rare.handling.summary(),
             mailbox_wait: rare.mailbox_wait.summary(),
         }
@@ -304,6 +330,10 @@ pub struct StatsSnapshot {
     pub restarts: u64,
     /// Messages waiting, per lane, indexed by [`Priority::lane`].
     pub queue_depth: [usize; 4],
+    /// An estimate of the memory the mailbox holds, in bytes: its structure, and the queues and
+    /// slots of the lanes holding messages (not what the messages point to).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub mailbox_bytes: usize,
     /// Time spent in handlers.
     pub handling: TimingSummary,
     /// Time messages waited in the mailbox before their handler started.
@@ -314,5 +344,26 @@ impl StatsSnapshot {
     /// Messages waiting in all lanes.
     pub fn queued(&self) -> usize {
         self.queue_depth.iter().sum()
+    }
+
+    /// The deepest lane: its priority and how many messages wait in it (the first of equals, in
+    /// lane order); `None` when nothing waits.
+    ///
+    /// ```
+    /// use actor_system_runtime::{Priority, StatsSnapshot};
+    ///
+    /// let stats = StatsSnapshot { queue_depth: [0, 3, 12, 12], ..StatsSnapshot::default() };
+    /// assert_eq!(stats.deepest_lane(), Some((Priority::Normal, 12)));
+    /// assert_eq!(StatsSnapshot::default().deepest_lane(), None);
+    /// ```
+    pub fn deepest_lane(&self) -> Option<(Priority, usize)> {
+        Priority::ALL
+            .into_iter()
+            .zip(self.queue_depth)
+            .filter(|&(_, depth)| depth > 0)
+            .fold(None, |deepest, (p, depth)| match deepest {
+                Some((_, most)) if most >= depth => deepest,
+                _ => Some((p, depth)),
+            })
     }
 }

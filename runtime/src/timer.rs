@@ -1,18 +1,22 @@
-//! Timers of an actor: delayed and periodic callbacks that run on the actor's own task.
+//! Timers of an actor: delayed messages, and delayed or periodic callbacks (plain or async) that
+//! run on the actor between messages, with `&mut self`.
 //!
 //! A timer task never blocks on the mailbox: ticks bypass capacity, and a periodic timer has at
 //! most one tick queued (missed ticks are coalesced), so a busy actor cannot pile them up.
 
-use crate::envelope::{Stamp, Tick};
-use crate::{Actor, Context, Priority};
+use crate::envelope::{MessageInfo, Stamp, Tick, TickSink};
+use crate::{Actor, Context, DropReason, Handler, Message, Priority, SendError};
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-/// Cancels a timer scheduled through a [`Context`]. Dropping the handle does not cancel it.
+/// Cancels a timer, a spawned future or a stream started through a [`Context`]. Dropping the
+/// handle does not cancel it; the end of the incarnation that started it does.
 ///
 /// ```
 /// # use actor_system_runtime::{spawn, Actor, ActorResult, Context};
@@ -38,30 +42,32 @@ impl TimerHandle {
         TimerHandle { token }
     }
 
-    /// Stop the timer; a tick already queued is discarded.
+    /// Stop the timer (or future, or stream); a tick already queued is discarded.
     pub fn cancel(&self) {
         self.token.cancel();
     }
 
-    /// Whether the timer was cancelled (or its actor stopped).
+    /// Whether it was cancelled (or its actor stopped).
     pub fn is_cancelled(&self) -> bool {
         self.token.is_cancelled()
     }
 }
 
-/// Where a timer queues its ticks: the actor's mailbox (which the timer need not know).
-pub(crate) trait TickSink: Send + Sync + 'static {
-    /// Queue `tick`, whatever the capacity (ticks are coalesced by their timer); `false` once
-    /// the actor's mailbox is closed.
-    fn push_tick(&self, tick: Tick) -> bool;
-}
+/// A future borrowing the actor and its context, as an async callback returns it.
+pub type ActorFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
 type Once<A> = Box<dyn FnOnce(&mut A, &mut Context<A>) + Send>;
 type Repeat<A> = Box<dyn FnMut(&mut A, &mut Context<A>) + Send>;
+type AsyncOnce<A> =
+    Box<dyn for<'a> FnOnce(&'a mut A, &'a mut Context<A>) -> ActorFuture<'a> + Send>;
+type AsyncRepeat<A> =
+    Box<dyn for<'a> FnMut(&'a mut A, &'a mut Context<A>) -> ActorFuture<'a> + Send>;
 
 enum Callback<A: Actor> {
     Once(Once<A>),
     Repeat(Repeat<A>),
+    AsyncOnce(AsyncOnce<A>),
+    AsyncRepeat(AsyncRepeat<A>),
 }
 
 struct Entry<A: Actor> {
@@ -69,151 +75,325 @@ struct Entry<A: Actor> {
     token: CancellationToken,
 }
 
-/// The timers of one incarnation; all are cancelled when it ends. The table is created with the
-/// first timer: most actors have none, and every actor's task carries this.
-pub(crate) struct Timers<A: Actor> {
-    table: Option<Box<TimerTable<A>>>,
-}
-
-struct TimerTable<A: Actor> {
-    /// A B-tree rather than a hash map: it is smaller in every actor's context and needs no
-    /// random hasher state at spawn.
+/// The timers of one incarnation, by id. A B-tree rather than a hash map: it is smaller and
+/// needs no random hasher state.
+pub(crate) struct TimerTable<A: Actor> {
     entries: BTreeMap<u64, Entry<A>>,
-    root: CancellationToken,
 }
 
-impl<A: Actor> Timers<A> {
+impl<A: Actor> TimerTable<A> {
     pub(crate) fn new() -> Self {
-        Timers { table: None }
-    }
-
-    fn table(&mut self) -> &mut TimerTable<A> {
-        self.table.get_or_insert_with(|| {
-            Box::new(TimerTable {
-                entries: BTreeMap::new(),
-                root: CancellationToken::new(),
-            })
-        })
-    }
-
-    /// A token cancelled with this incarnation's timers.
-    pub(crate) fn child_token(&mut self) -> CancellationToken {
-        self.table().root.child_token()
-    }
-
-    pub(crate) fn cancel_all(&mut self) {
-        if let Some(table) = &mut self.table {
-            table.root.cancel();
-            table.entries.clear();
+        TimerTable {
+            entries: BTreeMap::new(),
         }
     }
 
-    fn schedule(
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// Take timer `id`'s callback out to run it; `None` if it was cancelled.
+    fn take(&mut self, id: u64) -> Option<Entry<A>> {
+        let entry = self.entries.remove(&id)?;
+        (!entry.token.is_cancelled()).then_some(entry)
+    }
+}
+
+/// Schedule `callback` on the actor behind `sink` after `delay`, then every `period` if any;
+/// its ticks travel in `priority`'s lane.
+fn schedule<A: Actor>(
+    ctx: &mut Context<A>,
+    delay: Duration,
+    period: Option<Duration>,
+    priority: Priority,
+    callback: Callback<A>,
+) -> TimerHandle {
+    // Unique in the process: a tick queued by an earlier incarnation's timer survives a
+    // restart (the mailbox does) and must not fire a later incarnation's timer.
+    static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let sink: Arc<dyn TickSink> = ctx.shared.clone();
+    let table = ctx.extras.table();
+    let token = table.root.child_token();
+    table.timers.entries.insert(
+        id,
+        Entry {
+            callback,
+            token: token.clone(),
+        },
+    );
+    let queued = Arc::new(AtomicBool::new(false));
+    let task_token = token.clone();
+    tokio::spawn(async move {
+        let start = tokio::time::Instant::now() + delay;
+        let mut ticks =
+            tokio::time::interval_at(start, period.unwrap_or(delay.max(Duration::from_millis(1))));
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = task_token.cancelled() => return,
+                _ = ticks.tick() => {}
+            }
+            if !queued.swap(true, Ordering::AcqRel) {
+                let tick = Tick {
+                    id,
+                    stamp: Stamp::new(priority, Some(Instant::now())),
+                    queued: queued.clone(),
+                };
+                if !sink.push_tick(tick) {
+                    return;
+                }
+            }
+            if period.is_none() {
+                return;
+            }
+        }
+    });
+    TimerHandle::new(token)
+}
+
+/// Timers: delayed messages to the actor itself, and callbacks run on it between messages.
+impl<A: Actor> Context<A> {
+    /// Send `msg` to this actor after `delay`, in the lane the actor declares for it
+    /// ([`Handler::PRIORITY`]). Cancelled by the handle or when the actor stops. A mailbox that
+    /// is full when the delay is over refuses it: it goes to dead letters.
+    pub fn notify_later<M: Message>(&mut self, msg: M, delay: Duration) -> TimerHandle
+    where
+        A: Handler<M>,
+    {
+        self.notify_later_at(msg, delay, <A as Handler<M>>::PRIORITY)
+    }
+
+    /// [`notify_later`](Self::notify_later) in `priority`'s lane.
+    ///
+    /// ```
+    /// use actor_system_runtime::{spawn, Actor, Context, Handler, Message, Priority};
+    /// use std::time::Duration;
+    /// use tokio::sync::oneshot;
+    ///
+    /// struct Chain { lane: Option<oneshot::Sender<Priority>> }
+    /// impl Actor for Chain {}
+    /// struct Deadline;
+    /// impl Message for Deadline { type Result = (); }
+    /// impl Handler<Deadline> for Chain {
+    ///     async fn handle(&mut self, _: Deadline, ctx: &mut Context<Self>) {
+    ///         let lane = ctx.message_info().unwrap().priority;
+    ///         let _ = self.lane.take().unwrap().send(lane);
+    ///     }
+    /// }
+    /// struct Arm;
+    /// impl Message for Arm { type Result = (); }
+    /// impl Handler<Arm> for Chain {
+    ///     async fn handle(&mut self, _: Arm, ctx: &mut Context<Self>) {
+    ///         ctx.notify_later_at(Deadline, Duration::from_millis(5), Priority::Critical);
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let (lane, deadline) = oneshot::channel();
+    /// let chain = spawn(Chain { lane: Some(lane) }).await.unwrap();
+    /// chain.ask(Arm).await.unwrap();
+    /// assert_eq!(deadline.await.unwrap(), Priority::Critical);
+    /// # }
+    /// ```
+    pub fn notify_later_at<M: Message>(
         &mut self,
-        sink: Arc<dyn TickSink>,
+        msg: M,
         delay: Duration,
-        period: Option<Duration>,
         priority: Priority,
-        callback: Callback<A>,
-    ) -> TimerHandle {
-        // Unique in the process: a tick queued by an earlier incarnation's timer survives a
-        // restart (the mailbox does) and must not fire a later incarnation's timer.
-        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let table = self.table();
-        let token = table.root.child_token();
-        let queued = Arc::new(AtomicBool::new(false));
-        table.entries.insert(
-            id,
-            Entry {
-                callback,
-                token: token.clone(),
-            },
-        );
+    ) -> TimerHandle
+    where
+        A: Handler<M>,
+    {
+        let token = self.extras.child_token();
+        let shared = self.shared.clone();
+        let correlation_id = self.correlation_id();
         let task_token = token.clone();
         tokio::spawn(async move {
-            let start = tokio::time::Instant::now() + delay;
-            let mut ticks = tokio::time::interval_at(
-                start,
-                period.unwrap_or(delay.max(Duration::from_millis(1))),
-            );
-            ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
-            loop {
-                tokio::select! {
-                    _ = task_token.cancelled() => return,
-                    _ = ticks.tick() => {}
-                }
-                if !queued.swap(true, Ordering::AcqRel) {
-                    let tick = Tick {
-                        id,
-                        stamp: Stamp::new(priority, Some(Instant::now())),
-                        queued: queued.clone(),
-                    };
-                    if !sink.push_tick(tick) {
-                        return;
+            tokio::select! {
+                _ = task_token.cancelled() => {}
+                _ = tokio::time::sleep(delay) => {
+                    if let Err(refused) = crate::address::tell_to(&shared.mailbox, msg, priority, correlation_id) {
+                        // Nobody is there to take the message back: it is a dead letter.
+                        let reason = match refused {
+                            SendError::Full(_) => DropReason::Rejected,
+                            SendError::Stopped(_) => DropReason::ActorStopped,
+                        };
+                        let msg = refused.into_inner();
+                        let info = MessageInfo {
+                            priority,
+                            correlation_id,
+                            enqueued_at: None,
+                            message_type: std::any::type_name::<M>(),
+                        };
+                        shared.mailbox.record_dead_letter(&info, reason, Some(msg));
                     }
-                }
-                if period.is_none() {
-                    return;
                 }
             }
         });
         TimerHandle::new(token)
     }
 
-    pub(crate) fn run_later(
-        &mut self,
-        sink: Arc<dyn TickSink>,
-        delay: Duration,
-        f: Once<A>,
-    ) -> TimerHandle {
-        self.schedule(sink, delay, None, Priority::Normal, Callback::Once(f))
+    /// Run `f` on this actor after `delay`, at `Normal` priority.
+    pub fn run_later<F>(&mut self, delay: Duration, f: F) -> TimerHandle
+    where
+        F: FnOnce(&mut A, &mut Context<A>) + Send + 'static,
+    {
+        schedule(
+            self,
+            delay,
+            None,
+            Priority::Normal,
+            Callback::Once(Box::new(f)),
+        )
     }
 
-    pub(crate) fn run_interval(
+    /// [`run_later`](Self::run_later) with a callback that awaits: `f` returns a boxed future
+    /// that may borrow the actor and its context (`|actor, ctx| Box::pin(async move { .. })`).
+    /// The actor handles nothing else until it is done.
+    pub fn run_later_async<F>(&mut self, delay: Duration, f: F) -> TimerHandle
+    where
+        F: for<'a> FnOnce(&'a mut A, &'a mut Context<A>) -> ActorFuture<'a> + Send + 'static,
+    {
+        let callback = Callback::AsyncOnce(Box::new(f));
+        schedule(self, delay, None, Priority::Normal, callback)
+    }
+
+    /// Run `f` on this actor every `period` (first after one period), at `Normal` priority.
+    /// Missed ticks are skipped, never queued up.
+    pub fn run_interval<F>(&mut self, period: Duration, f: F) -> TimerHandle
+    where
+        F: FnMut(&mut A, &mut Context<A>) + Send + 'static,
+    {
+        self.run_interval_at(period, Priority::Normal, f)
+    }
+
+    /// [`run_interval`](Self::run_interval) with the ticks in `priority`'s lane.
+    pub fn run_interval_at<F>(&mut self, period: Duration, priority: Priority, f: F) -> TimerHandle
+    where
+        F: FnMut(&mut A, &mut Context<A>) + Send + 'static,
+    {
+        schedule(
+            self,
+            period,
+            Some(period),
+            priority,
+            Callback::Repeat(Box::new(f)),
+        )
+    }
+
+    /// [`run_interval`](Self::run_interval) with a callback that awaits (see
+    /// [`run_later_async`](Self::run_later_async)): the actor handles nothing else while a
+    /// tick's future runs, and a tick that comes meanwhile waits (missed ones are skipped).
+    ///
+    /// ```
+    /// use actor_system_runtime::{spawn, Actor, ActorResult, Context, Handler, Message};
+    /// use std::time::Duration;
+    ///
+    /// struct Storage { flushed: u32 }
+    /// impl Storage {
+    ///     async fn flush(&mut self) { tokio::task::yield_now().await; self.flushed += 1; }
+    /// }
+    /// impl Actor for Storage {
+    ///     async fn started(&mut self, ctx: &mut Context<Self>) -> ActorResult<()> {
+    ///         ctx.run_interval_async(Duration::from_millis(5), |storage, _ctx| {
+    ///             Box::pin(async move { storage.flush().await })
+    ///         });
+    ///         Ok(())
+    ///     }
+    /// }
+    /// struct Flushed;
+    /// impl Message for Flushed { type Result = u32; }
+    /// impl Handler<Flushed> for Storage {
+    ///     async fn handle(&mut self, _: Flushed, _: &mut Context<Self>) -> u32 { self.flushed }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let storage = spawn(Storage { flushed: 0 }).await.unwrap();
+    /// while storage.ask(Flushed).await.unwrap() < 2 {
+    ///     tokio::time::sleep(Duration::from_millis(5)).await;
+    /// }
+    /// # }
+    /// ```
+    pub fn run_interval_async<F>(&mut self, period: Duration, f: F) -> TimerHandle
+    where
+        F: for<'a> FnMut(&'a mut A, &'a mut Context<A>) -> ActorFuture<'a> + Send + 'static,
+    {
+        self.run_interval_async_at(period, Priority::Normal, f)
+    }
+
+    /// [`run_interval_async`](Self::run_interval_async) with the ticks in `priority`'s lane.
+    pub fn run_interval_async_at<F>(
         &mut self,
-        sink: Arc<dyn TickSink>,
         period: Duration,
         priority: Priority,
-        f: Repeat<A>,
-    ) -> TimerHandle {
-        self.schedule(sink, period, Some(period), priority, Callback::Repeat(f))
-    }
-
-    /// Take timer `id`'s callback out to run it; `None` if it was cancelled.
-    fn take(&mut self, id: u64) -> Option<Entry<A>> {
-        let entry = self.table.as_mut()?.entries.remove(&id)?;
-        (!entry.token.is_cancelled()).then_some(entry)
+        f: F,
+    ) -> TimerHandle
+    where
+        F: for<'a> FnMut(&'a mut A, &'a mut Context<A>) -> ActorFuture<'a> + Send + 'static,
+    {
+        let callback = Callback::AsyncRepeat(Box::new(f));
+        schedule(self, period, Some(period), priority, callback)
     }
 }
 
-impl<A: Actor> Drop for Timers<A> {
-    /// An incarnation that is dropped (killed) takes its timers with it.
-    fn drop(&mut self) {
-        if let Some(table) = &self.table {
-            table.root.cancel();
+/// An async callback taken out of its timer to be awaited (see [`fire`]).
+pub(crate) struct Pending<A: Actor> {
+    id: u64,
+    token: CancellationToken,
+    run: PendingRun<A>,
+}
+
+enum PendingRun<A: Actor> {
+    Once(AsyncOnce<A>),
+    Repeat(AsyncRepeat<A>),
+}
+
+/// Put a periodic timer's callback back, unless it was cancelled while it ran.
+fn put_back<A: Actor>(
+    ctx: &mut Context<A>,
+    id: u64,
+    callback: Callback<A>,
+    token: CancellationToken,
+) {
+    if !token.is_cancelled() {
+        let entry = Entry { callback, token };
+        ctx.extras.table().timers.entries.insert(id, entry);
+    }
+}
+
+/// Run the callback of timer `id` (called by the actor's loop when its tick is dequeued). An
+/// async callback is handed back, for the loop to await with [`run_pending`].
+pub(crate) fn fire<A: Actor>(actor: &mut A, ctx: &mut Context<A>, id: u64) -> Option<Pending<A>> {
+    let Entry { callback, token } = ctx.extras.get()?.timers.take(id)?;
+    let run = match callback {
+        Callback::Once(f) => {
+            f(actor, ctx);
+            return None;
         }
-    }
-}
-
-/// Run the callback of timer `id` (called by the actor's loop when its tick is dequeued).
-pub(crate) fn fire<A: Actor>(actor: &mut A, ctx: &mut Context<A>, id: u64) {
-    let Some(entry) = ctx.timers.take(id) else {
-        return;
-    };
-    match entry.callback {
-        Callback::Once(f) => f(actor, ctx),
         Callback::Repeat(mut f) => {
             f(actor, ctx);
-            if !entry.token.is_cancelled() {
-                ctx.timers.table().entries.insert(
-                    id,
-                    Entry {
-                        callback: Callback::Repeat(f),
-                        ..entry
-                    },
-                );
-            }
+            put_back(ctx, id, Callback::Repeat(f), token);
+            return None;
+        }
+        Callback::AsyncOnce(f) => PendingRun::Once(f),
+        Callback::AsyncRepeat(f) => PendingRun::Repeat(f),
+    };
+    Some(Pending { id, token, run })
+}
+
+/// Await an async callback that [`fire`] handed back.
+pub(crate) async fn run_pending<A: Actor>(
+    actor: &mut A,
+    ctx: &mut Context<A>,
+    pending: Pending<A>,
+) {
+    let Pending { id, token, run } = pending;
+    match run {
+        PendingRun::Once(f) => f(actor, ctx).await,
+        PendingRun::Repeat(mut f) => {
+            f(actor, ctx).await;
+            put_back(ctx, id, Callback::AsyncRepeat(f), token);
         }
     }
 }

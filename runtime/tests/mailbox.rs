@@ -153,9 +153,9 @@ async fn reject_returns_the_message_and_drops_nothing() {
             other => panic!("expected Full, got {other:?}"),
         }
     }
-    // Reject does not wait even for `send`.
+    // Reject does not wait even for `tell_when_ready`.
     assert!(matches!(
-        bounded(addr.send(Record(10)), "a send refused at once").await,
+        bounded(addr.tell_when_ready(Record(10)), "a send refused at once").await,
         Err(SendError::Full(_))
     ));
     gate.notify_one();

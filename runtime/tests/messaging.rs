@@ -55,7 +55,7 @@ async fn send_waits_for_space_under_backpressure() {
     assert!(!full.is_stopped());
     assert_eq!(full.into_inner().0, 2);
     let flag = Arc::new(WakeFlag::default());
-    let mut waiting = pin!(addr.send(Record(2)));
+    let mut waiting = pin!(addr.tell_when_ready(Record(2)));
     assert!(
         poll_flagged(waiting.as_mut(), &flag).is_pending(),
         "send must wait while the mailbox is full"
@@ -66,7 +66,7 @@ async fn send_waits_for_space_under_backpressure() {
         .await
         .unwrap();
     for i in 3..10 {
-        bounded(addr.send(Record(i)), "a send under backpressure")
+        bounded(addr.tell_when_ready(Record(i)), "a send under backpressure")
             .await
             .unwrap();
     }
@@ -91,7 +91,7 @@ async fn a_waiting_sender_is_released_when_the_actor_stops() {
     let gate = hold(&addr).await;
     addr.tell(Record(0)).unwrap();
     let flag = Arc::new(WakeFlag::default());
-    let mut blocked = pin!(addr.send(Record(1)));
+    let mut blocked = pin!(addr.tell_when_ready(Record(1)));
     assert!(
         poll_flagged(blocked.as_mut(), &flag).is_pending(),
         "the send waits for room"
@@ -106,6 +106,35 @@ async fn a_waiting_sender_is_released_when_the_actor_stops() {
     assert_eq!(err.into_inner().0, 1);
 }
 
+/// Equality and hashing agree: both look at the actor and the lane a recipient sends in (its
+/// own priority, else the one its actor declares for the message).
+#[tokio::test]
+async fn recipient_equality_and_hash_agree_on_actor_and_lane() {
+    use std::collections::HashSet;
+    let addr = spawn(Recorder::default()).await.unwrap();
+    let other = spawn(Recorder::default()).await.unwrap();
+    let r: Recipient<Record> = addr.recipient();
+    let explicit_normal = r.with_priority(Priority::Normal);
+    let background = r.with_priority(Priority::Background);
+    assert_eq!(
+        r, explicit_normal,
+        "the declared lane is the lane it sends in"
+    );
+    assert_ne!(r, background);
+    assert_ne!(r, other.recipient::<Record>());
+    let set: HashSet<Recipient<Record>> = [
+        r.clone(),
+        explicit_normal,
+        background.clone(),
+        background,
+        other.recipient(),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(set.len(), 3, "equal recipients hash alike");
+    assert!(set.contains(&r));
+}
+
 #[tokio::test]
 async fn recipients_erase_the_actor_type() {
     let addr = spawn(Recorder::default()).await.unwrap();
@@ -113,13 +142,17 @@ async fn recipients_erase_the_actor_type() {
     let bg = r.with_priority(Priority::Background);
     assert_eq!(bg.priority(), Priority::Background);
     bg.tell(Record(1)).unwrap();
-    bounded(r.send(Record(2)), "a send to an unbounded mailbox")
-        .await
-        .unwrap();
+    bounded(
+        r.tell_when_ready(Record(2)),
+        "a send to an unbounded mailbox",
+    )
+    .await
+    .unwrap();
     bounded(r.ask(Record(3)), "the answer to an ask")
         .await
         .unwrap();
-    assert_eq!(r, bg);
+    assert_ne!(r, bg, "the same actor, another lane");
+    assert_eq!(r.id(), bg.id());
     assert_eq!(r.id(), addr.id());
     // All three were queued before the actor ran: the Normal lane is served first.
     let seen = bounded(addr.ask(Take), "what the actor recorded")

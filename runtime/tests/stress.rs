@@ -77,7 +77,7 @@ async fn run(config: MailboxConfig, per_lane: u64, wait_for_space: bool) {
                         let out = addr.with_priority(p);
                         let item = Item { producer, seq };
                         if wait_for_space {
-                            out.send(item).await.unwrap();
+                            out.tell_when_ready(item).await.unwrap();
                         } else {
                             out.tell(item).unwrap();
                         }

@@ -109,10 +109,10 @@ impl SystemHealth {
 /// ```
 #[derive(Clone)]
 pub struct ActorSystem {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(super) struct Inner {
     config: SystemConfig,
     health: Arc<HealthConfig>,
     root: SupervisorRef,
@@ -122,6 +122,8 @@ struct Inner {
     /// One task per registered actor: checks its health and removes it from the registry once
     /// it has stopped. Awaited by [`ActorSystem::shutdown`]; aborted if the system is dropped.
     monitors: parking_lot::Mutex<JoinSet<()>>,
+    /// Start locks of the services (see [`ActorSystem::service`]).
+    pub(super) services: super::service::Services,
 }
 
 impl ActorSystem {
@@ -145,6 +147,7 @@ impl ActorSystem {
                 bus: EventBus::new(),
                 chain_events: actor_system_blockchain::EventHub::new(),
                 monitors: parking_lot::Mutex::new(JoinSet::new()),
+                services: Default::default(),
             }),
         })
     }

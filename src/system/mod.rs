@@ -4,8 +4,10 @@ mod actor_system;
 mod event_bus;
 mod health;
 mod registry;
+mod service;
 
 pub use actor_system::{ActorSystem, SystemConfig, SystemError, SystemHealth, WeakActorSystem};
 pub use event_bus::{EventBus, PublishReport, SubscriptionId};
 pub use health::HealthConfig;
 pub use registry::{ActorInfo, Registry, RegistryError};
+pub use service::Service;

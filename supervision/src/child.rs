@@ -1,7 +1,7 @@
 //! Child specifications: how a supervisor runs, restarts and stops one child.
 
 use crate::policy::{RestartDelay, RestartPolicy};
-use actor_system_runtime::{Actor, SpawnOptions};
+use actor_system_runtime::{Actor, ActorResult, FromConfig, SpawnOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,12 +24,15 @@ use std::time::Duration;
 /// ```
 pub struct ChildSpec<A: Actor> {
     pub(crate) name: String,
-    pub(crate) factory: Arc<dyn Fn() -> A + Send + Sync>,
+    pub(crate) factory: Factory<A>,
     pub(crate) settings: ChildSettings,
     pub(crate) options: SpawnOptions,
     /// Run when the child ends for good (a nested supervisor ends its own children).
     pub(crate) finalizer: Option<Arc<dyn Fn() + Send + Sync>>,
 }
+
+/// What builds a child's instances, one per incarnation; may fail (a failed start).
+pub(crate) type Factory<A> = Arc<dyn Fn() -> ActorResult<A> + Send + Sync>;
 
 /// The type-independent part of a child spec.
 #[derive(Debug, Clone)]
@@ -41,12 +44,24 @@ pub(crate) struct ChildSettings {
     pub(crate) dependency_timeout: Duration,
     /// Also wait for each dependency to answer its health check healthy within this time.
     pub(crate) dependency_health: Option<Duration>,
+    /// Stop it with a drain (handle what is queued first) rather than at once.
+    pub(crate) drain_on_stop: bool,
 }
 
 impl<A: Actor> ChildSpec<A> {
     /// A permanent child named `name`, built by `factory` for every incarnation; restarts at
     /// once, 5 s to shut down, no dependencies.
     pub fn new(name: impl Into<String>, factory: impl Fn() -> A + Send + Sync + 'static) -> Self {
+        Self::try_new(name, move || Ok(factory()))
+    }
+
+    /// [`new`](Self::new) with a constructor that may fail: an error is a failed start of that
+    /// incarnation, which goes through the restart policy and the supervisor's restart
+    /// intensity (the first start failing fails the child's registration).
+    pub fn try_new(
+        name: impl Into<String>,
+        factory: impl Fn() -> ActorResult<A> + Send + Sync + 'static,
+    ) -> Self {
         let name = name.into();
         ChildSpec {
             options: SpawnOptions::new().name(name.clone()),
@@ -60,8 +75,44 @@ impl<A: Actor> ChildSpec<A> {
                 depends_on: Vec::new(),
                 dependency_timeout: Duration::from_secs(30),
                 dependency_health: None,
+                drain_on_stop: false,
             },
         }
+    }
+
+    /// A child built by [`FromConfig::new`] from `config` (cloned for every incarnation), with
+    /// [`try_new`](Self::try_new)'s defaults.
+    ///
+    /// ```
+    /// use actor_system_runtime::{Actor, ActorResult, FromConfig};
+    /// use actor_system_supervision::{ChildSpec, SupervisorSpec};
+    ///
+    /// #[derive(Clone)]
+    /// struct EngineConfig { url: String }
+    /// struct Engine { url: String }
+    /// impl Actor for Engine {}
+    /// impl FromConfig for Engine {
+    ///     type Config = EngineConfig;
+    ///     fn new(config: EngineConfig) -> ActorResult<Self> { Ok(Engine { url: config.url }) }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let config = EngineConfig { url: "http://localhost:8551".into() };
+    /// let root = SupervisorSpec::builder("root")
+    ///     .child(ChildSpec::<Engine>::from_config("engine", config))
+    ///     .build()
+    ///     .unwrap()
+    ///     .start()
+    ///     .await
+    ///     .unwrap();
+    /// root.shutdown().await;
+    /// # }
+    /// ```
+    pub fn from_config(name: impl Into<String>, config: A::Config) -> Self
+    where
+        A: FromConfig,
+    {
+        Self::try_new(name, move || A::new(config.clone()))
     }
 
     /// The child's name.
@@ -84,6 +135,32 @@ impl<A: Actor> ChildSpec<A> {
     /// How long a graceful stop may take before the child is aborted.
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.settings.shutdown_timeout = timeout;
+        self
+    }
+
+    /// When its supervisor stops it (a shutdown, a stop by name, a sibling's restart), let it
+    /// handle the messages queued at that moment first
+    /// ([`Addr::drain_and_stop`](actor_system_runtime::Addr::drain_and_stop)) instead of
+    /// stopping after the message it is handling
+    /// ([`Addr::stop`](actor_system_runtime::Addr::stop)). The
+    /// [shutdown timeout](Self::shutdown_timeout) bounds the drain. For an actor whose queued
+    /// messages must not be lost at shutdown: a storage actor's writes.
+    ///
+    /// ```
+    /// use actor_system_runtime::Actor;
+    /// use actor_system_supervision::ChildSpec;
+    /// use std::time::Duration;
+    ///
+    /// struct Storage;
+    /// impl Actor for Storage {}
+    ///
+    /// let storage = ChildSpec::new("storage", || Storage)
+    ///     .drain_on_stop()
+    ///     .shutdown_timeout(Duration::from_secs(10));
+    /// assert_eq!(storage.name(), "storage");
+    /// ```
+    pub fn drain_on_stop(mut self) -> Self {
+        self.settings.drain_on_stop = true;
         self
     }
 

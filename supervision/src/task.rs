@@ -1,7 +1,7 @@
 //! The task that runs a child's incarnations on one mailbox, and the supervisor's handle on it
 //! whatever the actor's type ([`Child`]).
 
-use crate::child::{ChildSettings, ChildSpec};
+use crate::child::{ChildSettings, ChildSpec, Factory};
 use crate::protocol::{ChildExited, ChildStarted, Decision, Go, Reports, Run};
 use actor_system_runtime::{Actor, ActorCell, ActorError, ActorId, Addr, ExitReason};
 use parking_lot::Mutex;
@@ -91,7 +91,7 @@ impl Park {
 pub(crate) struct TypedChild<A: Actor> {
     name: String,
     settings: ChildSettings,
-    factory: Arc<dyn Fn() -> A + Send + Sync>,
+    factory: Factory<A>,
     cell: Arc<Mutex<Option<ActorCell<A>>>>,
     addr: Addr<A>,
     park: Arc<Park>,
@@ -212,8 +212,15 @@ impl<A: Actor> Child for TypedChild<A> {
                     }
                     ok
                 };
-                let (reason, started) =
-                    tokio::join!(cell.run(factory(), Some(started_tx)), report_start);
+                let (reason, started) = match factory() {
+                    Ok(actor) => tokio::join!(cell.run(actor, Some(started_tx)), report_start),
+                    // Not even built: a failed start, for the restart policy and intensity.
+                    Err(error) => {
+                        let error = cell.start_failed(error);
+                        let _ = started_tx.send(Err(error.clone()));
+                        (ExitReason::Failed(error), report_start.await)
+                    }
+                };
                 if park.is_set() || (initial && !started) {
                     // The supervisor is stopping, or handles this failed first start itself:
                     // keep the mailbox for its next incarnation.
@@ -244,7 +251,11 @@ impl<A: Actor> Child for TypedChild<A> {
     }
 
     fn stop(&self) {
-        self.addr.stop();
+        if self.settings.drain_on_stop {
+            self.addr.drain_and_stop();
+        } else {
+            self.addr.stop();
+        }
     }
 
     fn kill(&self, error: ActorError) {

@@ -9,7 +9,7 @@ use crate::ConfigError;
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum OverflowStrategy {
-    /// `send` waits for space; `tell` returns [`SendError::Full`](crate::SendError::Full).
+    /// `tell_when_ready` and `ask` wait for space; `tell` returns [`SendError::Full`](crate::SendError::Full).
     #[default]
     Backpressure,
     /// Refuse the message with [`SendError::Full`](crate::SendError::Full), message included.

@@ -154,7 +154,7 @@ impl<A: Actor> Mailbox<A> {
         self.bound.is_some()
     }
 
-    /// Whether a full mailbox makes `send` wait for space.
+    /// Whether a full mailbox makes `tell_when_ready` and `ask` wait for space.
     pub(crate) fn applies_backpressure(&self) -> bool {
         matches!(&self.bound, Some(b) if b.overflow == OverflowStrategy::Backpressure)
     }
@@ -346,6 +346,32 @@ impl<A: Actor> Mailbox<A> {
         Some(payload.received(priority_of(lane)))
     }
 
+    /// Consumer side, while draining (see [`Addr::drain_and_stop`](crate::Addr::drain_and_stop)):
+    /// the next envelope among those queued when the drain began, `left` of them per user lane
+    /// (the first ones of a lane, which is FIFO), in lane order; signals first. `None` once none
+    /// is left: what came since stays queued.
+    pub(crate) fn pop_draining(&self, left: &mut [usize; 4]) -> Option<Envelope<A>> {
+        if let Some(payload) = self.queue.pop_lane(SYSTEM_LANE) {
+            return Some(payload.received(Priority::Critical));
+        }
+        for priority in Priority::ALL {
+            let left = &mut left[priority.lane()];
+            if *left == 0 {
+                continue;
+            }
+            *left -= 1;
+            match self.queue.pop_lane(lane_of(priority)) {
+                Some(payload) => {
+                    self.release_slot(&payload);
+                    return Some(payload.received(priority));
+                }
+                // Evicted meanwhile: nothing older is left in this lane.
+                None => *left = 0,
+            }
+        }
+        None
+    }
+
     /// Ask the running incarnation to end at its next await point, failing with `error` (see
     /// [`Addr::kill`](crate::Addr::kill)), and wake its task wherever it waits.
     pub(crate) fn kill(&self, error: crate::ActorError) {
@@ -434,30 +460,52 @@ impl<A: Actor> Mailbox<A> {
         }
     }
 
-    /// Count a dropped message, resolve its ask with an error and publish it as a dead letter.
+    /// Count a dropped message, resolve its ask with an error and publish it as a dead letter
+    /// (carrying the message while somebody subscribes to the dead letters).
     /// A timer tick is a dead letter only when an overflow policy evicted it (at the actor's
     /// end its timer is cancelled, and the tick goes with it); signals are not messages.
     pub(crate) fn dead_letter(&self, env: Envelope<A>, reason: DropReason) {
         let info = env.info();
-        match env.payload {
-            Payload::Letter(letter) => letter.reject(match reason {
-                DropReason::ActorStopped => AskError::Stopped,
-                DropReason::HandlerFailed => AskError::NoReply,
-                DropReason::Rejected => AskError::Full,
-                DropReason::DroppedNewest | DropReason::Evicted => AskError::Dropped,
-                // Given by remote nodes, never by a mailbox.
-                DropReason::PeerUnreachable | DropReason::RefusedByPeer => AskError::Dropped,
-            }),
+        let message = match env.payload {
+            Payload::Letter(letter) => letter.reject(
+                match reason {
+                    DropReason::ActorStopped => AskError::Stopped,
+                    DropReason::HandlerFailed => AskError::NoReply,
+                    DropReason::Rejected => AskError::Full,
+                    DropReason::DroppedNewest | DropReason::Evicted => AskError::Dropped,
+                    // Given by remote nodes, never by a mailbox.
+                    DropReason::PeerUnreachable | DropReason::RefusedByPeer => AskError::Dropped,
+                },
+                self.dead_letters.is_observed(),
+            ),
             Payload::Control(control) => match *control {
-                Control::Timer(_) if reason == DropReason::Evicted => {}
+                Control::Timer(_) if reason == DropReason::Evicted => None,
                 Control::Timer(_) | Control::Signal(_) => return,
             },
-        }
-        self.record_dead_letter(&info, reason);
+        };
+        self.publish_dead_letter(&info, reason, message);
     }
 
-    /// Count and publish a dropped message that never became an envelope.
-    pub(crate) fn record_dead_letter(&self, info: &MessageInfo, reason: DropReason) {
+    /// Count and publish a dropped message that never became an envelope; the dead letter
+    /// carries `msg` while somebody subscribes to the dead letters.
+    pub(crate) fn record_dead_letter<M: Send + 'static>(
+        &self,
+        info: &MessageInfo,
+        reason: DropReason,
+        msg: Option<M>,
+    ) {
+        let message = msg
+            .filter(|_| self.dead_letters.is_observed())
+            .map(|msg| Box::new(msg) as Box<dyn std::any::Any + Send>);
+        self.publish_dead_letter(info, reason, message);
+    }
+
+    fn publish_dead_letter(
+        &self,
+        info: &MessageInfo,
+        reason: DropReason,
+        message: Option<Box<dyn std::any::Any + Send>>,
+    ) {
         self.stats.record_dropped(|| self.labels());
         self.dead_letters.publish(DeadLetter {
             actor_id: self.id,
@@ -469,6 +517,7 @@ impl<A: Actor> Mailbox<A> {
             priority: info.priority,
             correlation_id: info.correlation_id,
             reason,
+            message: message.map(crate::dead_letter::Undelivered::new),
         });
     }
 
@@ -477,9 +526,39 @@ impl<A: Actor> Mailbox<A> {
         Priority::ALL.map(|p| self.queue.lane_len(lane_of(p)))
     }
 
-    /// The actor's counters with the current queue depths.
+    /// The actor's counters with the current queue depths and mailbox memory.
     pub(crate) fn stats_snapshot(&self) -> crate::StatsSnapshot {
-        self.stats.snapshot(self.queue_depth())
+        self.stats.snapshot(self.queue_depth(), self.memory())
+    }
+
+    /// An estimate of the memory the mailbox holds, in bytes: its own structure (with a bounded
+    /// mailbox's bookkeeping), each user lane that holds messages (its queue and the blocks of
+    /// slots its messages take, 31 to a block) and the queued signals. What the queued
+    /// messages point to (their letters, a message's heap data) is not counted; nor is a lane
+    /// that is empty now (its queue and one block, ~1 KiB, stay once it was used).
+    pub(crate) fn memory(&self) -> usize {
+        use std::mem::size_of;
+        const SLOTS_PER_BLOCK: usize = 31;
+        // A slot is the payload and its state word; a block, its slots and the next pointer.
+        let block =
+            SLOTS_PER_BLOCK * (size_of::<Payload<A>>() + size_of::<usize>()) + size_of::<usize>();
+        let lane = size_of::<crossbeam_queue::SegQueue<Payload<A>>>();
+        let lanes: usize = Priority::ALL
+            .map(|p| self.queue.lane_len(lane_of(p)))
+            .into_iter()
+            .filter(|&queued| queued > 0)
+            .map(|queued| lane + queued.div_ceil(SLOTS_PER_BLOCK) * block)
+            .sum();
+        let signals = self.queue.lane_len(SYSTEM_LANE) * size_of::<Payload<A>>();
+        let bound = self.bound.as_ref().map_or(0, |_| size_of::<Bound>());
+        size_of::<Self>() + bound + lanes + signals
+    }
+
+    /// Mirror the queue depths and the memory into the actor's gauges, if metrics are exported
+    /// (see [`export_metrics`](crate::export_metrics)): at each health check, a bounded rate.
+    pub(crate) fn record_resources(&self) {
+        self.stats
+            .record_resources(self.queue_depth(), self.memory(), || self.labels());
     }
 
     /// Fraction of a bounded mailbox in use (0.0 for unbounded ones).

@@ -182,7 +182,7 @@ pub fn run(workload: &str) -> Option<Measurement> {
             let addr = counter(MailboxConfig::bounded(BOUNDED_CAPACITY)).await;
             let start = Instant::now();
             for _ in 0..BOUNDED_MESSAGES {
-                addr.send(Inc).await.expect("running");
+                addr.tell_when_ready(Inc).await.expect("running");
             }
             assert_eq!(addr.ask(Get).await, Ok(BOUNDED_MESSAGES));
             Outcome::Timed {

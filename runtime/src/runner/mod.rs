@@ -1,15 +1,16 @@
-//! The loop that runs one incarnation of an actor on its mailbox.
+//! The loop that runs one incarnation of an actor on its mailbox; what it does with control
+//! items (timer ticks, signals) and the futures it waits for is in [`control`].
+
+mod control;
+
+use control::Controlled;
 
 use crate::current;
-use crate::envelope::{
-    Control, Envelope, HandlerFuture, Letter, MessageInfo, Payload, Signal, Stamp,
-};
+use crate::envelope::{Envelope, HandlerFuture, Letter, MessageInfo, Payload, Stamp};
 use crate::mailbox::{LanePicker, Mailbox};
 use crate::shared::Shared;
 use crate::slice::Slice;
-use crate::{
-    Actor, ActorError, ActorState, Context, DropReason, ExitReason, FailureKind, HealthStatus,
-};
+use crate::{Actor, ActorError, ActorState, Context, DropReason, ExitReason, FailureKind};
 use std::any::Any;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -25,7 +26,7 @@ pub(crate) type StartedSender = oneshot::Sender<Result<(), ActorError>>;
 
 pin_project_lite::pin_project! {
     /// `fut`, with a panic while polling it turned into an error (see [`catch_panic`]).
-    struct CatchPanic<F> {
+    pub(super) struct CatchPanic<F> {
         #[pin]
         fut: F,
     }
@@ -101,7 +102,7 @@ impl<A: Actor, F: Future> Future for Killable<'_, A, F> {
 }
 
 /// Poll `fut`, turning a panic into an error.
-fn catch_panic<F: Future>(fut: F) -> CatchPanic<F> {
+pub(super) fn catch_panic<F: Future>(fut: F) -> CatchPanic<F> {
     CatchPanic { fut }
 }
 
@@ -143,7 +144,7 @@ pub(crate) fn run<'a, A: Actor>(
                 // message being handled is a dead letter.
                 if let Some((stamp, message_type)) = ctx.handling.take() {
                     let info = stamp.info(message_type, correlation);
-                    mailbox.record_dead_letter(&info, DropReason::HandlerFailed);
+                    mailbox.record_dead_letter::<()>(&info, DropReason::HandlerFailed, None);
                 }
                 mailbox.record_failure();
                 tracing::warn!(target: "actor_system::actor", actor = %mailbox.name(), error = %error, "actor killed");
@@ -192,11 +193,27 @@ fn incarnation<'a, A: Actor>(
                 if mailbox.take_stop() {
                     break ExitReason::Normal;
                 }
+                // One load when the actor never waited for a future (boxed: a rare await that
+                // would otherwise widen every actor's task).
+                if ctx.extras.has_waits() {
+                    if let Some(reason) = Box::pin(control::run_waits(mailbox, actor, ctx)).await {
+                        break reason;
+                    }
+                    continue;
+                }
                 if slice.should_yield() {
                     tokio::task::yield_now().await;
                 }
                 // Nothing popped is kept across an await: the envelope stays out of the task's state.
-                let Some(Envelope { stamp, payload }) = mailbox.pop(picker) else {
+                // (Not bound to a variable first: one would stay in every actor's task.)
+                let Some(Envelope { stamp, payload }) = (match ctx.extras.draining() {
+                    None => mailbox.pop(picker),
+                    // Draining: only what was queued when the drain began, then the end.
+                    Some(left) => match mailbox.pop_draining(left) {
+                        Some(envelope) => Some(envelope),
+                        None => break ExitReason::Normal,
+                    },
+                }) else {
                     // No senders left, or the mailbox closed under us (a parent gave up waiting
                     // and abandoned its child): nothing more can come, and a closed mailbox is
                     // always ready, so waiting on it would spin.
@@ -226,12 +243,13 @@ fn incarnation<'a, A: Actor>(
                         ended
                     }
                     Payload::Control(control) => {
-                        match handle_control(mailbox, actor, ctx, *control) {
+                        match control::handle_control(mailbox, actor, ctx, *control) {
                             Controlled::Done(ended) => ended,
-                            // Boxed: health checks are rare, and their future would widen
-                            // every actor's task.
-                            Controlled::CheckHealth(reply) => {
-                                Box::pin(health_check(mailbox, actor, ctx, reply)).await
+                            // Boxed: health checks and async timer callbacks are rare, and their
+                            // futures would widen every actor's task (one await point for both:
+                            // two would keep this enum in the task twice over).
+                            awaited => {
+                                Box::pin(control::await_control(mailbox, actor, ctx, awaited)).await
                             }
                         }
                     }
@@ -328,7 +346,7 @@ fn stopping_panicked<A: Actor>(
 
 /// Cancel timers, stop children, run `stopped`.
 async fn finish<A: Actor>(actor: &mut A, ctx: &mut Context<A>, reason: ExitReason) -> ExitReason {
-    ctx.timers.cancel_all();
+    ctx.extras.cancel_all();
     for child in ctx.children.take().map(|c| *c).unwrap_or_default() {
         // Boxed: most actors have no children, and an inline timeout would widen every task.
         Box::pin(child.shutdown()).await;
@@ -436,7 +454,7 @@ fn handler_panicked<A: Actor>(
     info: MessageInfo,
     panic: Box<dyn Any + Send>,
 ) -> ExitReason {
-    mailbox.record_dead_letter(&info, DropReason::HandlerFailed);
+    mailbox.record_dead_letter::<()>(&info, DropReason::HandlerFailed, None);
     // A handler that called `ctx.fail(e)` before unwinding fails with `e`.
     let error = match ctx.exit.take() {
         Some(ExitReason::Failed(e)) => e,
@@ -447,62 +465,4 @@ fn handler_panicked<A: Actor>(
     };
     tracing::error!(target: "actor_system::actor", actor = %mailbox.name(), message = info.message_type, error = %error, "handler panicked");
     ExitReason::Failed(error)
-}
-
-/// What [`handle_control`] did with a control message.
-enum Controlled {
-    /// Handled; `Some` ends the incarnation.
-    Done(Option<ExitReason>),
-    /// A health check, for the runner to await.
-    CheckHealth(oneshot::Sender<HealthStatus>),
-}
-
-/// Act on a timer tick or a control signal (health checks are handed back: they await).
-fn handle_control<A: Actor>(
-    mailbox: &Mailbox<A>,
-    actor: &mut A,
-    ctx: &mut Context<A>,
-    control: Control,
-) -> Controlled {
-    // A tick or a health check starts a causal chain of its own: what it sends does not carry
-    // the id of the last message handled.
-    current::set_correlation(None);
-    Controlled::Done(match control {
-        Control::Signal(Signal::Health(reply)) => return Controlled::CheckHealth(reply),
-        Control::Signal(Signal::Fail(error)) => {
-            mailbox.record_failure();
-            Some(ExitReason::Failed(error))
-        }
-        Control::Timer(tick) => {
-            let id = tick.id;
-            // The timer may queue its next tick from here on.
-            drop(tick);
-            match catch_unwind(AssertUnwindSafe(|| crate::timer::fire(actor, ctx, id))) {
-                Ok(()) => None,
-                Err(panic) => {
-                    mailbox.record_failure();
-                    Some(ExitReason::Failed(ActorError::from_panic(&*panic)))
-                }
-            }
-        }
-    })
-}
-
-/// Run the actor's health check and send its answer; a panic ends the incarnation.
-async fn health_check<A: Actor>(
-    mailbox: &Mailbox<A>,
-    actor: &mut A,
-    ctx: &mut Context<A>,
-    reply: oneshot::Sender<HealthStatus>,
-) -> Option<ExitReason> {
-    match catch_panic(actor.health_check(ctx)).await {
-        Ok(status) => {
-            let _ = reply.send(status);
-            None
-        }
-        Err(panic) => {
-            mailbox.record_failure();
-            Some(ExitReason::Failed(ActorError::from_panic(&*panic)))
-        }
-    }
 }

@@ -54,6 +54,13 @@ pub use actor_system_blockchain as blockchain;
 #[cfg(feature = "remote")]
 pub use actor_system_remote as remote;
 
+/// The migration guide, `docs/migrating-from-actix.md`: every `actor_system` code block in it is
+/// a doctest of this crate (`cargo test --doc -p actor_system`), so the guide cannot drift from
+/// the API. The actix blocks are `ignore`d (actix is not a dependency).
+#[cfg(doctest)]
+#[doc = include_str!("../docs/migrating-from-actix.md")]
+pub struct MigrationGuide;
+
 /// Everything an actor implementation usually needs, in one import.
 pub mod prelude {
     pub use crate::system::Service;

@@ -61,6 +61,22 @@ pub use actor_system_remote as remote;
 #[doc = include_str!("../docs/migrating-from-actix.md")]
 pub struct MigrationGuide;
 
+/// Serve [`tokio-console`](https://github.com/tokio-rs/console) at 127.0.0.1:6669 and install
+/// its tracing subscriber. Actor tasks are named `actor:<name>`. Needs the `tokio-console`
+/// feature and `RUSTFLAGS="--cfg tokio_unstable"`; call it once, first thing in `main`.
+///
+/// ```no_run
+/// #[tokio::main]
+/// async fn main() {
+///     actor_system::init_console();
+///     // spawn actors; watch them with `tokio-console`
+/// }
+/// ```
+#[cfg(feature = "tokio-console")]
+pub fn init_console() {
+    console_subscriber::init();
+}
+
 /// Everything an actor implementation usually needs, in one import.
 pub mod prelude {
     pub use crate::system::Service;

@@ -21,7 +21,7 @@ use app::{cli, cluster, node};
 #[tokio::main]
 async fn main() -> Result<(), node::BoxError> {
     #[cfg(feature = "tokio-console")]
-    console_subscriber::init(); // tokio-console at 127.0.0.1:6669; tasks are named actor:<name>
+    actor_system::init_console(); // tokio-console at 127.0.0.1:6669; tasks are named actor:<name>
     #[cfg(not(feature = "tokio-console"))]
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())

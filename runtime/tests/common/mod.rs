@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 use tokio::sync::{oneshot, Mutex, Notify};
 
+mod recorded;
 mod wait;
+pub use recorded::*;
 pub use wait::*;
 
 /// Records every `Record` it handles, in order; can be held on a gate.

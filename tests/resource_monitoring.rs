@@ -51,7 +51,7 @@ impl Actor for Indexer {
     }
 }
 
-struct Index(u64);
+struct Index;
 impl Message for Index {
     type Result = ();
 }
@@ -79,8 +79,8 @@ async fn backlog(system: &ActorSystem, addr: &Addr<Indexer>, gate: &CheckGate, n
         gate.entered.load(Ordering::SeqCst)
     })
     .await;
-    for i in 0..n {
-        addr.tell(Index(i)).unwrap();
+    for _ in 0..n {
+        addr.tell(Index).unwrap();
     }
     gate.release.notify_one();
     let degraded = HealthStatus::Degraded(format!(

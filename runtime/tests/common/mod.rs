@@ -11,6 +11,8 @@ use tokio::sync::{oneshot, Mutex, Notify};
 
 mod recorded;
 mod wait;
+// Only the metrics tests install a recorder.
+#[allow(unused_imports)]
 pub use recorded::*;
 pub use wait::*;
 

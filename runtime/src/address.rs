@@ -523,11 +523,57 @@ impl<A: Actor> Addr<A> {
 
     /// Ask the actor for its health ([`Actor::health_check`]), ahead of its queued messages.
     /// A stopped actor answers `Err(Stopped)`; one stuck in a handler runs into `timeout`.
+    /// A lane past the mailbox's queue warning makes a healthy answer `Degraded` (see
+    /// [`MailboxConfig::with_queue_warning`](crate::MailboxConfig::with_queue_warning)); for
+    /// the queue depths and memory as well, use [`health_report`](Self::health_report).
     pub async fn health_check(&self, timeout: Duration) -> Result<crate::HealthStatus, AskError> {
-        let (reply, status) = oneshot::channel();
+        self.health_report(timeout)
+            .await
+            .map(|report| report.status)
+    }
+
+    /// [`health_check`](Self::health_check), with the mailbox's resources when the check ran:
+    /// queue depth per lane and memory. The check also sets the actor's gauges
+    /// `actor_mailbox_queue_depth{priority}` and `actor_mailbox_bytes` while metrics are
+    /// exported (see [`export_metrics`](crate::export_metrics)).
+    ///
+    /// ```
+    /// use actor_system_runtime::{spawn_with, Actor, Context, Handler, HealthStatus, MailboxConfig,
+    ///     Message, Priority, SpawnOptions};
+    /// use std::time::Duration;
+    ///
+    /// struct Indexer;
+    /// impl Actor for Indexer {}
+    /// struct Index(u64);
+    /// impl Message for Index { type Result = (); }
+    /// impl Handler<Index> for Indexer {
+    ///     async fn handle(&mut self, _: Index, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let opts = SpawnOptions::new().mailbox(MailboxConfig::unbounded().with_queue_warning(2));
+    /// let indexer = spawn_with(Indexer, opts).await.unwrap();
+    /// let report = indexer.health_report(Duration::from_secs(1)).await.unwrap();
+    /// assert_eq!(report.status, HealthStatus::Healthy);
+    /// assert!(report.resources.mailbox_bytes > 0);
+    ///
+    /// // The indexer's task has not run yet (one thread, and this task has not awaited):
+    /// // the check, ahead of the queue, finds the messages waiting.
+    /// for height in 0..5 {
+    ///     indexer.tell(Index(height)).unwrap();
+    /// }
+    /// let report = indexer.health_report(Duration::from_secs(1)).await.unwrap();
+    /// let (lane, depth) = report.resources.deepest_lane().unwrap();
+    /// assert_eq!(lane, Priority::Normal);
+    /// assert!(depth > 2);
+    /// assert!(matches!(report.status, HealthStatus::Degraded(why) if why.contains("normal lane")));
+    /// # }
+    /// ```
+    pub async fn health_report(&self, timeout: Duration) -> Result<crate::HealthReport, AskError> {
+        let (reply, report) = oneshot::channel();
         self.mailbox().push_signal(Signal::Health(reply));
         crate::waiting::with_timeout(timeout, async {
-            status.await.map_err(|_| AskError::Stopped)
+            report.await.map_err(|_| AskError::Stopped)
         })
         .await
     }

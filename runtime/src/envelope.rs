@@ -278,8 +278,8 @@ impl<A: Handler<M>, M: Message> Letter<A> for Ask<M> {
 pub(crate) enum Signal {
     /// Fail now with this error (failure injection).
     Fail(crate::ActorError),
-    /// Answer a health check.
-    Health(oneshot::Sender<crate::HealthStatus>),
+    /// Answer a health check (the status and the mailbox's resources).
+    Health(oneshot::Sender<crate::HealthReport>),
     /// Handle the messages queued now, then stop (see
     /// [`Addr::drain_and_stop`](crate::Addr::drain_and_stop)).
     Drain,

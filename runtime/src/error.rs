@@ -237,6 +237,19 @@ pub enum ConfigError {
     /// Anti-starvation needs a period of at least one pick.
     #[error("anti-starvation period must be at least 1 (serve a lower lane every N picks)")]
     ZeroFairnessPeriod,
+    /// A queue warning of 0 would report every queued message.
+    #[error(
+        "queue warning must be at least 1 message: leave it unset (None) for no queue-depth check"
+    )]
+    ZeroQueueWarning,
+    /// A lane of a bounded mailbox can never hold more than its capacity.
+    #[error("queue warning {warning} is not below the mailbox capacity {capacity}, so no lane could ever pass it: use a depth below {capacity}, or none (a full mailbox is reported anyway)")]
+    QueueWarningNotBelowCapacity {
+        /// The configured warning depth.
+        warning: usize,
+        /// The mailbox's capacity.
+        capacity: usize,
+    },
     /// Any other invalid value, with advice.
     #[error("invalid configuration: {0}")]
     Invalid(String),

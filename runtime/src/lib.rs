@@ -50,6 +50,7 @@ mod message;
 mod priority;
 pub mod pubsub;
 mod recipient;
+mod resources;
 mod retry;
 mod runner;
 mod shared;
@@ -86,6 +87,7 @@ pub use message::Message;
 pub use priority::{ParsePriorityError, Priority};
 pub use pubsub::{PublishReport, SubscriptionId, Topic};
 pub use recipient::{Recipient, WeakRecipient};
+pub use resources::{HealthReport, MailboxResources};
 pub use retry::{retry, RetryConfig, RetryError};
 pub use spawn::{spawn, spawn_runner, spawn_with, ActorCell, SpawnOptions, CHILD_SHUTDOWN_TIMEOUT};
 pub use stats::{

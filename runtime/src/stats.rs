@@ -72,6 +72,10 @@ struct RareStats {
     /// Handling time and mailbox wait of sampled messages.
     handling: Timing,
     mailbox_wait: Timing,
+    /// The queue depth past which a health check reports `Degraded` (see
+    /// [`MailboxConfig::with_queue_warning`](crate::MailboxConfig::with_queue_warning)). Kept
+    /// here, out of line, so that an actor without one pays nothing for it; set at spawn.
+    queue_warning: Option<usize>,
 }
 
 /// Written only by the actor's own task (see [`bump`]).
@@ -189,12 +193,25 @@ impl MetricHandles {
 }
 
 impl ActorStats {
-    /// Counters for an actor, with no metric registered yet.
-    pub(crate) fn new() -> Self {
+    /// Counters for an actor, with no metric registered yet, and its queue-depth warning (an
+    /// actor with one has its rare counters from the start).
+    pub(crate) fn new(queue_warning: Option<usize>) -> Self {
+        let rare = OnceBox::new();
+        if queue_warning.is_some() {
+            let _ = rare.set(Box::new(RareStats {
+                queue_warning,
+                ..RareStats::default()
+            }));
+        }
         ActorStats {
             processed: AtomicU64::new(0),
-            rare: OnceBox::new(),
+            rare,
         }
+    }
+
+    /// The queue depth past which a health check reports `Degraded`, if one was configured.
+    pub(crate) fn queue_warning(&self) -> Option<usize> {
+        self.rare.get().and_then(|rare| rare.queue_warning)
     }
 
     /// Count a handled message; `timing` is (mailbox wait, handling time) for sampled ones.
@@ -357,13 +374,22 @@ impl StatsSnapshot {
     /// assert_eq!(StatsSnapshot::default().deepest_lane(), None);
     /// ```
     pub fn deepest_lane(&self) -> Option<(Priority, usize)> {
-        Priority::ALL
-            .into_iter()
-            .zip(self.queue_depth)
-            .filter(|&(_, depth)| depth > 0)
-            .fold(None, |deepest, (p, depth)| match deepest {
-                Some((_, most)) if most >= depth => deepest,
-                _ => Some((p, depth)),
-            })
+        self.resources().deepest_lane()
+    }
+
+    /// The queue depths and mailbox memory of this snapshot.
+    ///
+    /// ```
+    /// use actor_system_runtime::StatsSnapshot;
+    ///
+    /// let stats = StatsSnapshot { queue_depth: [0, 0, 5, 0], mailbox_bytes: 2048, ..StatsSnapshot::default() };
+    /// assert_eq!(stats.resources().queued(), 5);
+    /// assert_eq!(stats.resources().mailbox_bytes, 2048);
+    /// ```
+    pub fn resources(&self) -> crate::MailboxResources {
+        crate::MailboxResources {
+            queue_depth: self.queue_depth,
+            mailbox_bytes: self.mailbox_bytes,
+        }
     }
 }

@@ -62,10 +62,45 @@ pub enum SystemError {
     Config(#[from] ConfigError),
 }
 
-/// The whole system's health, from [`ActorSystem::health`].
+/// The whole system's health, from [`ActorSystem::health`]: each actor's last check, with the
+/// queue depth per lane and mailbox memory it measured ([`ActorInfo::resources`]).
+///
+/// ```
+/// use actor_system::prelude::*;
+/// use actor_system::system::{ActorSystem, HealthConfig, SystemConfig};
+/// use std::time::Duration;
+///
+/// struct Storage;
+/// impl Actor for Storage {}
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let health = HealthConfig { interval: Duration::from_millis(10), ..HealthConfig::default() };
+/// let system = ActorSystem::new(SystemConfig { health, ..SystemConfig::default() }).await.unwrap();
+/// // A check that finds a lane deeper than 1000 messages reports `Degraded`, with the figure.
+/// let mailbox = MailboxConfig::unbounded().with_queue_warning(1000);
+/// let spec = ChildSpec::new("storage", || Storage).options(SpawnOptions::new().mailbox(mailbox));
+/// system.register(spec, Priority::High).await.unwrap();
+///
+/// // Wait (at most 5 s) for the first check.
+/// let resources = tokio::time::timeout(Duration::from_secs(5), async {
+///     loop {
+///         if let Some(resources) = system.health().await.actors[0].resources {
+///             return resources;
+///         }
+///         tokio::time::sleep(Duration::from_millis(5)).await;
+///     }
+/// })
+/// .await
+/// .expect("checked within 5 s");
+/// assert_eq!(resources.queued(), 0);
+/// assert!(resources.mailbox_bytes > 0);
+/// assert!(system.health().await.is_healthy());
+/// # system.shutdown().await;
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SystemHealth {
-    /// Every registered actor with its last health check.
+    /// Every registered actor with its last health check and the resources it measured.
     pub actors: Vec<ActorInfo>,
     /// The root supervisor's view of its children.
     pub supervision: Vec<ChildStatus>,

@@ -1,7 +1,9 @@
 //! Health monitoring: periodic checks of every registered actor.
 
 use super::registry::{ErasedAddr, Registry};
-use actor_system_runtime::{ActorError, ActorState, FailureKind, HealthStatus, Severity};
+use actor_system_runtime::{
+    ActorError, ActorState, FailureKind, HealthStatus, MailboxResources, Severity,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,9 +96,9 @@ pub(crate) async fn monitor(
             let Some(incarnation) = running(addr.as_ref()) else {
                 continue;
             };
-            let status = match addr.health_check(config.timeout).await {
-                Ok(status) => status,
-                Err(e) => HealthStatus::Unhealthy(e.to_string()),
+            let (status, resources) = match addr.health_report(config.timeout).await {
+                Ok(report) => (report.status, Some(report.resources)),
+                Err(e) => (HealthStatus::Unhealthy(e.to_string()), None),
             };
             if running(addr.as_ref()) != Some(incarnation) {
                 continue; // it ended meanwhile: the check says nothing of what comes next
@@ -104,7 +106,7 @@ pub(crate) async fn monitor(
             let failed = record(
                 &registry,
                 (&name, addr.as_ref(), incarnation),
-                status.clone(),
+                (status.clone(), resources),
                 config.failures_before_restart,
             );
             if let Some(failed) = failed {
@@ -135,13 +137,14 @@ fn running(addr: &dyn ErasedAddr) -> Option<u64> {
     (addr.state() == ActorState::Running).then(|| addr.stats().restarts)
 }
 
-/// Store a check result of `incarnation`. When the failures in a row reach `threshold`, the
+/// Store a check result of `incarnation` (its status, and the resources it measured if it was
+/// answered: an unanswered check keeps the last figures). When the failures in a row reach `threshold`, the
 /// streak starts over and their number is returned: the caller reports the actor as failed. A
 /// new incarnation's streak starts from zero.
 fn record(
     registry: &Registry,
     (name, addr, incarnation): (&str, &dyn ErasedAddr, u64),
-    status: HealthStatus,
+    (status, resources): (HealthStatus, Option<MailboxResources>),
     threshold: u32,
 ) -> Option<u32> {
     let healthy = status.is_healthy();
@@ -155,6 +158,9 @@ fn record(
     }
     entry.failed_checks = if healthy { 0 } else { entry.failed_checks + 1 };
     entry.health = Some(status);
+    if resources.is_some() {
+        entry.resources = resources;
+    }
     let failed = entry.failed_checks;
     if failed >= threshold {
         entry.failed_checks = 0;

@@ -1,8 +1,8 @@
 //! The registry of named actors.
 
 use actor_system_runtime::{
-    Actor, ActorId, ActorState, Addr, AskError, ExitReason, HealthStatus, Message, Priority,
-    Recipient, StatsSnapshot, StopError,
+    Actor, ActorId, ActorState, Addr, AskError, ExitReason, HealthReport, HealthStatus,
+    MailboxResources, Message, Priority, Recipient, StatsSnapshot, StopError,
 };
 use parking_lot::RwLock;
 use std::any::{Any, TypeId};
@@ -33,7 +33,7 @@ pub(crate) trait ErasedAddr: Send + Sync {
     fn stats(&self) -> StatsSnapshot;
     fn stop(&self);
     fn kill(&self, error: actor_system_runtime::ActorError);
-    fn health_check(&self, timeout: Duration) -> BoxFuture<'_, Result<HealthStatus, AskError>>;
+    fn health_report(&self, timeout: Duration) -> BoxFuture<'_, Result<HealthReport, AskError>>;
     fn wait_for_stop(&self) -> BoxFuture<'_, Result<ExitReason, StopError>>;
     fn as_any(&self) -> &dyn Any;
 }
@@ -57,8 +57,8 @@ impl<A: Actor> ErasedAddr for Addr<A> {
     fn kill(&self, error: actor_system_runtime::ActorError) {
         Addr::kill(self, error)
     }
-    fn health_check(&self, timeout: Duration) -> BoxFuture<'_, Result<HealthStatus, AskError>> {
-        Box::pin(Addr::health_check(self, timeout))
+    fn health_report(&self, timeout: Duration) -> BoxFuture<'_, Result<HealthReport, AskError>> {
+        Box::pin(Addr::health_report(self, timeout))
     }
     fn wait_for_stop(&self) -> BoxFuture<'_, Result<ExitReason, StopError>> {
         Box::pin(Addr::wait_for_stop(self))
@@ -85,6 +85,10 @@ pub struct ActorInfo {
     pub health: Option<HealthStatus>,
     /// Failed health checks in a row.
     pub failed_checks: u32,
+    /// Queue depth per lane and mailbox memory when the last answered health check ran (the
+    /// figures a queue warning judged; see `MailboxConfig::with_queue_warning`); `None`
+    /// before one was answered. [`stats`](Self::stats) has the figures of now.
+    pub resources: Option<MailboxResources>,
     /// Its counters.
     pub stats: StatsSnapshot,
 }
@@ -94,6 +98,8 @@ pub(crate) struct Entry {
     priority: Priority,
     recipients: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
     pub(crate) health: Option<HealthStatus>,
+    /// What the last answered health check measured.
+    pub(crate) resources: Option<MailboxResources>,
     pub(crate) failed_checks: u32,
     /// The incarnation `failed_checks` counts for (its restart count): a fresh incarnation
     /// starts with a clean streak.
@@ -179,6 +185,7 @@ impl Registry {
                 priority,
                 recipients: HashMap::new(),
                 health: None,
+                resources: None,
                 failed_checks: 0,
                 checked_incarnation: 0,
             },
@@ -259,6 +266,7 @@ impl Registry {
                 priority: e.priority,
                 state: e.addr.state(),
                 health: e.health.clone(),
+                resources: e.resources,
                 failed_checks: e.failed_checks,
                 stats: e.addr.stats(),
             })

@@ -61,6 +61,10 @@ pub struct MailboxConfig {
     pub overflow: OverflowStrategy,
     /// How lanes are served.
     pub fairness: Fairness,
+    /// Queue depth past which a health check reports `Degraded`, naming the lane and its depth
+    /// (`None`, the default: no depth check). See [`with_queue_warning`](Self::with_queue_warning).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub queue_warning: Option<usize>,
 }
 
 impl MailboxConfig {
@@ -89,10 +93,45 @@ impl MailboxConfig {
         self
     }
 
+    /// Report `Degraded` from a health check that finds a lane holding more than `depth`
+    /// messages, with the lane and its depth in the reason, whatever the actor's own
+    /// [`health_check`](crate::Actor::health_check) said (an `Unhealthy` answer stays
+    /// `Unhealthy`). Checked only when a health check runs: sends cost nothing more. For a
+    /// bounded mailbox, `depth` must be below the capacity (a fuller mailbox is already
+    /// reported from [`SATURATION_WARNING`](crate::SATURATION_WARNING) on).
+    ///
+    /// ```
+    /// use actor_system_runtime::{ConfigError, MailboxConfig};
+    ///
+    /// let cfg = MailboxConfig::unbounded().with_queue_warning(10_000);
+    /// assert_eq!(cfg.queue_warning, Some(10_000));
+    /// assert!(cfg.validate().is_ok());
+    /// assert_eq!(
+    ///     MailboxConfig::unbounded().with_queue_warning(0).validate(),
+    ///     Err(ConfigError::ZeroQueueWarning)
+    /// );
+    /// assert_eq!(
+    ///     MailboxConfig::bounded(100).with_queue_warning(100).validate(),
+    ///     Err(ConfigError::QueueWarningNotBelowCapacity { warning: 100, capacity: 100 })
+    /// );
+    /// ```
+    pub fn with_queue_warning(mut self, depth: usize) -> Self {
+        self.queue_warning = Some(depth);
+        self
+    }
+
     /// Check the values; spawning does this too.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.capacity == Some(0) {
             return Err(ConfigError::ZeroCapacity);
+        }
+        if let Some(warning) = self.queue_warning {
+            if warning == 0 {
+                return Err(ConfigError::ZeroQueueWarning);
+            }
+            if let Some(capacity) = self.capacity.filter(|&capacity| warning >= capacity) {
+                return Err(ConfigError::QueueWarningNotBelowCapacity { warning, capacity });
+            }
         }
         if let OverflowStrategy::DropLowPriority { threshold } = self.overflow {
             if !(threshold > 0.0 && threshold <= 1.0) {

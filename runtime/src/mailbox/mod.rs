@@ -92,7 +92,7 @@ impl<A: Actor> Mailbox<A> {
         config: MailboxConfig,
         dead_letters: DeadLetters,
     ) -> Self {
-        let stats = ActorStats::new();
+        let stats = ActorStats::new(config.queue_warning);
         Mailbox {
             queue: LaneQueue::new(),
             bound: config.capacity.map(|capacity| {
@@ -528,23 +528,34 @@ impl<A: Actor> Mailbox<A> {
 
     /// The actor's counters with the current queue depths and mailbox memory.
     pub(crate) fn stats_snapshot(&self) -> crate::StatsSnapshot {
-        self.stats.snapshot(self.queue_depth(), self.memory())
+        let queue_depth = self.queue_depth();
+        self.stats
+            .snapshot(queue_depth, self.memory_with(queue_depth))
     }
 
-    /// An estimate of the memory the mailbox holds, in bytes: its own structure (with a bounded
-    /// mailbox's bookkeeping), each user lane that holds messages (its queue and the blocks of
-    /// slots its messages take, 31 to a block) and the queued signals. What the queued
-    /// messages point to (their letters, a message's heap data) is not counted; nor is a lane
-    /// that is empty now (its queue and one block, ~1 KiB, stay once it was used).
-    pub(crate) fn memory(&self) -> usize {
+    /// The current queue depths and mailbox memory.
+    pub(crate) fn resources(&self) -> crate::MailboxResources {
+        let queue_depth = self.queue_depth();
+        crate::MailboxResources {
+            queue_depth,
+            mailbox_bytes: self.memory_with(queue_depth),
+        }
+    }
+
+    /// An estimate of the memory the mailbox holds, in bytes, given its user lanes' depths
+    /// (`queue_depth`): its own structure (with a bounded mailbox's bookkeeping), each user
+    /// lane that holds messages (its queue and the blocks of slots its messages take, 31 to a
+    /// block) and the queued signals. What the queued messages point to (their letters, a
+    /// message's heap data) is not counted; nor is a lane that is empty now (its queue and one
+    /// block, ~1 KiB, stay once it was used).
+    fn memory_with(&self, queue_depth: [usize; 4]) -> usize {
         use std::mem::size_of;
         const SLOTS_PER_BLOCK: usize = 31;
         // A slot is the payload and its state word; a block, its slots and the next pointer.
         let block =
             SLOTS_PER_BLOCK * (size_of::<Payload<A>>() + size_of::<usize>()) + size_of::<usize>();
         let lane = size_of::<crossbeam_queue::SegQueue<Payload<A>>>();
-        let lanes: usize = Priority::ALL
-            .map(|p| self.queue.lane_len(lane_of(p)))
+        let lanes: usize = queue_depth
             .into_iter()
             .filter(|&queued| queued > 0)
             .map(|queued| lane + queued.div_ceil(SLOTS_PER_BLOCK) * block)
@@ -554,11 +565,20 @@ impl<A: Actor> Mailbox<A> {
         size_of::<Self>() + bound + lanes + signals
     }
 
-    /// Mirror the queue depths and the memory into the actor's gauges, if metrics are exported
-    /// (see [`export_metrics`](crate::export_metrics)): at each health check, a bounded rate.
-    pub(crate) fn record_resources(&self) {
+    /// What a health check reports, given the actor's own answer: the mailbox's resources now,
+    /// mirrored into the actor's gauges if metrics are exported (see
+    /// [`export_metrics`](crate::export_metrics)), and the status with the queue-depth warning
+    /// applied. Runs at each health check only, a bounded rate: sends and handling pay nothing.
+    pub(crate) fn health_report(&self, status: crate::HealthStatus) -> crate::HealthReport {
+        let resources = self.resources();
         self.stats
-            .record_resources(self.queue_depth(), self.memory(), || self.labels());
+            .record_resources(resources.queue_depth, resources.mailbox_bytes, || {
+                self.labels()
+            });
+        crate::HealthReport {
+            status: resources.judge(status, self.stats.queue_warning()),
+            resources,
+        }
     }
 
     /// Fraction of a bounded mailbox in use (0.0 for unbounded ones).

@@ -5,7 +5,7 @@
 use super::catch_panic;
 use crate::envelope::{Control, Signal};
 use crate::mailbox::Mailbox;
-use crate::{current, timer, Actor, ActorError, Context, ExitReason, HealthStatus};
+use crate::{current, timer, Actor, ActorError, Context, ExitReason, HealthReport};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use tokio::sync::oneshot;
 
@@ -14,7 +14,7 @@ pub(super) enum Controlled<A: Actor> {
     /// Handled; `Some` ends the incarnation.
     Done(Option<ExitReason>),
     /// A health check, for the runner to await.
-    CheckHealth(oneshot::Sender<HealthStatus>),
+    CheckHealth(oneshot::Sender<HealthReport>),
     /// An async timer callback, for the runner to await (see [`await_control`]). Boxed: the
     /// runner's match keeps room for this enum in every actor's task.
     Timer(Box<timer::Pending<A>>),
@@ -53,17 +53,17 @@ pub(super) fn handle_control<A: Actor>(
     })
 }
 
-/// Run the actor's health check and send its answer; a panic ends the incarnation.
+/// Run the actor's health check and send its answer with the mailbox's resources (the queue
+/// warning applied); a panic ends the incarnation.
 async fn health_check<A: Actor>(
     mailbox: &Mailbox<A>,
     actor: &mut A,
     ctx: &mut Context<A>,
-    reply: oneshot::Sender<HealthStatus>,
+    reply: oneshot::Sender<HealthReport>,
 ) -> Option<ExitReason> {
     match catch_panic(actor.health_check(ctx)).await {
         Ok(status) => {
-            mailbox.record_resources();
-            let _ = reply.send(status);
+            let _ = reply.send(mailbox.health_report(status));
             None
         }
         Err(panic) => Some(panicked(mailbox, &*panic)),

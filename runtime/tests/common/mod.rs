@@ -9,7 +9,11 @@ use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 use tokio::sync::{oneshot, Mutex, Notify};
 
+mod recorded;
 mod wait;
+// Only the metrics tests install a recorder.
+#[allow(unused_imports)]
+pub use recorded::*;
 pub use wait::*;
 
 /// Records every `Record` it handles, in order; can be held on a gate.

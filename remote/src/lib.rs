@@ -3,7 +3,7 @@
 //! A [`RemoteNode`] is a libp2p peer (TCP, Noise, Yamux; request-response with libp2p's CBOR
 //! codec; identify; ping). It exposes local actors, one message type at a time
 //! ([`RemoteNode::expose`]), and reaches the actors other nodes expose through
-//! [`RemoteRecipient`]s (`tell`, `send`, `ask`, `ask_timeout`). Messages are ordinary
+//! [`RemoteRecipient`]s (`tell`, `tell_when_ready`, `ask`, `ask_timeout`). Messages are ordinary
 //! `#[derive(Message)]` types that also derive serde's traits, named on the wire by a stable
 //! `#[message(remote = "...")]` name ([`RemoteMessage`]).
 //!

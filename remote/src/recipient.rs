@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 /// Sends `M` to the actor a peer exposes under a name, as [`Recipient`] does locally: `tell`,
-/// `send`, `ask`, `ask_timeout`, with a priority of its own or the message type's.
+/// `tell_when_ready`, `ask`, `ask_timeout`, with a priority of its own or the message type's.
 ///
 /// Made with [`RemoteNode::recipient`](crate::RemoteNode::recipient). Messages are encoded in the
 /// caller and wait in the node's queue for that peer, `Critical` first; the peer queues each in
@@ -134,10 +134,24 @@ impl<M: RemoteMessage> RemoteRecipient<M> {
         }
     }
 
-    /// Like [`tell`](Self::tell), but waits for room in a full `Backpressure` queue.
-    pub async fn send(&self, msg: M) -> Result<(), RemoteError> {
+    /// Like [`tell`](Self::tell), but waits for room in a full `Backpressure` queue. It waits
+    /// for *room*, not for the remote handler: to wait for the handler's result, use
+    /// [`ask`](Self::ask).
+    pub async fn tell_when_ready(&self, msg: M) -> Result<(), RemoteError> {
         let item = Item::Tell(self.letter(&msg, current_correlation_id())?);
         self.enqueue_waiting(item).await
+    }
+
+    /// actix's spelling of [`ask`](Self::ask), as on a local address (see
+    /// `actor_system_runtime::Addr::send`): it waits for the remote handler's result.
+    #[deprecated(
+        note = "`send` is actix's name for a request that waits for the handler's reply: write `ask` (the same call). To wait only for room in a full queue, write `tell_when_ready`; to queue without waiting, `tell`."
+    )]
+    pub async fn send(&self, msg: M) -> Result<M::Result, RemoteError>
+    where
+        M::Result: DeserializeOwned,
+    {
+        self.ask(msg).await
     }
 
     /// Send `msg` and wait for the remote handler's result. Always resolves: with the reply, or

@@ -95,7 +95,7 @@ fn tell(server: &Server, n: u64) -> Duration {
         let before = total.ask(Total).await.expect("total");
         let start = Instant::now();
         for _ in 0..n {
-            inc.send(Inc(1)).await.expect("send");
+            inc.tell_when_ready(Inc(1)).await.expect("send");
         }
         let after = total.ask(Total).await.expect("total");
         let elapsed = counted(start, before, after, n);

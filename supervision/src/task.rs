@@ -38,6 +38,9 @@ pub(crate) trait Child: Send + Sync {
     /// the mailbox for the supervisor's next incarnation instead of reporting.
     fn set_parking(&self, parking: bool);
     fn address(&self) -> &dyn Any;
+    /// Restarts of the child's mailbox so far, whoever restarted it (its own failure, a
+    /// sibling's group restart): the one restart count, the one `Addr::stats` reports.
+    fn restarts(&self) -> u64;
     /// End a parked (not running) child for good.
     fn finish_parked(&self);
     /// Whether the child answers its health check healthy within `timeout`.
@@ -95,6 +98,10 @@ pub(crate) struct TypedChild<A: Actor> {
     cell: Arc<Mutex<Option<ActorCell<A>>>>,
     addr: Addr<A>,
     park: Arc<Park>,
+    /// Whether an incarnation was ever started on the mailbox: a later `start` (the supervisor
+    /// restarted, or retries a failed first start) begins a new incarnation, counted as a
+    /// restart, so that its ticks, kills and calls are told apart from the last one's.
+    ran: Arc<AtomicBool>,
     finalizer: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
@@ -108,6 +115,7 @@ impl<A: Actor> TypedChild<A> {
             factory: spec.factory,
             cell: Arc::new(Mutex::new(Some(cell))),
             park: Arc::default(),
+            ran: Arc::default(),
             finalizer: spec.finalizer,
         })
     }
@@ -181,6 +189,7 @@ impl<A: Actor> Child for TypedChild<A> {
         let slot = self.cell.clone();
         let factory = self.factory.clone();
         let park = self.park.clone();
+        let ran = self.ran.clone();
         let finalizer = self.finalizer.clone();
         let id = self.id();
         // The actor's own task, across restarts; asks that find the actor idle run it in place.
@@ -189,6 +198,9 @@ impl<A: Actor> Child for TypedChild<A> {
                 let _ = first_tx.send(Err(ActorError::fatal("child is already running")));
                 return;
             };
+            if ran.swap(true, Ordering::AcqRel) {
+                cell.mark_restarting();
+            }
             let mut first = Some(first_tx);
             loop {
                 let (started_tx, started_rx) = oneshot::channel();
@@ -268,6 +280,10 @@ impl<A: Actor> Child for TypedChild<A> {
 
     fn address(&self) -> &dyn Any {
         &self.addr
+    }
+
+    fn restarts(&self) -> u64 {
+        self.addr.stats().restarts
     }
 
     fn finish_parked(&self) {

@@ -164,6 +164,49 @@ async fn status_reports_restarts_within_the_window_and_in_total() {
     assert_eq!((status.restarts, status.total_restarts), (1, 3));
 }
 
+/// There is one restart count: the supervisor's `total_restarts` is the count the child's
+/// address reports, whoever restarted it: its supervisor after its own failure, or its
+/// supervisor's supervisor, restarting the whole subtree.
+#[tokio::test(start_paused = true)]
+async fn the_status_and_the_address_report_one_restart_count() {
+    let log = Log::default();
+    let events = SupervisionEvents::new();
+    let mut watch = Watch::new(&events);
+    let inner = SupervisorSpec::builder("inner")
+        .events(events.clone())
+        .intensity(RestartIntensity::new(1, Duration::from_secs(10)))
+        .child(ChildSpec::new("w1", worker("w1", &log)))
+        .child(ChildSpec::new("w2", worker("w2", &log)))
+        .build()
+        .unwrap();
+    let (w1, w2) = (
+        inner.address::<Worker>("w1").unwrap(),
+        inner.address::<Worker>("w2").unwrap(),
+    );
+    let root = start(
+        SupervisorSpec::builder("root")
+            .events(events)
+            .child(inner.into_child()),
+    )
+    .await;
+    let inner = root.child::<Supervisor>("inner").unwrap();
+    let totals = || async {
+        let status = inner.ask(GetChildren).within().await.unwrap();
+        status.iter().map(|c| c.total_restarts).collect::<Vec<_>>()
+    };
+    w1.inject_failure(ActorError::recoverable("once"));
+    eventually(&mut watch, "w1 restarted by inner", || {
+        w1.stats().restarts == 1
+    })
+    .await;
+    assert_eq!(totals().await, [1, 0]);
+    // Past inner's intensity: the root restarts inner, and inner starts both workers anew.
+    w1.inject_failure(ActorError::recoverable("again"));
+    watch.started("inner").await;
+    assert_eq!([w1.stats().restarts, w2.stats().restarts], [2, 1]);
+    assert_eq!(totals().await, [2, 1]);
+}
+
 struct Refuses;
 impl actor_system_runtime::Actor for Refuses {
     async fn started(&mut self, _: &mut Context<Self>) -> ActorResult<()> {

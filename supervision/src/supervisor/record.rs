@@ -39,7 +39,9 @@ pub struct ChildStatus {
     pub state: ChildState,
     /// Restarts within the supervisor's intensity window (how close it is to giving up).
     pub restarts: u32,
-    /// Restarts since the child was added.
+    /// Restarts since the child was added, whatever caused them (its own failures, a sibling's
+    /// group restart, a restart of the supervisor): the count its address reports in
+    /// [`StatsSnapshot::restarts`](actor_system_runtime::StatsSnapshot::restarts).
     pub total_restarts: u64,
     /// The last failure, if any.
     pub last_error: Option<ActorError>,
@@ -126,10 +128,10 @@ pub(crate) enum Health {
     Unhealthy(Instant),
 }
 
-/// The restarts of one child.
+/// What a supervisor keeps of one child's restarts to decide the next one; how many there
+/// were in all is counted once, by the child's mailbox ([`Child::restarts`]).
 #[derive(Debug, Default)]
 pub(crate) struct Restarts {
-    pub(crate) total: u64,
     /// Those within the supervisor's intensity window.
     pub(crate) recent: Window,
     /// Restarts since the child last ran for a whole intensity window: its backoff attempt.
@@ -206,7 +208,7 @@ impl Slot {
             name: self.child.name().to_owned(),
             state: self.state(),
             restarts: self.restarts.recent.count(now, window) as u32,
-            total_restarts: self.restarts.total,
+            total_restarts: self.child.restarts(),
             last_error: self.last_error.clone(),
             uptime: match self.phase {
                 Phase::Running { since } => Some(now - since),

@@ -190,7 +190,7 @@ impl Supervisor {
             since: Instant::now(),
         };
         slot.health = Health::Unknown;
-        let (child, restarts) = (slot.child.name().to_owned(), slot.restarts.total);
+        let (child, restarts) = (slot.child.name().to_owned(), slot.child.restarts());
         self.publish(SupervisionEvent::ActorStarted {
             supervisor: self.name().to_owned(),
             child,

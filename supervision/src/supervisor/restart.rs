@@ -54,7 +54,7 @@ impl Supervisor {
             if expected.is_none() {
                 let name = slot.child.name().to_owned();
                 tracing::error!(target: TARGET, child = %name, error = %e, "Actor '{name}' failed: {}", e.message());
-                let restarts = u32::try_from(slot.restarts.total).unwrap_or(u32::MAX);
+                let restarts = u32::try_from(slot.child.restarts()).unwrap_or(u32::MAX);
                 self.publish(SupervisionEvent::ActorFailed {
                     supervisor: self.name().to_owned(),
                     child: name,
@@ -122,7 +122,6 @@ impl Supervisor {
     fn note_restart(&mut self, i: usize, delay: Duration, now: Instant) {
         let intensity = self.tree.config.intensity;
         let restarts = &mut self.slots[i].restarts;
-        restarts.total += 1;
         restarts.streak += 1;
         restarts.recent.record(now);
         let attempt = restarts.recent.count(now, intensity.window) as u32;

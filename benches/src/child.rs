@@ -4,7 +4,7 @@
 //! profiler.
 
 use crate::report::Measurement;
-use crate::systems::{self, Threads};
+use crate::systems::{self, Pass, Threads};
 use crate::workloads;
 
 /// Run `workload` on `system` in a fresh child process of this binary (`--child WORKLOAD
@@ -60,15 +60,6 @@ pub const ONE_THREAD_FLAG: &str = "--one-thread";
 
 /// The flag of a child run that counts allocations.
 pub const COUNT_ALLOCS_FLAG: &str = "--count-allocs";
-
-/// What a child run is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pass {
-    /// Timed, with allocation counting off.
-    Timed,
-    /// Counting allocations (slower: its time is not used).
-    CountAllocations,
-}
 
 /// The child's side: run `workload` on `system` with the given flags, print the measurement
 /// and exit (with [`NOT_RUN`] if the system does not run the workload).

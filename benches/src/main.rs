@@ -36,10 +36,9 @@ mod report;
 mod systems;
 mod workloads;
 
-use child::Pass;
 use report::Report;
 use std::io::Write;
-use systems::Threads;
+use systems::{Pass, Threads};
 
 // Counts allocations only in `--count-allocs` runs (see `alloc_count`).
 #[global_allocator]

@@ -6,7 +6,6 @@ mod peers;
 mod shapes;
 mod tokio_raw;
 
-use crate::child::Pass;
 use crate::report::Measurement;
 use std::future::Future;
 use std::time::Duration;
@@ -28,6 +27,15 @@ pub enum Threads {
     Two,
     /// A current-thread runtime: every system on one thread, as actix always is.
     One,
+}
+
+/// What a run is for (a child process runs one pass).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Timed, with allocation counting off.
+    Timed,
+    /// Counting allocations (slower: its time is not used).
+    CountAllocations,
 }
 
 static ONE_THREAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

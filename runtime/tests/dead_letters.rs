@@ -56,27 +56,10 @@ impl Handler<Written> for Storage {
     }
 }
 
-struct Hold(
-    Arc<tokio::sync::Notify>,
-    Option<tokio::sync::oneshot::Sender<()>>,
-);
-impl Message for Hold {
-    type Result = ();
-    const PRIORITY: Priority = Priority::Critical;
-}
 impl Handler<Hold> for Storage {
-    async fn handle(&mut self, mut msg: Hold, _: &mut Context<Self>) {
-        let _ = msg.1.take().unwrap().send(());
-        msg.0.notified().await;
+    async fn handle(&mut self, msg: Hold, _: &mut Context<Self>) {
+        msg.wait().await;
     }
-}
-
-async fn held(addr: &actor_system_runtime::Addr<Storage>) -> Arc<tokio::sync::Notify> {
-    let gate = Arc::new(tokio::sync::Notify::new());
-    let (entered, is_in) = tokio::sync::oneshot::channel();
-    addr.tell(Hold(gate.clone(), Some(entered))).unwrap();
-    bounded(is_in, "the storage is held").await.unwrap();
-    gate
 }
 
 fn write(height: u64, drops: &Arc<AtomicU32>) -> Write {
@@ -99,7 +82,7 @@ async fn the_message_is_kept_only_while_somebody_subscribes() {
     let drops = Arc::new(AtomicU32::new(0));
 
     let storage = spawn_with(Storage::default(), options()).await.unwrap();
-    let gate = held(&storage).await;
+    let gate = hold(&storage).await;
     storage.tell(write(1, &drops)).unwrap();
     storage.stop();
     gate.notify_one();
@@ -113,7 +96,7 @@ async fn the_message_is_kept_only_while_somebody_subscribes() {
 
     let mut letters = sink.subscribe();
     let storage = spawn_with(Storage::default(), options()).await.unwrap();
-    let gate = held(&storage).await;
+    let gate = hold(&storage).await;
     storage.tell(write(2, &drops)).unwrap();
     storage.stop();
     gate.notify_one();
@@ -145,7 +128,7 @@ async fn the_first_subscriber_to_take_the_message_has_it() {
     let (mut first, mut second) = (sink.subscribe(), sink.subscribe());
     let options = SpawnOptions::new().dead_letters(sink.clone());
     let storage = spawn_with(Storage::default(), options).await.unwrap();
-    let gate = held(&storage).await;
+    let gate = hold(&storage).await;
     storage.tell(Record(5)).unwrap();
     storage.stop();
     gate.notify_one();
@@ -168,7 +151,7 @@ async fn dropped_writes_are_recovered_and_resent() {
         .dead_letters(sink.clone());
     let storage = spawn_with(Storage::default(), options).await.unwrap();
     let drops = Arc::new(AtomicU32::new(0));
-    let gate = held(&storage).await;
+    let gate = hold(&storage).await;
     for height in 1..=4 {
         storage.tell(write(height, &drops)).unwrap();
     }
@@ -214,7 +197,7 @@ async fn tiny(
 #[tokio::test]
 async fn an_evicted_message_is_carried() {
     let (storage, mut letters) = tiny(OverflowStrategy::DropOldest).await;
-    let gate = held(&storage).await;
+    let gate = hold(&storage).await;
     storage.tell(Record(1)).unwrap();
     storage.tell(Record(2)).unwrap(); // evicts Record(1)
     let letter = next(&mut letters).await;

@@ -49,28 +49,10 @@ impl Handler<Count> for Storage {
     }
 }
 
-/// Hold the actor in a handler until the gate opens.
-struct Hold(
-    Arc<tokio::sync::Notify>,
-    Option<tokio::sync::oneshot::Sender<()>>,
-);
-impl Message for Hold {
-    type Result = ();
-    const PRIORITY: Priority = Priority::Critical;
-}
 impl Handler<Hold> for Storage {
-    async fn handle(&mut self, mut msg: Hold, _: &mut Context<Self>) {
-        let _ = msg.1.take().unwrap().send(());
-        msg.0.notified().await;
+    async fn handle(&mut self, msg: Hold, _: &mut Context<Self>) {
+        msg.wait().await;
     }
-}
-
-async fn held(storage: &actor_system_runtime::Addr<Storage>) -> Arc<tokio::sync::Notify> {
-    let gate = Arc::new(tokio::sync::Notify::new());
-    let (entered, is_in) = tokio::sync::oneshot::channel();
-    storage.tell(Hold(gate.clone(), Some(entered))).unwrap();
-    bounded(is_in, "the storage is held").await.unwrap();
-    gate
 }
 
 /// A storage with `writes` queued behind a held handler, reporting dead letters to a sink.
@@ -89,7 +71,7 @@ async fn backlogged(
         .mailbox(MailboxConfig::bounded(64))
         .dead_letters(sink.clone());
     let addr = spawn_with(storage, options).await.unwrap();
-    let gate = held(&addr).await;
+    let gate = hold(&addr).await;
     for height in 1..=writes {
         addr.tell(Write(height)).unwrap();
     }
@@ -126,8 +108,8 @@ async fn messages_sent_after_the_drain_began_are_not_waited_for() {
     let (storage, flushed, sink, gate) = backlogged(3).await;
     // A second hold, queued too: the drain handles it, and the test sends while it holds.
     let during = Arc::new(tokio::sync::Notify::new());
-    let (entered, is_in) = tokio::sync::oneshot::channel();
-    storage.tell(Hold(during.clone(), Some(entered))).unwrap();
+    let (second, is_in) = Hold::on(&during);
+    storage.tell(second).unwrap();
     storage.drain_and_stop();
     gate.notify_one();
     bounded(is_in, "the drain reaches the second hold")
@@ -166,7 +148,7 @@ async fn an_actor_drains_itself() {
     };
     let flushed = storage.flushed.clone();
     let addr = spawn(storage).await.unwrap();
-    let gate = held(&addr).await;
+    let gate = hold(&addr).await;
     for height in 0..4 {
         addr.tell(Write(height)).unwrap();
     }

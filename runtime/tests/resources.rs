@@ -11,7 +11,6 @@ use actor_system_runtime::{
 };
 use common::*;
 use std::pin::pin;
-use std::sync::Arc;
 use tokio::sync::Notify;
 
 fn warned_at(name: &str, mailbox: MailboxConfig, warning: usize) -> SpawnOptions {
@@ -102,11 +101,8 @@ impl Actor for NoPeers {
     }
 }
 impl Handler<Hold> for NoPeers {
-    async fn handle(&mut self, mut msg: Hold, _: &mut Context<Self>) {
-        if let Some(tx) = msg.entered.take() {
-            let _ = tx.send(());
-        }
-        msg.gate.notified().await;
+    async fn handle(&mut self, msg: Hold, _: &mut Context<Self>) {
+        msg.wait().await;
     }
 }
 impl Handler<Record> for NoPeers {
@@ -121,14 +117,7 @@ async fn an_unhealthy_answer_stays_unhealthy_past_the_warning() {
     )
     .await
     .unwrap();
-    let gate = Arc::new(Notify::new());
-    let (entered, entering) = tokio::sync::oneshot::channel();
-    addr.tell(Hold {
-        entered: Some(entered),
-        gate: gate.clone(),
-    })
-    .unwrap();
-    bounded(entering, "the actor is held").await.unwrap();
+    let gate = hold(&addr).await;
     for i in 0..3 {
         addr.tell(Record(i)).unwrap();
     }

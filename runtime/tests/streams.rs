@@ -163,21 +163,7 @@ async fn an_item_waits_its_turn_behind_higher_lanes() {
         .unwrap();
     until_seen(&sink, "started").await;
     // Hold the actor, queue an item (Background), then a Critical note.
-    let gate = Arc::new(tokio::sync::Notify::new());
-    struct Hold(Arc<tokio::sync::Notify>, Option<oneshot::Sender<()>>);
-    impl Message for Hold {
-        type Result = ();
-        const PRIORITY: Priority = Priority::Critical;
-    }
-    impl Handler<Hold> for Sink {
-        async fn handle(&mut self, mut msg: Hold, _: &mut Context<Self>) {
-            let _ = msg.1.take().unwrap().send(());
-            msg.0.notified().await;
-        }
-    }
-    let (entered, held) = oneshot::channel();
-    sink.tell(Hold(gate.clone(), Some(entered))).unwrap();
-    bounded(held, "the actor is held").await.unwrap();
+    let gate = hold(&sink).await;
     events.send(7).unwrap();
     until("the item is queued", || sink.stats().queued() == 1).await;
     sink.tell(Note("critical")).unwrap();
@@ -206,7 +192,7 @@ async fn a_full_mailbox_slows_the_stream_unless_its_policy_drops() {
         sink.tell(Attach(Some(UnboundedReceiverStream::new(rx))))
             .unwrap();
         until_seen(&sink, "started").await;
-        let gate = hold_sink(&sink).await;
+        let gate = hold(&sink).await;
         sink.tell(Note("fills the one slot")).unwrap();
         for i in 0..3 {
             events.send(i).unwrap();
@@ -231,24 +217,10 @@ async fn a_full_mailbox_slows_the_stream_unless_its_policy_drops() {
     }
 }
 
-/// Hold the sink in a handler; returns the gate.
-async fn hold_sink(sink: &actor_system_runtime::Addr<Sink>) -> Arc<tokio::sync::Notify> {
-    struct Wait(Arc<tokio::sync::Notify>, Option<oneshot::Sender<()>>);
-    impl Message for Wait {
-        type Result = ();
-        const PRIORITY: Priority = Priority::Critical;
+impl Handler<Hold> for Sink {
+    async fn handle(&mut self, msg: Hold, _: &mut Context<Self>) {
+        msg.wait().await;
     }
-    impl Handler<Wait> for Sink {
-        async fn handle(&mut self, mut msg: Wait, _: &mut Context<Self>) {
-            let _ = msg.1.take().unwrap().send(());
-            msg.0.notified().await;
-        }
-    }
-    let gate = Arc::new(tokio::sync::Notify::new());
-    let (entered, held) = oneshot::channel();
-    sink.tell(Wait(gate.clone(), Some(entered))).unwrap();
-    bounded(held, "the sink is held").await.unwrap();
-    gate
 }
 
 /// A stream whose drop the test sees, that never ends by itself.

@@ -61,25 +61,38 @@ impl Message for Hold {
     const PRIORITY: Priority = Priority::Critical;
 }
 
-impl Handler<Hold> for Recorder {
-    async fn handle(&mut self, mut msg: Hold, _: &mut Context<Self>) {
-        if let Some(tx) = msg.entered.take() {
+impl Hold {
+    /// A hold on `gate`, and what resolves once the actor is inside it.
+    pub fn on(gate: &Arc<Notify>) -> (Self, oneshot::Receiver<()>) {
+        let (tx, rx) = oneshot::channel();
+        let hold = Hold {
+            entered: Some(tx),
+            gate: gate.clone(),
+        };
+        (hold, rx)
+    }
+
+    /// The body of every `Handler<Hold>`: say the actor is inside, then wait for the gate.
+    pub async fn wait(mut self) {
+        if let Some(tx) = self.entered.take() {
             let _ = tx.send(());
         }
-        msg.gate.notified().await;
+        self.gate.notified().await;
+    }
+}
+
+impl Handler<Hold> for Recorder {
+    async fn handle(&mut self, msg: Hold, _: &mut Context<Self>) {
+        msg.wait().await;
     }
 }
 
 /// Park `addr`'s actor inside a handler; returns the gate that releases it.
-pub async fn hold(addr: &actor_system_runtime::Addr<Recorder>) -> Arc<Notify> {
+pub async fn hold<A: Handler<Hold>>(addr: &actor_system_runtime::Addr<A>) -> Arc<Notify> {
     let gate = Arc::new(Notify::new());
-    let (tx, rx) = oneshot::channel();
-    addr.tell(Hold {
-        entered: Some(tx),
-        gate: gate.clone(),
-    })
-    .unwrap();
-    bounded(rx, "the actor enters its held handler")
+    let (msg, entered) = Hold::on(&gate);
+    addr.tell(msg).unwrap();
+    bounded(entered, "the actor enters its held handler")
         .await
         .unwrap();
     gate

@@ -7,10 +7,11 @@ mod common;
 use common::*;
 
 use actor_system_runtime::{
-    Actor, ActorError, ActorResult, Context, FailureKind, FromConfig, Handler, Message, Priority,
+    Actor, ActorError, ActorResult, Addr, Context, FailureKind, FromConfig, Handler, Message,
+    Priority,
 };
 use actor_system_supervision::{
-    ChildSpec, RestartIntensity, SupervisionError, SupervisionEvent, SupervisorSpec,
+    ChildSpec, RestartIntensity, SupervisionError, SupervisionEvent, SupervisorRef, SupervisorSpec,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -75,6 +76,22 @@ impl Handler<Crash> for Storage {
     }
 }
 
+/// A root supervising a storage built from `config`, allowed `max_restarts` in 10 s; its
+/// address and a watch on the tree's events, taken before the start.
+async fn storage_under_root(
+    config: &StorageConfig,
+    max_restarts: u32,
+) -> (SupervisorRef, Addr<Storage>, Watch) {
+    let spec = SupervisorSpec::builder("root")
+        .intensity(RestartIntensity::new(max_restarts, Duration::from_secs(10)))
+        .child(ChildSpec::<Storage>::from_config("storage", config.clone()))
+        .build()
+        .unwrap();
+    let storage = spec.address::<Storage>("storage").unwrap();
+    let watch = Watch::new(spec.events());
+    (spec.start().await.unwrap(), storage, watch)
+}
+
 #[tokio::test]
 async fn a_constructor_failing_at_the_first_start_fails_the_start() {
     let config = StorageConfig::failing(|_| true);
@@ -98,14 +115,7 @@ async fn a_constructor_failing_at_the_first_start_fails_the_start() {
 #[tokio::test(start_paused = true)]
 async fn a_constructor_failing_on_restart_goes_through_the_restart_policy() {
     let config = StorageConfig::failing(|build| build == 2 || build == 3);
-    let spec = SupervisorSpec::builder("root")
-        .intensity(RestartIntensity::new(5, Duration::from_secs(10)))
-        .child(ChildSpec::<Storage>::from_config("storage", config.clone()))
-        .build()
-        .unwrap();
-    let storage = spec.address::<Storage>("storage").unwrap();
-    let mut watch = Watch::new(spec.events());
-    let root = spec.start().await.unwrap();
+    let (root, storage, mut watch) = storage_under_root(&config, 5).await;
     assert_eq!(storage.ask(Build).within().await, Ok(1));
     storage.tell(Crash).unwrap();
     for _ in 0..2 {
@@ -137,14 +147,7 @@ async fn a_constructor_failing_on_restart_goes_through_the_restart_policy() {
 #[tokio::test(start_paused = true)]
 async fn a_constructor_that_keeps_failing_exceeds_the_intensity() {
     let config = StorageConfig::failing(|build| build > 1);
-    let spec = SupervisorSpec::builder("root")
-        .intensity(RestartIntensity::new(3, Duration::from_secs(10)))
-        .child(ChildSpec::<Storage>::from_config("storage", config.clone()))
-        .build()
-        .unwrap();
-    let storage = spec.address::<Storage>("storage").unwrap();
-    let mut watch = Watch::new(spec.events());
-    let root = spec.start().await.unwrap();
+    let (root, storage, mut watch) = storage_under_root(&config, 3).await;
     storage.tell(Crash).unwrap();
     watch
         .until("the root gives up", |e| {

@@ -4,7 +4,7 @@
 //! consumes ([`Context::add_stream`](crate::Context::add_stream)).
 //!
 //! A call waits its turn in a lane like any message. Its sender is background work of the actor
-//! (a spawned task, a stream's pump) that can wait, so [`post`] waits for room in a full mailbox
+//! (a spawned task, a stream's feeder) that can wait, so [`post`] waits for room in a full mailbox
 //! whatever the overflow policy; a policy that drops messages drops calls too (they are dead
 //! letters, under the name of what they carry).
 
@@ -133,7 +133,7 @@ pub(crate) fn info(
 }
 
 /// Queue `letter` (a call, a stream's item) as `info` says, waiting for room in a full mailbox
-/// whatever its policy. `here`: the poster waits for the letter next (a stream's pump), so an
+/// whatever its policy. `here`: the poster waits for the letter next (a stream's feeder), so an
 /// idle actor handles it in the poster's task, as for an ask.
 pub(crate) async fn post<A, L>(
     shared: &Shared<A>,

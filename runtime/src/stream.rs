@@ -1,9 +1,9 @@
 //! Streams consumed by an actor (actix's `StreamHandler` and `ctx.add_stream`): each item is
 //! handled with `&mut self`, in its turn in a lane, between the actor's messages.
 //!
-//! A stream is polled by a *pump*, a task of the actor's, which holds at most one item in the
+//! A stream is polled by a *feeder*, a task of the actor's, which holds at most one item in the
 //! mailbox at a time: it polls the next item only once the last one was handled (or dropped).
-//! A stream is thus never read faster than the actor handles it, whatever the mailbox. The pump
+//! A stream is thus never read faster than the actor handles it, whatever the mailbox. The feeder
 //! is a sender that can wait: a full bounded mailbox makes it wait for room (under
 //! `Backpressure` and `Reject` alike), and only a policy that drops messages drops items (they
 //! are then dead letters, as dropped messages are).
@@ -96,13 +96,13 @@ pub trait StreamHandler<I: Send + 'static>: Actor {
     }
 }
 
-/// Tells the pump, by being dropped, that the item (or hook) it went with is done: handled,
+/// Tells the feeder, by being dropped, that the item (or hook) it went with is done: handled,
 /// or dropped unhandled (dead-lettered, left behind by a stopped actor, killed mid-way).
 struct Done(Arc<Notify>);
 
 impl Drop for Done {
     fn drop(&mut self) {
-        // A permit if the pump is not waiting yet: it finds it when it looks.
+        // A permit if the feeder is not waiting yet: it finds it when it looks.
         self.0.notify_one();
     }
 }
@@ -172,7 +172,7 @@ impl<A: StreamHandler<I>, I: Send + 'static> Letter<A> for Item<I> {
 impl<A: Actor> Context<A> {
     /// Consume `stream`: each item is handled by the actor's [`StreamHandler`], in the lane it
     /// declares, in its turn among the actor's messages (see the [module doc](self) for the
-    /// pump and backpressure). Cancelled by the handle or when the incarnation ends (a stop, a
+    /// feeder and backpressure). Cancelled by the handle or when the incarnation ends (a stop, a
     /// failure, a restart: add streams in `started`, so a new incarnation consumes its own). The
     /// stream does not keep the actor alive.
     pub fn add_stream<S>(&mut self, stream: S) -> TimerHandle
@@ -193,12 +193,12 @@ impl<A: Actor> Context<A> {
     {
         let shared = self.shared.clone();
         let incarnation = self.mailbox().stats.restarts();
-        self.spawn(pump(shared, stream, priority, incarnation))
+        self.spawn(feed(shared, stream, priority, incarnation))
     }
 }
 
 /// Feed `stream` to the actor, one item in its mailbox at a time, between its two hooks.
-async fn pump<A, S>(shared: Arc<Shared<A>>, stream: S, priority: Priority, incarnation: u64)
+async fn feed<A, S>(shared: Arc<Shared<A>>, stream: S, priority: Priority, incarnation: u64)
 where
     A: StreamHandler<S::Item>,
     S: Stream + Send + 'static,

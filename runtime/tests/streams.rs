@@ -128,7 +128,7 @@ async fn items_arrive_in_order_in_their_lane_between_the_hooks() {
     );
 }
 
-/// The pump reads the stream only as fast as the actor handles it: at most one item ahead.
+/// The feeder reads the stream only as fast as the actor handles it: at most one item ahead.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_is_read_no_faster_than_the_actor_handles_it() {
     let produced = Arc::new(AtomicU64::new(0));
@@ -173,7 +173,7 @@ async fn an_item_waits_its_turn_behind_higher_lanes() {
     assert_eq!(seen, ["started", "critical", "7@background", "finished"]);
 }
 
-/// A full bounded mailbox slows the stream: under `Reject` (and `Backpressure`) the pump waits
+/// A full bounded mailbox slows the stream: under `Reject` (and `Backpressure`) the feeder waits
 /// for room and no item is lost; under `DropNewest` the policy drops items, into dead letters.
 #[tokio::test]
 async fn a_full_mailbox_slows_the_stream_unless_its_policy_drops() {

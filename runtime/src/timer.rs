@@ -205,33 +205,28 @@ impl<A: Actor> Context<A> {
     where
         A: Handler<M>,
     {
-        let token = self.extras.child_token();
         let shared = self.shared.clone();
         let correlation_id = self.correlation_id();
-        let task_token = token.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = task_token.cancelled() => {}
-                _ = tokio::time::sleep(delay) => {
-                    if let Err(refused) = crate::address::tell_to(&shared.mailbox, msg, priority, correlation_id) {
-                        // Nobody is there to take the message back: it is a dead letter.
-                        let reason = match refused {
-                            SendError::Full(_) => DropReason::Rejected,
-                            SendError::Stopped(_) => DropReason::ActorStopped,
-                        };
-                        let msg = refused.into_inner();
-                        let info = MessageInfo {
-                            priority,
-                            correlation_id,
-                            enqueued_at: None,
-                            message_type: std::any::type_name::<M>(),
-                        };
-                        shared.mailbox.record_dead_letter(&info, reason, Some(msg));
-                    }
-                }
+        // Cancelled with the handle or the incarnation, like any future the actor spawns.
+        self.spawn(async move {
+            tokio::time::sleep(delay).await;
+            let sent = crate::address::tell_to(&shared.mailbox, msg, priority, correlation_id);
+            if let Err(refused) = sent {
+                // Nobody is there to take the message back: it is a dead letter.
+                let reason = match refused {
+                    SendError::Full(_) => DropReason::Rejected,
+                    SendError::Stopped(_) => DropReason::ActorStopped,
+                };
+                let msg = refused.into_inner();
+                let info = MessageInfo {
+                    priority,
+                    correlation_id,
+                    enqueued_at: None,
+                    message_type: std::any::type_name::<M>(),
+                };
+                shared.mailbox.record_dead_letter(&info, reason, Some(msg));
             }
-        });
-        TimerHandle::new(token)
+        })
     }
 
     /// Run `f` on this actor after `delay`, at `Normal` priority.

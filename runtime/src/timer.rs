@@ -99,7 +99,7 @@ impl<A: Actor> TimerTable<A> {
     }
 }
 
-/// Schedule `callback` on the actor behind `sink` after `delay`, then every `period` if any;
+/// Schedule `callback` on `ctx`'s actor after `delay`, then every `period` if any;
 /// its ticks travel in `priority`'s lane.
 fn schedule<A: Actor>(
     ctx: &mut Context<A>,

@@ -1,7 +1,8 @@
 //! Every run happens in a fresh child process of this binary, `actor-bench --child WORKLOAD
 //! SYSTEM [--one-thread] [--count-allocs]`, which prints its measurement as one line
 //! ([`Measurement::to_line`]). The same command runs one workload in the foreground, for a
-//! profiler.
+//! profiler. A remote workload's child starts one more process, its server
+//! (`actor-bench --serve SYSTEM [--one-thread]`, see `crate::remote`).
 
 use crate::report::Measurement;
 use crate::systems::{self, Pass, Threads};
@@ -88,4 +89,19 @@ pub fn run_here_and_exit(workload: &str, system: &str, flags: &[String]) -> ! {
         }
         None => std::process::exit(NOT_RUN),
     }
+}
+
+/// A server's side: serve `system`'s remote workloads until stdin closes, then exit (with
+/// [`NOT_RUN`] if the system has no server).
+pub fn serve_here_and_exit(system: &str, flags: &[String]) -> ! {
+    let threads = match flags {
+        [] => Threads::Two,
+        [flag] if flag == ONE_THREAD_FLAG => Threads::One,
+        _ => {
+            eprintln!("--serve takes a system and optionally {ONE_THREAD_FLAG}");
+            std::process::exit(2);
+        }
+    };
+    let served = systems::serve_here(system, threads);
+    std::process::exit(if served { 0 } else { NOT_RUN })
 }

@@ -23,7 +23,11 @@
 //!   ring, by tell), `chain` (an ask through 5 actors, each asking the next);
 //! - lifecycle: `spawn_stop_all` (spawn 10,000, stop all, then await all);
 //! - memory: resident bytes per idle actor, `memory` (fresh), `memory_used` (after one ask),
-//!   `memory_told` (after one tell).
+//!   `memory_told` (after one tell);
+//! - between two processes over libp2p on loopback: `remote_tell` and `remote_ask`. Their
+//!   baseline (the `tokio` row) is a plain libp2p request-response on the same swarm without
+//!   actors, the floor; `floor_batched` is a second one for `remote_tell`: bare `u64`s batched
+//!   as a node batches tells (see `systems::tokio_raw::remote`).
 //!
 //! Every workload checks what it did (counts, sums, the token's arrival) and fails its run
 //! otherwise. Raw tokio runs each as tasks, unbounded mpsc channels and oneshot replies; the
@@ -32,6 +36,7 @@
 mod alloc_count;
 mod child;
 mod plot;
+mod remote;
 mod report;
 mod systems;
 mod workloads;
@@ -51,7 +56,8 @@ fn help() -> String {
             [--json FILE] [--plot FILE.svg]
 
   --workload NAME  run these workloads only (NAME,NAME,... in the table's order)
-  --system NAME    run one system only (tokio, actor_system, and with --compare actix, kameo, ractor)
+  --system NAME    run one system only (tokio, floor_batched, actor_system, and with --compare
+                   actix, kameo, ractor)
   --compare        add the peers (needs --features compare)
   --rounds N       run everything N times, interleaved, and report medians
   --one-thread     run the tokio-based systems on a current-thread runtime
@@ -72,6 +78,11 @@ fn main() {
     if let [flag, workload, system, rest @ ..] = args.as_slice() {
         if flag == "--child" {
             child::run_here_and_exit(workload, system, rest);
+        }
+    }
+    if let [flag, system, rest @ ..] = args.as_slice() {
+        if flag == remote::SERVE_FLAG {
+            child::serve_here_and_exit(system, rest);
         }
     }
     let value = |flag: &str| {

@@ -2,6 +2,14 @@
 
 use std::fmt::Write;
 
+/// The rows that are baselines rather than systems: raw tokio (for the remote workloads, the
+/// floor), and the batched floor of `remote_tell`.
+const BASELINES: [&str; 2] = ["tokio", "floor_batched"];
+
+/// Printed under a table with remote rows: what their baselines are.
+const REMOTE_NOTE: &str = "remote_tell, remote_ask: the tokio row is the floor, a plain libp2p request-response on the same swarm without actors (one request per message);
+  floor_batched sends bare u64s batched as a node batches tells, delivered to no one.";
+
 /// One workload on one system.
 #[derive(Debug, Clone, Default)]
 pub struct Measurement {
@@ -206,12 +214,12 @@ impl Report {
         }
     }
 
-    /// The ratio to raw tokio of every system but raw tokio, in the order of the table (what
-    /// `--plot` draws).
+    /// The ratio to raw tokio of every system but the baselines, in the order of the table
+    /// (what `--plot` draws).
     pub fn ratios(&self) -> Vec<Ratio> {
         self.pairs()
             .into_iter()
-            .filter(|(_, system)| *system != "tokio")
+            .filter(|(_, system)| !BASELINES.contains(system))
             .filter_map(|(workload, system)| {
                 let Summary { median, ratio } = self.summary(workload, system);
                 Some(Ratio {
@@ -280,6 +288,13 @@ impl Report {
                 allocs,
                 m.extra()
             );
+        }
+        if self
+            .pairs()
+            .iter()
+            .any(|(workload, _)| crate::workloads::is_remote(workload))
+        {
+            let _ = writeln!(out, "{REMOTE_NOTE}");
         }
         out
     }
@@ -471,6 +486,29 @@ mod tests {
                 fairness: Some(0.5),
             }]
         );
+    }
+
+    #[test]
+    fn remote_rows_say_what_their_baselines_are_and_are_not_drawn_as_systems() {
+        let mut report = Report::default();
+        for (system, ns) in [
+            ("tokio", 60_000.0),
+            ("floor_batched", 60.0),
+            ("actor_system", 600.0),
+        ] {
+            report.push(
+                0,
+                Measurement {
+                    workload: "remote_tell",
+                    ..m(system, ns)
+                },
+            );
+        }
+        let table = report.table();
+        assert!(table.contains("the tokio row is the floor"), "{table}");
+        let drawn: Vec<_> = report.ratios().iter().map(|r| r.system).collect();
+        assert_eq!(drawn, ["actor_system"]);
+        assert!(!Report::default().table().contains("floor"));
     }
 
     #[test]

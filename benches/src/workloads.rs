@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 /// One line per workload for `--help`: what it does, and what its row reports.
-pub const ABOUT: [(&str, &str); 18] = [
+pub const ABOUT: [(&str, &str); 20] = [
     (
         "tell",
         "1,000,000 tells from outside any actor, then one ask",
@@ -62,6 +62,14 @@ pub const ABOUT: [(&str, &str); 18] = [
         "memory_told",
         "resident bytes per idle actor after one tell each",
     ),
+    (
+        "remote_tell",
+        "200,000 tells to an actor in another process over libp2p on loopback, then one ask (10,000 where each tell is a request of its own)",
+    ),
+    (
+        "remote_ask",
+        "10,000 asks in a row to an actor in another process over libp2p on loopback",
+    ),
 ];
 
 /// Every workload, in the order of the table.
@@ -102,6 +110,20 @@ pub const CHAIN_ACTORS: u64 = 5;
 pub const CHAIN_ASKS: u64 = 20_000;
 /// Failures of `restart`, each followed by an ask to the restarted actor.
 pub const RESTARTS: u64 = 2_000;
+/// Tells of `remote_tell` on the systems that batch them (actor_system, `floor_batched`).
+pub const REMOTE_TELLS: u64 = 200_000;
+/// Tells of `remote_tell` where each is a request of its own (the floor, kameo): at ~100x the
+/// cost of a batched one, enough for a rate without minutes per run.
+pub const REMOTE_TELLS_ONE_PER_REQUEST: u64 = 10_000;
+/// Requests in flight for tells sent one per request: a node's default window.
+pub const REMOTE_WINDOW: u64 = 32;
+/// Asks of `remote_ask`, one after another.
+pub const REMOTE_ASKS: u64 = 10_000;
+
+/// Whether `workload` runs between two processes (see `crate::remote`).
+pub fn is_remote(workload: &str) -> bool {
+    workload.starts_with("remote_")
+}
 
 /// Simulated work of one background message at the slow actor (about 1-2 us).
 pub fn slow_work() {

@@ -10,9 +10,10 @@ use crate::report::Measurement;
 use std::future::Future;
 use std::time::Duration;
 
-/// Systems to run: ours and raw tokio, plus the peers with `--compare`.
+/// Systems to run: ours and raw tokio, plus the peers with `--compare`. `floor_batched` is a
+/// second baseline of `remote_tell` only (see `tokio_raw::remote`).
 pub fn names(compare: bool) -> Vec<&'static str> {
-    let mut names = vec!["tokio", "actor_system"];
+    let mut names = vec!["tokio", "floor_batched", "actor_system"];
     if compare {
         names.extend(["actix", "kameo", "ractor"]);
     }
@@ -70,6 +71,7 @@ fn run_on(system: &'static str, workload: &'static str, threads: Threads) -> Opt
         std::sync::atomic::Ordering::Relaxed,
     );
     let result = match system {
+        _ if crate::workloads::is_remote(workload) => remote_client(system, workload),
         "tokio" => tokio_raw::run(workload).or_else(|| shapes::run::<tokio_raw::Tokio>(workload)),
         "actor_system" => ours::run(workload).or_else(|| shapes::run::<ours::Ours>(workload)),
         #[cfg(feature = "compare")]
@@ -91,6 +93,49 @@ fn run_on(system: &'static str, workload: &'static str, threads: Threads) -> Opt
         m.workload = workload;
         m
     })
+}
+
+/// A remote workload's client on `system`, against a server of its own (see `crate::remote`).
+fn remote_client(system: &str, workload: &str) -> Option<Measurement> {
+    let outcome = match system {
+        "tokio" => tokio_raw::remote::run(workload, false),
+        "floor_batched" => tokio_raw::remote::run(workload, true),
+        "actor_system" => ours::remote::run(workload),
+        #[cfg(feature = "compare")]
+        "kameo" => peers::kameo::remote::run(workload),
+        _ => None,
+    };
+    outcome.map(Measurement::from)
+}
+
+/// Serve the remote workloads of `system` in this process until stdin closes (what
+/// `actor-bench --serve SYSTEM` does); `false` if the system has no server.
+pub fn serve_here(system: &str, threads: Threads) -> bool {
+    ONE_THREAD.store(
+        threads == Threads::One,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    match system {
+        "tokio" | "floor_batched" => on_tokio(tokio_raw::remote::serve()),
+        "actor_system" => on_tokio(ours::remote::serve()),
+        #[cfg(feature = "compare")]
+        "kameo" => on_tokio(peers::kameo::remote::serve()),
+        _ => return false,
+    }
+    true
+}
+
+/// Start a server of `system` in a process of its own, then run `client` with its address and
+/// peer id as [`on_tokio`] runs a workload; the server ends when this returns.
+pub fn against_server<F, Fut>(system: &str, client: F) -> Fut::Output
+where
+    F: FnOnce(String, String) -> Fut,
+    Fut: Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
+    let one_thread = ONE_THREAD.load(std::sync::atomic::Ordering::Relaxed);
+    let server = crate::remote::Server::start(system, one_thread);
+    on_tokio(client(server.addr.clone(), server.peer.clone()))
 }
 
 /// What a workload measured.

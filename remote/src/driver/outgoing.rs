@@ -10,10 +10,10 @@
 
 use super::Driver;
 use crate::outbound::{self, OutLetter, ReplyTo};
-use crate::shared::Shared;
+use crate::shared::{Link, Shared};
 use crate::wire::{self, Response};
 use crate::{drops, RemoteError};
-use actor_system_runtime::{AskError, DropReason, Priority};
+use actor_system_runtime::{AskError, DropReason};
 use libp2p::request_response::{OutboundFailure, OutboundRequestId};
 use libp2p::PeerId;
 use serde_bytes::ByteBuf;
@@ -75,42 +75,47 @@ impl Driver {
         let Some(state) = self.peers.get(&peer) else {
             return;
         };
+        // Most calls (one after every response) find nothing queued.
+        if state.link.queue.len() == 0 {
+            return;
+        }
         if state.connections == 0 {
-            if state.link.queue.len() > 0 {
-                self.dial(peer);
-            }
+            self.dial(peer);
             return;
         }
         let link = state.link.clone();
-        for lane in 0..Priority::ALL.len() {
-            loop {
-                let state = &self.peers[&peer];
-                if state.in_flight >= window || state.tells_in_flight[lane] {
-                    break;
-                }
-                match link.queue.front_is_tell(lane) {
+        // The peer's window and busy lanes, kept up to date here as requests leave rather than
+        // looked up again (hashing a `PeerId` is most of what serving an ask costs this task).
+        let (mut in_flight, mut tells_in_flight) = (state.in_flight, state.tells_in_flight);
+        for (lane, tells_busy) in tells_in_flight.iter_mut().enumerate() {
+            while in_flight < window && !*tells_busy {
+                let launched = match link.queue.front_is_tell(lane) {
                     None => break,
-                    Some(true) => self.send_tells(peer, lane),
-                    Some(false) => {
-                        if let Some((letter, reply)) = link.queue.take_ask(lane) {
-                            self.send_ask(peer, letter, reply);
-                        }
+                    Some(true) => {
+                        let launched = self.send_tells(peer, &link, lane);
+                        *tells_busy = launched;
+                        launched
                     }
-                }
+                    Some(false) => match link.queue.take_ask(lane) {
+                        Some((letter, reply)) => self.send_ask(peer, letter, reply),
+                        None => false,
+                    },
+                };
+                in_flight += usize::from(launched);
             }
-            if self.peers[&peer].in_flight >= window {
+            if in_flight >= window {
                 return;
             }
         }
     }
 
-    fn send_tells(&mut self, peer: PeerId, lane: usize) {
+    /// Send a batch of the tells at the front of `lane`; whether a request left.
+    fn send_tells(&mut self, peer: PeerId, link: &Link, lane: usize) -> bool {
         let settings = &self.shared.settings;
         let budget = settings.max_frame.saturating_sub(4096);
-        let link = self.peers[&peer].link.clone();
         let mut letters = link.queue.take_tells(lane, settings.max_batch, budget);
         if letters.is_empty() {
-            return;
+            return false;
         }
         let bytes = match outbound::tells_frame(&letters) {
             Ok(bytes) => bytes,
@@ -124,7 +129,7 @@ impl Driver {
                         DropReason::RefusedByPeer,
                     );
                 }
-                return;
+                return false;
             }
         };
         for letter in &mut letters {
@@ -141,18 +146,20 @@ impl Driver {
                 bytes: bytes_sent,
             },
         );
+        true
     }
 
-    fn send_ask(&mut self, peer: PeerId, letter: OutLetter, reply: ReplyTo) {
+    /// Send an ask; whether a request left.
+    fn send_ask(&mut self, peer: PeerId, letter: OutLetter, reply: ReplyTo) -> bool {
         if reply.is_closed() {
             // The asker gave up (timed out or was dropped) while it waited here: nothing to do.
-            return;
+            return false;
         }
         let bytes = match letter.ask_frame() {
             Ok(bytes) => bytes,
             Err(e) => {
                 let _ = reply.send(Err(RemoteError::Codec(e)));
-                return;
+                return false;
             }
         };
         tracing::debug!(
@@ -171,6 +178,7 @@ impl Driver {
             bytes: bytes_sent,
         };
         self.launch(peer, bytes, flight);
+        true
     }
 
     /// Send a request and keep what it carries until it is settled: it takes a place in the

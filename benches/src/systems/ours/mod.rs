@@ -1,5 +1,6 @@
 //! actor_system.
 
+pub mod remote;
 mod restart;
 mod shapes;
 

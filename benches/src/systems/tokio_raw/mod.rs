@@ -1,6 +1,7 @@
 //! Raw tokio channels: the ceiling (mpsc for mailboxes, oneshot for replies, a task per
-//! actor).
+//! actor); for the remote workloads, a plain libp2p request-response ([`remote`]).
 
+pub mod remote;
 mod restart;
 mod shapes;
 

@@ -2,8 +2,10 @@
 //! transport (`build_swarm`), loopback only: the server registers a counting actor in kameo's
 //! registry, the client looks it up and sends to it.
 
-use crate::{against, counted, until_stdin_closes, Server, System};
-use actor_system_remote::build_swarm;
+use crate::remote::{announce, counted, until_stdin_closes};
+use crate::systems::{against_server, Outcome};
+use crate::workloads::{REMOTE_ASKS, REMOTE_TELLS_ONE_PER_REQUEST, REMOTE_WINDOW};
+use actor_system::remote::build_swarm;
 use kameo::actor::{RemoteActorRef, Spawn};
 use kameo::message::{Context, Message};
 use kameo::{remote, remote_message, Actor, RemoteActor};
@@ -13,9 +15,6 @@ use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{PeerId, Swarm};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
-
-/// Tells in flight (the node's default window).
-const WINDOW: usize = 32;
 
 #[derive(Actor, RemoteActor)]
 struct Counter(u64);
@@ -58,7 +57,17 @@ struct Behaviour {
     kameo: remote::Behaviour,
 }
 
-/// kameo's swarm on this process (kameo keeps one per process), driven by a task.
+/// The client side of a remote workload.
+pub fn run(workload: &str) -> Option<Outcome> {
+    let (ops, elapsed) = match workload {
+        "remote_tell" => (REMOTE_TELLS_ONE_PER_REQUEST, against_server("kameo", tell)),
+        "remote_ask" => (REMOTE_ASKS, against_server("kameo", ask)),
+        _ => return None,
+    };
+    Some(Outcome::Timed { ops, elapsed })
+}
+
+/// kameo's swarm of this process (kameo keeps one per process), not yet driven.
 fn start_swarm() -> Swarm<Behaviour> {
     let key = libp2p::identity::Keypair::generate_ed25519();
     let swarm = build_swarm(key, Duration::from_secs(600), |key| Behaviour {
@@ -72,17 +81,17 @@ fn start_swarm() -> Swarm<Behaviour> {
     swarm
 }
 
-pub fn system() -> System {
-    System {
-        name: "kameo",
-        tell,
-        ask: Some(ask),
-        scale: 20,
-        own_process: true,
-    }
+/// Drive `swarm` in a task of its own, as kameo expects.
+fn drive(mut swarm: Swarm<Behaviour>) {
+    tokio::spawn(async move {
+        loop {
+            swarm.select_next_some().await;
+        }
+    });
 }
 
-pub async fn serve(ready: impl Fn(String, String)) {
+/// The server: a counter registered as "bench" in kameo's registry.
+pub async fn serve() {
     let mut swarm = start_swarm();
     swarm
         .listen_on("/ip4/127.0.0.1/tcp/0".parse().expect("address"))
@@ -93,14 +102,10 @@ pub async fn serve(ready: impl Fn(String, String)) {
         }
     };
     let peer = *swarm.local_peer_id();
-    tokio::spawn(async move {
-        loop {
-            swarm.select_next_some().await;
-        }
-    });
+    drive(swarm);
     let counter = Counter::spawn(Counter(0));
     counter.register("bench").await.expect("registered");
-    ready(addr.to_string(), peer.to_string());
+    announce(addr, peer);
     until_stdin_closes().await;
 }
 
@@ -115,11 +120,7 @@ async fn client(addr: String, peer: String) -> RemoteActorRef<Counter> {
         .addresses(vec![addr])
         .build();
     swarm.dial(dial).expect("dial");
-    tokio::spawn(async move {
-        loop {
-            swarm.select_next_some().await;
-        }
-    });
+    drive(swarm);
     for _ in 0..100 {
         if let Ok(Some(counter)) = RemoteActorRef::<Counter>::lookup("bench").await {
             return counter;
@@ -129,38 +130,35 @@ async fn client(addr: String, peer: String) -> RemoteActorRef<Counter> {
     panic!("kameo's registry never found the counter")
 }
 
-fn tell(server: &Server, n: u64) -> Duration {
-    against(server, |addr, peer| async move {
-        let counter = client(addr, peer).await;
-        let before = counter.ask(&Total).await.expect("total");
-        let start = Instant::now();
-        // Fire-and-forget `send()` has no flow control: a burst of them fills kameo's stream
-        // limit ("max sub-streams reached") and later requests fail. `send_ack()` with 32 in
-        // flight (the node's window) is the reliable way.
-        let inc = Inc(1);
-        let mut in_flight = FuturesUnordered::new();
-        for _ in 0..n {
-            if in_flight.len() == WINDOW {
-                let sent: Result<(), _> = in_flight.next().await.expect("a tell");
-                sent.expect("tell");
-            }
-            in_flight.push(counter.tell(&inc).send_ack());
-        }
-        while let Some(sent) = in_flight.next().await {
+async fn tell(addr: String, peer: String) -> Duration {
+    let counter = client(addr, peer).await;
+    let n = REMOTE_TELLS_ONE_PER_REQUEST;
+    let before = counter.ask(&Total).await.expect("total");
+    let start = Instant::now();
+    // Fire-and-forget `send()` has no flow control: a burst of them fills kameo's stream limit
+    // ("max sub-streams reached") and later requests fail. `send_ack()` with the node's window
+    // in flight is the reliable way.
+    let inc = Inc(1);
+    let mut in_flight = FuturesUnordered::new();
+    for _ in 0..n {
+        if in_flight.len() == REMOTE_WINDOW as usize {
+            let sent: Result<(), _> = in_flight.next().await.expect("a tell");
             sent.expect("tell");
         }
-        let after = counter.ask(&Total).await.expect("total");
-        counted(start, before, after, n)
-    })
+        in_flight.push(counter.tell(&inc).send_ack());
+    }
+    while let Some(sent) = in_flight.next().await {
+        sent.expect("tell");
+    }
+    let after = counter.ask(&Total).await.expect("total");
+    counted(start, before, after, n)
 }
 
-fn ask(server: &Server, n: u64) -> Duration {
-    against(server, |addr, peer| async move {
-        let counter = client(addr, peer).await;
-        let start = Instant::now();
-        for i in 0..n {
-            assert_eq!(counter.ask(&Echo(i)).await.expect("echo"), i);
-        }
-        start.elapsed()
-    })
+async fn ask(addr: String, peer: String) -> Duration {
+    let counter = client(addr, peer).await;
+    let start = Instant::now();
+    for i in 0..REMOTE_ASKS {
+        assert_eq!(counter.ask(&Echo(i)).await.expect("echo"), i);
+    }
+    start.elapsed()
 }

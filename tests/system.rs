@@ -263,3 +263,54 @@ async fn a_factory_holding_a_weak_handle_reaches_the_system_without_keeping_it_a
         "the registered factory must not keep the system alive"
     );
 }
+
+/// A remote message for the node tests.
+#[derive(Message, serde::Serialize, serde::Deserialize)]
+#[message(remote = "test.system.Ping.v1")]
+struct Ping;
+
+/// On stop, tries to send through the system's node and reports what the node said.
+struct NodeWatcher {
+    node: std::sync::Arc<actor_system::remote::RemoteNode>,
+    report: tokio::sync::mpsc::UnboundedSender<Result<(), actor_system::remote::RemoteError>>,
+}
+impl Actor for NodeWatcher {
+    async fn stopped(&mut self, _: &ExitReason) {
+        let stranger = actor_system::remote::PeerId::random();
+        let sent = self.node.recipient::<Ping>(stranger, "nobody").tell(Ping);
+        let _ = self.report.send(sent);
+    }
+}
+
+#[tokio::test]
+async fn a_node_the_system_started_stops_before_its_actors_and_drops_into_its_dead_letters() {
+    use actor_system::remote::{NodeConfig, PeerId, RemoteError};
+    let system = ActorSystem::new(SystemConfig::default()).await.unwrap();
+    let node = system.start_node(NodeConfig::new()).await.unwrap();
+    let (report, mut reports) = tokio::sync::mpsc::unbounded_channel();
+    let watcher_node = node.clone();
+    system
+        .register_actor(
+            "watcher",
+            move || NodeWatcher {
+                node: watcher_node.clone(),
+                report: report.clone(),
+            },
+            Priority::Normal,
+        )
+        .await
+        .unwrap();
+    // For a peer nobody configured: dead-lettered (unreachable, or when the node stops) in the
+    // system's dead letters, not in the node's default sink, the global one.
+    node.recipient::<Ping>(PeerId::random(), "nobody")
+        .tell(Ping)
+        .unwrap();
+
+    system.shutdown().await;
+    assert_eq!(
+        reports.recv().within().await,
+        Some(Err(RemoteError::NodeStopped)),
+        "the node had stopped when the actor did"
+    );
+    assert_eq!(system.dead_letters().count(), 1);
+}

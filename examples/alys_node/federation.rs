@@ -5,7 +5,9 @@ use super::bridge::SignPegIn;
 use super::storage::{GetBlocks, Heights, StorageActor, StoreBlock};
 use actor_system::prelude::*;
 use actor_system::remote::{NodeConfig as RemoteConfig, PeerAddr, PeerId, RemoteNode};
+use actor_system::system::ActorSystem;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long one remote ask of the verification may take.
@@ -17,17 +19,17 @@ pub fn member_name(peer: &PeerId) -> String {
     format!("member-{}", &id[id.len().saturating_sub(6)..])
 }
 
-/// Start this node's remote node: its key in `data_dir`, listening on `listen`, allowing and
-/// dialing `peers`, dropped messages counted with the system's.
+/// Start this node's remote node from `system` (its drops counted with the system's, stopped by
+/// the system's shutdown): its key in `data_dir`, listening on `listen`, allowing and dialing
+/// `peers`.
 pub async fn start(
+    system: &ActorSystem,
     data_dir: &std::path::Path,
     listen: Option<actor_system::remote::Multiaddr>,
     peers: &[PeerAddr],
-    dead_letters: DeadLetters,
-) -> Result<RemoteNode, actor_system::remote::StartError> {
+) -> Result<Arc<RemoteNode>, actor_system::remote::StartError> {
     let mut config = RemoteConfig::new()
         .data_dir(data_dir)
-        .dead_letters(dead_letters)
         // Nodes start one after another: keep dialing for about half a minute.
         .reconnect(RetryConfig {
             max_attempts: 40,
@@ -42,7 +44,7 @@ pub async fn start(
     for peer in peers {
         config = config.peer(peer.clone());
     }
-    RemoteNode::start(config).await
+    system.start_node(config).await
 }
 
 /// The producing node says the run is over: `height` is the last block (an ask, so that the

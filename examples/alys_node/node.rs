@@ -182,10 +182,10 @@ pub async fn run(config: NodeConfig) -> Result<Summary, BoxError> {
     })
     .await?;
     let remote = federation::start(
+        &system,
         &config.data_dir,
         config.listen.clone(),
         &config.peers,
-        system.dead_letters().clone(),
     )
     .await?;
     let me = member_name(&remote.peer_id());

@@ -159,6 +159,9 @@ pub(super) struct Inner {
     monitors: parking_lot::Mutex<JoinSet<()>>,
     /// Start locks of the services (see [`ActorSystem::service`]).
     pub(super) services: super::service::Services,
+    /// Remote nodes started by [`ActorSystem::start_node`].
+    #[cfg(feature = "remote")]
+    pub(super) nodes: super::nodes::Nodes,
 }
 
 impl ActorSystem {
@@ -183,6 +186,8 @@ impl ActorSystem {
                 chain_events: actor_system_blockchain::EventHub::new(),
                 monitors: parking_lot::Mutex::new(JoinSet::new()),
                 services: Default::default(),
+                #[cfg(feature = "remote")]
+                nodes: Default::default(),
             }),
         })
     }
@@ -363,13 +368,17 @@ impl ActorSystem {
     }
 
     /// Stop every actor in reverse registration order, each within its shutdown timeout (then
-    /// aborted); the report names the aborted ones.
+    /// aborted); the report names the aborted ones. Remote nodes started with `start_node`
+    /// (the `remote` feature) stop before the actors.
     ///
     /// When this returns, every registered actor has stopped and has been dropped, and the
     /// system's own tasks (the root supervisor, the health monitors) are over: what the actors
     /// held is released, and what their factories hold is released with the last handle of the
     /// system.
     pub async fn shutdown(&self) -> ShutdownReport {
+        // Nodes first: no message from another node reaches an actor that is stopping.
+        #[cfg(feature = "remote")]
+        self.inner.nodes.shutdown().await;
         let report = self.inner.root.shutdown().await;
         // Every actor has stopped: each monitor sees it at its next poll and ends.
         let mut monitors = std::mem::take(&mut *self.inner.monitors.lock());

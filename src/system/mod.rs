@@ -3,6 +3,8 @@
 mod actor_system;
 mod event_bus;
 mod health;
+#[cfg(feature = "remote")]
+mod nodes;
 mod registry;
 mod service;
 

@@ -58,7 +58,8 @@ fn help() -> String {
   --workload NAME  run these workloads only (NAME,NAME,... in the table's order)
   --system NAME    run one system only (tokio, floor_batched, actor_system, and with --compare
                    actix, kameo, ractor)
-  --compare        add the peers (needs --features compare)
+  --compare        add the peers (needs --features compare; kameo's remote workloads need
+                   --features compare-remote)
   --rounds N       run everything N times, interleaved, and report medians
   --one-thread     run the tokio-based systems on a current-thread runtime
   --json FILE      also write one JSON object per workload and system to FILE

@@ -101,7 +101,7 @@ fn remote_client(system: &str, workload: &str) -> Option<Measurement> {
         "tokio" => tokio_raw::remote::run(workload, false),
         "floor_batched" => tokio_raw::remote::run(workload, true),
         "actor_system" => ours::remote::run(workload),
-        #[cfg(feature = "compare")]
+        #[cfg(feature = "compare-remote")]
         "kameo" => peers::kameo::remote::run(workload),
         _ => None,
     };
@@ -118,7 +118,7 @@ pub fn serve_here(system: &str, threads: Threads) -> bool {
     match system {
         "tokio" | "floor_batched" => on_tokio(tokio_raw::remote::serve()),
         "actor_system" => on_tokio(ours::remote::serve()),
-        #[cfg(feature = "compare")]
+        #[cfg(feature = "compare-remote")]
         "kameo" => on_tokio(peers::kameo::remote::serve()),
         _ => return false,
     }

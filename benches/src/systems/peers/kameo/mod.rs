@@ -1,5 +1,6 @@
 //! kameo 0.22, actors as tokio tasks on a multi-thread runtime. No priorities.
 
+#[cfg(feature = "compare-remote")]
 pub mod remote;
 mod shapes;
 

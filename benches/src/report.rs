@@ -276,8 +276,7 @@ impl Report {
                 (true, Some(a)) => format!(" {a:>9.2}"),
                 (true, None) => format!(" {:>9}", "-"),
             };
-            let _ = writeln!(
-                out,
+            let line = format!(
                 "{:<14} {:<13} {:>12.1} {:>14.0} {:>9}{}{}  {}",
                 m.workload,
                 m.system,
@@ -288,6 +287,7 @@ impl Report {
                 allocs,
                 m.extra()
             );
+            let _ = writeln!(out, "{}", line.trim_end());
         }
         if self
             .pairs()

@@ -5,7 +5,7 @@
 //! (`actor-bench --serve SYSTEM [--one-thread]`, see `crate::remote`).
 
 use crate::report::Measurement;
-use crate::systems::{self, Pass, Threads};
+use crate::systems::{self, Pass, Threads, ONE_THREAD_FLAG};
 use crate::workloads;
 
 /// Run `workload` on `system` in a fresh child process of this binary (`--child WORKLOAD
@@ -55,9 +55,6 @@ pub fn run_in_child(
 /// The exit code of a child asked to run a workload its system does not run (ractor has no
 /// bounded mailbox): the pair has no row, and no error is printed.
 pub const NOT_RUN: i32 = 3;
-
-/// The flag that puts the tokio-based systems on one thread.
-pub const ONE_THREAD_FLAG: &str = "--one-thread";
 
 /// The flag of a child run that counts allocations.
 pub const COUNT_ALLOCS_FLAG: &str = "--count-allocs";

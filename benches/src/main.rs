@@ -120,7 +120,7 @@ fn main() {
         }
     };
     let system_only = value("--system");
-    let threads = if args.iter().any(|a| a == child::ONE_THREAD_FLAG) {
+    let threads = if args.iter().any(|a| a == systems::ONE_THREAD_FLAG) {
         Threads::One
     } else {
         Threads::Two

@@ -23,13 +23,10 @@ pub struct Server {
 }
 
 impl Server {
-    /// Start a server of `system` and wait for its address.
-    pub fn start(system: &str, one_thread: bool) -> Server {
+    /// Start a server of `system` (with the child's `flags`) and wait for its address.
+    pub fn start(system: &str, flags: &[&str]) -> Server {
         let mut command = Command::new(std::env::current_exe().expect("path of this binary"));
-        command.args([SERVE_FLAG, system]);
-        if one_thread {
-            command.arg(crate::child::ONE_THREAD_FLAG);
-        }
+        command.args([SERVE_FLAG, system]).args(flags);
         let mut process = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -30,6 +30,9 @@ pub enum Threads {
     One,
 }
 
+/// The flag that puts the tokio-based systems on one thread ([`Threads::One`]).
+pub const ONE_THREAD_FLAG: &str = "--one-thread";
+
 /// What a run is for (a child process runs one pass).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pass {
@@ -133,8 +136,11 @@ where
     Fut: Future + Send + 'static,
     Fut::Output: Send + 'static,
 {
-    let one_thread = ONE_THREAD.load(std::sync::atomic::Ordering::Relaxed);
-    let server = crate::remote::Server::start(system, one_thread);
+    let flags: &[&str] = match ONE_THREAD.load(std::sync::atomic::Ordering::Relaxed) {
+        true => &[ONE_THREAD_FLAG],
+        false => &[],
+    };
+    let server = crate::remote::Server::start(system, flags);
     on_tokio(client(server.addr.clone(), server.peer.clone()))
 }
 

@@ -137,9 +137,11 @@ fn main() {
         {
             continue;
         }
-        // Rounds interleave the systems, so a slow stretch of the machine hits them all alike.
+        // Rounds interleave the systems, so a slow stretch of the machine hits them all alike,
+        // and each round starts one system later, so none always runs right after another.
         for round in 0..rounds {
-            for &system in &systems {
+            let order = systems.iter().cycle().skip(round % systems.len().max(1));
+            for &system in order.take(systems.len()) {
                 eprint!(
                     "\r{workload:>14} on {system:<13} round {}/{rounds} ...        ",
                     round + 1

@@ -24,6 +24,7 @@ use peers::Peer;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -92,7 +93,10 @@ impl Driver {
         loop {
             let timer = self.next_timer();
             tokio::select! {
-                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                event = self.swarm.select_next_some() => {
+                    self.on_swarm_event(event);
+                    self.respond_ready().await;
+                }
                 () = &mut woken => {
                     woken.set(shared.wake.notified());
                     self.serve_all();
@@ -116,6 +120,18 @@ impl Driver {
             }
         }
         self.stop();
+    }
+
+    /// Answer the inbound requests done at their first poll (an ask to an idle actor runs its
+    /// handler in place), in this turn of the loop rather than the next.
+    async fn respond_ready(&mut self) {
+        while !self.pending.is_empty() {
+            let polled = std::future::poll_fn(|cx| Poll::Ready(self.pending.poll_next_unpin(cx)));
+            match polled.await {
+                Poll::Ready(Some(done)) => self.respond(done),
+                _ => return,
+            }
+        }
     }
 
     fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {

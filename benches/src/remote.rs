@@ -57,6 +57,35 @@ impl Drop for Server {
     }
 }
 
+/// Which process of a remote workload this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The child process that times the workload.
+    Client,
+    /// The process it started.
+    Server,
+}
+
+/// On one thread per process (`--one-thread`), put this process on a CPU of its own: the client
+/// on the first, the server on the second, as two nodes would run on two machines. Left to the
+/// scheduler, the two processes sometimes share a CPU and sometimes not, and a run's time per
+/// ask differs by up to 1.6x between the two (every system alike). Threads this process starts
+/// later (libp2p's timer thread, tokio's blocking pool) inherit the CPU. Nothing happens on a
+/// machine with one CPU, or on two workers per process (each needs both CPUs).
+pub fn pin(side: Side) {
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    if cores.len() < 2 {
+        return;
+    }
+    let core = match side {
+        Side::Client => cores[0],
+        Side::Server => cores[1],
+    };
+    if !core_affinity::set_for_current(core) {
+        eprintln!("could not pin the {side:?} to CPU {}", core.id);
+    }
+}
+
 /// What a server prints once it listens (read by [`Server::start`]).
 pub fn announce(addr: impl std::fmt::Display, peer: impl std::fmt::Display) {
     println!("ADDR {addr} {peer}");

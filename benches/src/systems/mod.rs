@@ -118,6 +118,9 @@ pub fn serve_here(system: &str, threads: Threads) -> bool {
         threads == Threads::One,
         std::sync::atomic::Ordering::Relaxed,
     );
+    if threads == Threads::One {
+        crate::remote::pin(crate::remote::Side::Server);
+    }
     match system {
         "tokio" | "floor_batched" => on_tokio(tokio_raw::remote::serve()),
         "actor_system" => on_tokio(ours::remote::serve()),
@@ -136,11 +139,16 @@ where
     Fut: Future + Send + 'static,
     Fut::Output: Send + 'static,
 {
-    let flags: &[&str] = match ONE_THREAD.load(std::sync::atomic::Ordering::Relaxed) {
+    let one_thread = ONE_THREAD.load(std::sync::atomic::Ordering::Relaxed);
+    let flags: &[&str] = match one_thread {
         true => &[ONE_THREAD_FLAG],
         false => &[],
     };
     let server = crate::remote::Server::start(system, flags);
+    // After the server started: it would inherit this process's CPU.
+    if one_thread {
+        crate::remote::pin(crate::remote::Side::Client);
+    }
     on_tokio(client(server.addr.clone(), server.peer.clone()))
 }
 

@@ -1,8 +1,7 @@
 //! The libp2p side: the transport (TCP, Noise, Yamux) and the node's behaviours (allow-list,
-//! request-response with libp2p's CBOR codec, identify, ping, and keeping connections open).
+//! request-response with libp2p's CBOR codec, identify, ping).
 
 use crate::codec::Codec;
-use crate::keep_alive::KeepAlive;
 use crate::metrics::NodeCounters;
 use crate::{wire, NodeConfig, StartError};
 use libp2p::core::upgrade::Version;
@@ -26,7 +25,6 @@ pub(crate) struct Behaviour {
     pub rpc: Rpc,
     pub identify: identify::Behaviour,
     pub ping: ping::Behaviour,
-    pub keep_alive: KeepAlive,
 }
 
 impl Behaviour {
@@ -65,7 +63,6 @@ impl Behaviour {
                     )),
             ),
             ping: ping::Behaviour::new(ping::Config::new().with_interval(config.ping_interval)),
-            keep_alive: KeepAlive,
         }
     }
 }

@@ -35,7 +35,6 @@ mod drops;
 mod error;
 mod exposed;
 mod identity;
-mod keep_alive;
 mod message;
 mod metrics;
 mod node;

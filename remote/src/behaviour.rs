@@ -1,7 +1,8 @@
 //! The libp2p side: the transport (TCP, Noise, Yamux) and the node's behaviours (allow-list,
-//! request-response with libp2p's CBOR codec, identify, ping).
+//! request-response with libp2p's CBOR codec, identify, ping, and keeping connections open).
 
 use crate::codec::Codec;
+use crate::keep_alive::KeepAlive;
 use crate::metrics::NodeCounters;
 use crate::{wire, NodeConfig, StartError};
 use libp2p::core::upgrade::Version;
@@ -25,6 +26,7 @@ pub(crate) struct Behaviour {
     pub rpc: Rpc,
     pub identify: identify::Behaviour,
     pub ping: ping::Behaviour,
+    pub keep_alive: KeepAlive,
 }
 
 impl Behaviour {
@@ -63,6 +65,7 @@ impl Behaviour {
                     )),
             ),
             ping: ping::Behaviour::new(ping::Config::new().with_interval(config.ping_interval)),
+            keep_alive: KeepAlive,
         }
     }
 }

@@ -82,12 +82,16 @@ impl Default for OutboundConfig {
 /// ```
 /// use actor_system_remote::{NodeConfig, OutboundConfig};
 /// use actor_system_runtime::OverflowStrategy;
+/// use std::time::Duration;
 ///
 /// let config = NodeConfig::new()
 ///     .listen("/ip4/127.0.0.1/tcp/0".parse().unwrap())
 ///     .outbound(OutboundConfig { capacity: 1024, overflow: OverflowStrategy::DropOldest });
 /// assert!(config.validate().is_ok());
 /// assert!(NodeConfig::new().window(0).validate().is_err());
+/// // An idle timeout must outlast any request.
+/// let idle_first = NodeConfig { idle_timeout: Duration::from_secs(5), ..NodeConfig::new() };
+/// assert!(idle_first.validate().is_err());
 /// ```
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
@@ -112,7 +116,9 @@ pub struct NodeConfig {
     /// Reconnection: attempts before a peer is declared unreachable, and the backoff between
     /// them (default: 6 attempts, 50 ms doubling up to 2 s).
     pub reconnect: RetryConfig,
-    /// A connection with nothing in flight is closed after this long (default 10 min).
+    /// A connection with nothing sent or received for this long is closed, at the first ping
+    /// after (default 10 min). It must exceed `request_timeout`, so that no request anybody
+    /// still waits for is cut.
     pub idle_timeout: Duration,
     /// Ping interval, for liveness and round-trip times (default 5 s).
     pub ping_interval: Duration,
@@ -242,6 +248,9 @@ impl NodeConfig {
         }
         if self.request_timeout.is_zero() {
             return invalid("request_timeout must be positive");
+        }
+        if self.idle_timeout <= self.request_timeout {
+            return invalid("idle_timeout must be longer than request_timeout");
         }
         self.reconnect
             .validate()

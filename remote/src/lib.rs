@@ -35,6 +35,7 @@ mod drops;
 mod error;
 mod exposed;
 mod identity;
+mod keep_alive;
 mod message;
 mod metrics;
 mod node;

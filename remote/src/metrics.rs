@@ -33,6 +33,13 @@ impl PeerMetrics {
         self.bytes_received.fetch_add(bytes as u64, Relaxed);
     }
 
+    /// Grows whenever a message to or from the peer is settled: sent, received or dropped.
+    pub(crate) fn activity(&self) -> u64 {
+        self.messages_sent.load(Relaxed)
+            + self.messages_received.load(Relaxed)
+            + self.dropped.load(Relaxed)
+    }
+
     pub(crate) fn ask_round_trip(&self, rtt: Duration) {
         let ns = rtt.as_nanos().min(u64::MAX as u128) as u64;
         self.asks.fetch_add(1, Relaxed);

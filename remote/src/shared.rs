@@ -32,6 +32,7 @@ pub(crate) struct Settings {
     pub max_batch: usize,
     pub window: usize,
     pub request_timeout: std::time::Duration,
+    pub idle_timeout: std::time::Duration,
     pub reconnect: RetryConfig,
 }
 
@@ -75,6 +76,7 @@ impl Shared {
                 max_batch: config.max_batch,
                 window: config.window,
                 request_timeout: config.request_timeout,
+                idle_timeout: config.idle_timeout,
                 reconnect: config.reconnect,
             },
             registry: Registry::default(),

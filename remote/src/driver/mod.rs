@@ -137,15 +137,12 @@ impl Driver {
     fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
         match event {
             SwarmEvent::Behaviour(BehaviourEvent::Rpc(event)) => self.on_rpc(event),
-            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
-                peer,
-                result: Ok(rtt),
-                ..
-            })) => {
-                if let Some(p) = self.peers.get(&peer) {
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event { peer, result, .. })) => {
+                if let (Some(p), Ok(rtt)) = (self.peers.get(&peer), result) {
                     let ns = rtt.as_nanos().min(u64::MAX as u128) as u64;
                     p.link.metrics.ping_ns.store(ns, Relaxed);
                 }
+                self.on_ping(peer);
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
                 peer_id,

@@ -5,6 +5,9 @@
 //! configured peers). A failed dial is retried after `reconnect.delay(attempt)`; after
 //! `reconnect.max_attempts` failures the peer is unreachable until something new is queued.
 //!
+//! Connections stay open between requests (see `keep_alive`); at each ping, a peer's
+//! connections close if nothing was sent to or received from it for the idle timeout.
+//!
 //! [`RetryConfig`]: actor_system_runtime::RetryConfig
 
 use super::Driver;
@@ -42,6 +45,8 @@ pub(super) struct Peer {
     pub tells_in_flight: [bool; 4],
     /// Requests in flight.
     pub in_flight: usize,
+    /// The peer's activity count when last seen to change, and when that was.
+    pub quiet: (u64, Instant),
 }
 
 impl Peer {
@@ -52,6 +57,7 @@ impl Peer {
             dial: Dial::Idle { failed: 0 },
             tells_in_flight: [false; 4],
             in_flight: 0,
+            quiet: (0, Instant::now()),
         }
     }
 }
@@ -128,6 +134,7 @@ impl Driver {
         let state = self.peer(peer);
         state.connections = connections;
         state.dial = Dial::Idle { failed: 0 };
+        state.quiet = (state.link.metrics.activity(), Instant::now());
         state.link.metrics.connections.store(connections, Relaxed);
         tracing::debug!(target: "actor_system::remote", %peer, connections, "connected");
         self.shared.connections_changed.notify_waiters();
@@ -149,6 +156,26 @@ impl Driver {
             tracing::info!(target: "actor_system::remote", %peer, ?cause, "disconnected");
             // Requests in flight fail on their own (the transport reports each one).
             self.serve(peer);
+        }
+    }
+
+    /// A ping from `peer` came back: close its connections if they have been idle too long.
+    ///
+    /// Idle means nothing in flight from here and no message settled either way for the idle
+    /// timeout. An inbound request still being handled is not tracked: the idle timeout is
+    /// longer than the request timeout, by when its requester has given up on it.
+    pub(super) fn on_ping(&mut self, peer: PeerId) {
+        let idle_timeout = self.shared.settings.idle_timeout;
+        let Some(state) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        let activity = state.link.metrics.activity();
+        let now = Instant::now();
+        if state.in_flight > 0 || activity != state.quiet.0 {
+            state.quiet = (activity, now);
+        } else if now.duration_since(state.quiet.1) >= idle_timeout && state.connections > 0 {
+            tracing::debug!(target: "actor_system::remote", %peer, ?idle_timeout, "closing idle connections");
+            let _ = self.swarm.disconnect_peer_id(peer);
         }
     }
 

@@ -2,6 +2,7 @@
 //! link instead of four). All traffic is on 127.0.0.1; every wait is bounded.
 
 mod common;
+mod connections;
 mod failures;
 mod priority;
 mod security;

@@ -1,0 +1,75 @@
+//! Connections stay open between requests and close once idle: nothing sent or received for
+//! the idle timeout closes them at the next ping, and the next message opens one again.
+
+use super::common::{Add, Counter, Get, Pair, WAIT};
+use actor_system_remote::NodeConfig;
+use actor_system_runtime::spawn;
+use std::time::{Duration, Instant};
+
+const IDLE: Duration = Duration::from_millis(400);
+
+/// Short timeouts and frequent pings, so that idleness shows within a second.
+fn quick_idle(config: NodeConfig) -> NodeConfig {
+    NodeConfig {
+        request_timeout: Duration::from_millis(300),
+        idle_timeout: IDLE,
+        ping_interval: Duration::from_millis(50),
+        ..config
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connection_closes_after_the_idle_timeout_and_the_next_message_reopens_it() {
+    let pair = Pair::start_with(quick_idle, quick_idle).await;
+    let (a, b) = (&pair.a, &pair.b);
+    let counter = spawn(Counter::default()).await.unwrap();
+    b.expose("counter", counter.recipient::<Get>()).unwrap();
+    let get = a.recipient::<Get>(b.peer_id(), "counter");
+
+    assert_eq!(get.ask_timeout(Get, WAIT).await, Ok(0));
+    let last_used = Instant::now();
+    assert!(a.is_connected(b.peer_id()));
+    assert!(a.wait_disconnected(b.peer_id(), WAIT).await, "never closed");
+    // Either side may close first; neither before its own last message plus the idle timeout
+    // (the ask settled a moment before `last_used`).
+    let idle = last_used.elapsed();
+    assert!(
+        idle >= IDLE - Duration::from_millis(50),
+        "closed after {idle:?}"
+    );
+
+    assert_eq!(get.ask_timeout(Get, WAIT).await, Ok(0));
+    assert!(a.is_connected(b.peer_id()));
+    pair.a.shutdown().await;
+    pair.b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_in_use_stays_open_past_the_idle_timeout() {
+    let pair = Pair::start_with(quick_idle, quick_idle).await;
+    let (a, b) = (&pair.a, &pair.b);
+    let counter = spawn(Counter::default()).await.unwrap();
+    b.expose("counter", counter.recipient::<Add>()).unwrap();
+    b.expose("counter", counter.recipient::<Get>()).unwrap();
+    let add = a.recipient::<Add>(b.peer_id(), "counter");
+    let get = a.recipient::<Get>(b.peer_id(), "counter");
+    assert_eq!(get.ask_timeout(Get, WAIT).await, Ok(0));
+
+    // A tell every 50 ms for three idle timeouts. A connection closed in between would stay
+    // closed until the next tell (nothing is queued to redial for), so the check before each
+    // tell sees it.
+    let mut tells = 0;
+    let until = Instant::now() + 3 * IDLE;
+    while Instant::now() < until {
+        assert!(
+            a.is_connected(b.peer_id()),
+            "closed while in use, after {tells} tells"
+        );
+        add.tell(Add(1)).unwrap();
+        tells += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(get.ask_timeout(Get, WAIT).await, Ok(tells));
+    pair.a.shutdown().await;
+    pair.b.shutdown().await;
+}

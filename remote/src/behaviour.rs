@@ -114,7 +114,7 @@ pub fn build_swarm<B: NetworkBehaviour>(
 }
 
 /// The node's swarm, listening on the configured addresses (it dials with the addresses the
-/// node's task keeps: see `driver::peers`).
+/// node's task keeps, and closes idle connections itself: see `driver::peers`).
 pub(crate) fn node_swarm(
     keypair: Keypair,
     config: &NodeConfig,

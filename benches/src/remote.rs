@@ -70,8 +70,8 @@ pub enum Side {
 /// on the first, the server on the second, as two nodes would run on two machines. Left to the
 /// scheduler, the two processes sometimes share a CPU and sometimes not, and a run's time per
 /// ask differs by up to 1.6x between the two (every system alike). Threads this process starts
-/// later (libp2p's timer thread, tokio's blocking pool) inherit the CPU. Nothing happens on a
-/// machine with one CPU, or on two workers per process (each needs both CPUs).
+/// later (libp2p's timer thread, tokio's blocking pool) inherit the CPU. Called for `--one-thread`
+/// runs only (on two workers, each process needs both CPUs); does nothing on a one-CPU machine.
 pub fn pin(side: Side) {
     let cores = core_affinity::get_core_ids().unwrap_or_default();
     if cores.len() < 2 {

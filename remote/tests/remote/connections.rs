@@ -2,7 +2,7 @@
 //! the idle timeout closes them at the next ping, and the next message opens one again.
 
 use super::common::{Add, Counter, Get, Pair, WAIT};
-use actor_system_remote::NodeConfig;
+use actor_system_remote::{NodeConfig, RemoteRecipient};
 use actor_system_runtime::spawn;
 use std::time::{Duration, Instant};
 
@@ -19,13 +19,25 @@ fn quick_idle(config: NodeConfig) -> NodeConfig {
     }
 }
 
+/// Two nodes with [`quick_idle`] timeouts, a counter exposed on `b`, and `a`'s recipients for it.
+async fn counter_pair() -> (Pair, RemoteRecipient<Add>, RemoteRecipient<Get>) {
+    let pair = Pair::start_with(quick_idle, quick_idle).await;
+    let counter = spawn(Counter::default()).await.unwrap();
+    pair.b
+        .expose("counter", counter.recipient::<Add>())
+        .unwrap();
+    pair.b
+        .expose("counter", counter.recipient::<Get>())
+        .unwrap();
+    let add = pair.a.recipient::<Add>(pair.b.peer_id(), "counter");
+    let get = pair.a.recipient::<Get>(pair.b.peer_id(), "counter");
+    (pair, add, get)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_connection_closes_after_the_idle_timeout_and_the_next_message_reopens_it() {
-    let pair = Pair::start_with(quick_idle, quick_idle).await;
+    let (pair, _, get) = counter_pair().await;
     let (a, b) = (&pair.a, &pair.b);
-    let counter = spawn(Counter::default()).await.unwrap();
-    b.expose("counter", counter.recipient::<Get>()).unwrap();
-    let get = a.recipient::<Get>(b.peer_id(), "counter");
 
     assert_eq!(get.ask_timeout(Get, WAIT).await, Ok(0));
     let last_used = Instant::now();
@@ -47,28 +59,22 @@ async fn an_idle_connection_closes_after_the_idle_timeout_and_the_next_message_r
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_in_use_stays_open_past_the_idle_timeout() {
-    let pair = Pair::start_with(quick_idle, quick_idle).await;
+    let (pair, add, get) = counter_pair().await;
     let (a, b) = (&pair.a, &pair.b);
-    let counter = spawn(Counter::default()).await.unwrap();
-    b.expose("counter", counter.recipient::<Add>()).unwrap();
-    b.expose("counter", counter.recipient::<Get>()).unwrap();
-    let add = a.recipient::<Add>(b.peer_id(), "counter");
-    let get = a.recipient::<Get>(b.peer_id(), "counter");
     assert_eq!(get.ask_timeout(Get, WAIT).await, Ok(0));
 
-    // A tell every 50 ms for two and a half idle timeouts. A connection closed in between would
-    // stay closed until the next tell (nothing is queued to redial for), so the check before
-    // each tell sees it.
+    // A tell every 50 ms for two and a half idle timeouts, watching the connection in between:
+    // it must not close at any moment.
     let mut tells = 0;
     let until = Instant::now() + IDLE * 5 / 2;
     while Instant::now() < until {
-        assert!(
-            a.is_connected(b.peer_id()),
-            "closed while in use, after {tells} tells"
-        );
         add.tell(Add(1)).unwrap();
         tells += 1;
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            !a.wait_disconnected(b.peer_id(), Duration::from_millis(50))
+                .await,
+            "closed while in use, after {tells} tells"
+        );
     }
     assert_eq!(get.ask_timeout(Get, WAIT).await, Ok(tells));
     pair.a.shutdown().await;

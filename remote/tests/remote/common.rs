@@ -1,8 +1,10 @@
 //! Shared by the remote crate's tests: two nodes on loopback, and a counting actor.
 #![allow(dead_code)]
 
-use actor_system_remote::{keys::Keypair, Multiaddr, NodeConfig, PeerAddr, PeerId, RemoteNode};
-use actor_system_runtime::{Actor, Context, Handler, Message, Priority, RetryConfig};
+use actor_system_remote::{
+    keys::Keypair, Multiaddr, NodeConfig, PeerAddr, PeerId, RemoteNode, RemoteRecipient,
+};
+use actor_system_runtime::{spawn, Actor, Context, Handler, Message, Priority, RetryConfig};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -74,6 +76,20 @@ impl Pair {
             .await
             .expect("node a starts");
         Pair { a, b }
+    }
+
+    /// A [`Counter`] exposed on `b` as "counter" for [`Add`] and [`Get`], and `a`'s recipients
+    /// for both.
+    pub async fn counter(&self) -> (RemoteRecipient<Add>, RemoteRecipient<Get>) {
+        let counter = spawn(Counter::default()).await.expect("the counter spawns");
+        let b = &self.b;
+        b.expose("counter", counter.recipient::<Add>()).unwrap();
+        b.expose("counter", counter.recipient::<Get>()).unwrap();
+        let a = &self.a;
+        (
+            a.recipient::<Add>(b.peer_id(), "counter"),
+            a.recipient::<Get>(b.peer_id(), "counter"),
+        )
     }
 }
 

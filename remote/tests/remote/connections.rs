@@ -1,9 +1,8 @@
 //! Connections stay open between requests and close once idle: nothing sent or received for
 //! the idle timeout closes them at the next ping, and the next message opens one again.
 
-use super::common::{Add, Counter, Get, Pair, WAIT};
+use super::common::{Add, Get, Pair, WAIT};
 use actor_system_remote::{NodeConfig, RemoteRecipient};
-use actor_system_runtime::spawn;
 use std::time::{Duration, Instant};
 
 /// Long enough that a test task stalled by a loaded machine does not look idle.
@@ -22,15 +21,7 @@ fn quick_idle(config: NodeConfig) -> NodeConfig {
 /// Two nodes with [`quick_idle`] timeouts, a counter exposed on `b`, and `a`'s recipients for it.
 async fn counter_pair() -> (Pair, RemoteRecipient<Add>, RemoteRecipient<Get>) {
     let pair = Pair::start_with(quick_idle, quick_idle).await;
-    let counter = spawn(Counter::default()).await.unwrap();
-    pair.b
-        .expose("counter", counter.recipient::<Add>())
-        .unwrap();
-    pair.b
-        .expose("counter", counter.recipient::<Get>())
-        .unwrap();
-    let add = pair.a.recipient::<Add>(pair.b.peer_id(), "counter");
-    let get = pair.a.recipient::<Get>(pair.b.peer_id(), "counter");
+    let (add, get) = pair.counter().await;
     (pair, add, get)
 }
 

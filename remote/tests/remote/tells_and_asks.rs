@@ -8,15 +8,7 @@ use actor_system_runtime::{spawn, Priority};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_thousand_tells_are_counted_exactly_and_asks_round_trip() {
     let pair = Pair::start().await;
-    let counter = spawn(Counter::default()).await.unwrap();
-    pair.b
-        .expose("counter", counter.recipient::<Add>())
-        .unwrap();
-    pair.b
-        .expose("counter", counter.recipient::<Get>())
-        .unwrap();
-    let remote_add = pair.a.recipient::<Add>(pair.b.peer_id(), "counter");
-    let remote_get = pair.a.recipient::<Get>(pair.b.peer_id(), "counter");
+    let (remote_add, remote_get) = pair.counter().await;
 
     const TELLS: u64 = 100_000;
     for i in 1..=TELLS {

@@ -79,6 +79,7 @@ pub fn run_here_and_exit(workload: &str, system: &str, flags: &[String]) -> ! {
     let (Some(workload), Some(system)) = (workload, system) else {
         usage()
     };
+    no_tracing();
     match systems::run_here(system, workload, threads, pass) {
         Some(m) => {
             println!("{}", m.to_line());
@@ -99,6 +100,17 @@ pub fn serve_here_and_exit(system: &str, flags: &[String]) -> ! {
             std::process::exit(2);
         }
     };
+    no_tracing();
     let served = systems::serve_here(system, threads);
     std::process::exit(if served { 0 } else { NOT_RUN })
+}
+
+/// Install a subscriber that wants nothing, so that every span and event of every system is
+/// disabled at its call site, as when no subscriber is set at all, whatever features the build
+/// has. `compare-remote` builds `tracing` with its `log` feature (kameo's remote feature brings
+/// in quinn-proto, which asks for it), and then, with no subscriber set, every span libp2p
+/// makes, enters and leaves is also offered to `log`: ~20-27k instructions per remote ask per
+/// process, the same for every system, which would shrink every ratio of the remote rows.
+fn no_tracing() {
+    let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
 }

@@ -7,6 +7,8 @@
 use crate::report::Measurement;
 use crate::systems::{self, Pass, Threads, ONE_THREAD_FLAG};
 use crate::workloads;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::Layer;
 
 /// Run `workload` on `system` in a fresh child process of this binary (`--child WORKLOAD
 /// SYSTEM`), so that no run inherits the heap an earlier one left behind. All in one process,
@@ -105,12 +107,15 @@ pub fn serve_here_and_exit(system: &str, flags: &[String]) -> ! {
     std::process::exit(if served { 0 } else { NOT_RUN })
 }
 
-/// Install a subscriber that wants nothing, so that every span and event of every system is
-/// disabled at its call site, as when no subscriber is set at all, whatever features the build
-/// has. `compare-remote` builds `tracing` with its `log` feature (kameo's remote feature brings
-/// in quinn-proto, which asks for it), and then, with no subscriber set, every span libp2p
-/// makes, enters and leaves is also offered to `log`: ~20-27k instructions per remote ask per
-/// process, the same for every system, which would shrink every ratio of the remote rows.
+/// Install a subscriber that wants nothing at any level, so that every span and event of every
+/// system is disabled before its call site is looked at, as when no subscriber is set at all,
+/// whatever features the build has. `compare-remote` builds `tracing` with its `log` feature
+/// (kameo's remote feature brings in quinn-proto, which asks for it), and then, with no
+/// subscriber set, every span libp2p makes, enters and leaves is also offered to `log`: ~20k
+/// instructions per remote ask per process, the same for every system, which would shrink every
+/// ratio of the remote rows.
 fn no_tracing() {
-    let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
+    let off = LevelFilter::OFF.with_subscriber(tracing::subscriber::NoSubscriber::default());
+    let _ = tracing::subscriber::set_global_default(off);
+    debug_assert_eq!(LevelFilter::current(), LevelFilter::OFF);
 }

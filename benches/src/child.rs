@@ -111,9 +111,9 @@ pub fn serve_here_and_exit(system: &str, flags: &[String]) -> ! {
 /// system is disabled before its call site is looked at, as when no subscriber is set at all,
 /// whatever features the build has. `compare-remote` builds `tracing` with its `log` feature
 /// (kameo's remote feature brings in quinn-proto, which asks for it), and then, with no
-/// subscriber set, every span libp2p makes, enters and leaves is also offered to `log`: ~20k
-/// instructions per remote ask per process, the same for every system, which would shrink every
-/// ratio of the remote rows.
+/// subscriber set, every span libp2p makes, enters and leaves is also offered to `log`: a cost
+/// the same for every system, which would shrink every ratio of the remote rows (measured in
+/// docs/performance.md, "Remote asks").
 fn no_tracing() {
     let off = LevelFilter::OFF.with_subscriber(tracing::subscriber::NoSubscriber::default());
     let _ = tracing::subscriber::set_global_default(off);

@@ -171,10 +171,12 @@ impl<A: StreamHandler<I>, I: Send + 'static> Letter<A> for Item<I> {
 /// Streams consumed by the actor.
 impl<A: Actor> Context<A> {
     /// Consume `stream`: each item is handled by the actor's [`StreamHandler`], in the lane it
-    /// declares, in its turn among the actor's messages (see the [module doc](self) for the
-    /// feeder and backpressure). Cancelled by the handle or when the incarnation ends (a stop, a
-    /// failure, a restart: add streams in `started`, so a new incarnation consumes its own). The
-    /// stream does not keep the actor alive.
+    /// declares, in its turn among the actor's messages. A task of the actor's polls the stream
+    /// and keeps at most one item in the mailbox, so the stream is never read faster than the
+    /// actor handles it; a full bounded mailbox makes that task wait for room, and only an
+    /// overflow policy that drops messages drops items (as dead letters). Cancelled by the handle
+    /// or when the incarnation ends (a stop, a failure, a restart: add streams in `started`, so a
+    /// new incarnation consumes its own). The stream does not keep the actor alive.
     pub fn add_stream<S>(&mut self, stream: S) -> TimerHandle
     where
         S: Stream + Send + 'static,

@@ -119,3 +119,18 @@ fn no_tracing() {
     let _ = tracing::subscriber::set_global_default(off);
     debug_assert_eq!(LevelFilter::current(), LevelFilter::OFF);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_no_tracing_every_span_is_disabled_at_every_level() {
+        no_tracing();
+        // A subscriber set is what keeps `tracing`'s `log` feature from offering spans to `log`.
+        assert!(tracing::dispatcher::has_been_set());
+        assert_eq!(LevelFilter::current(), LevelFilter::OFF);
+        assert!(tracing::error_span!("bench").is_disabled());
+        assert!(!tracing::event_enabled!(tracing::Level::ERROR));
+    }
+}
